@@ -1,0 +1,183 @@
+//! User intents. Keys map to actions through the keymap (`config/keymap.toml`); the palette maps
+//! names and aliases to the same actions, so help, palette and keys never disagree.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a key is pressed. Bindings in `[global]` apply everywhere unless a more specific context
+/// binds the same key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyContext {
+    Global,
+    List,
+    Overview,
+    Services,
+    ServiceDetail,
+}
+
+impl KeyContext {
+    pub const ALL: [KeyContext; 5] = [
+        KeyContext::Global,
+        KeyContext::List,
+        KeyContext::Overview,
+        KeyContext::Services,
+        KeyContext::ServiceDetail,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyContext::Global => "global",
+            KeyContext::List => "list",
+            KeyContext::Overview => "overview",
+            KeyContext::Services => "services",
+            KeyContext::ServiceDetail => "service_detail",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            KeyContext::Global => "Everywhere",
+            KeyContext::List => "Lists and tables",
+            KeyContext::Overview => "Overview",
+            KeyContext::Services => "Services",
+            KeyContext::ServiceDetail => "Service detail",
+        }
+    }
+}
+
+/// Every action a user can take. `name()` is the identifier used in keymap files and the palette.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    Quit,
+    Help,
+    Palette,
+    Filter,
+    Back,
+    NextView,
+    PrevView,
+    ViewOverview,
+    ViewServices,
+    Up,
+    Down,
+    Left,
+    Right,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    Select,
+    Sort,
+    Refresh,
+}
+
+impl Action {
+    pub const ALL: [Action; 20] = [
+        Action::Quit,
+        Action::Help,
+        Action::Palette,
+        Action::Filter,
+        Action::Back,
+        Action::NextView,
+        Action::PrevView,
+        Action::ViewOverview,
+        Action::ViewServices,
+        Action::Up,
+        Action::Down,
+        Action::Left,
+        Action::Right,
+        Action::Top,
+        Action::Bottom,
+        Action::PageUp,
+        Action::PageDown,
+        Action::Select,
+        Action::Sort,
+        Action::Refresh,
+    ];
+
+    /// The identifier used in `keymap.toml` and typed in the palette.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Help => "help",
+            Action::Palette => "palette",
+            Action::Filter => "filter",
+            Action::Back => "back",
+            Action::NextView => "next_view",
+            Action::PrevView => "prev_view",
+            Action::ViewOverview => "overview",
+            Action::ViewServices => "services",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::Left => "left",
+            Action::Right => "right",
+            Action::Top => "top",
+            Action::Bottom => "bottom",
+            Action::PageUp => "page_up",
+            Action::PageDown => "page_down",
+            Action::Select => "select",
+            Action::Sort => "sort",
+            Action::Refresh => "refresh",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// One line for the help screen and the palette.
+    pub fn description(self) -> &'static str {
+        match self {
+            Action::Quit => "Quit opsdeck",
+            Action::Help => "Show this help",
+            Action::Palette => "Open the command palette",
+            Action::Filter => "Filter the current list",
+            Action::Back => "Back / close / clear filter",
+            Action::NextView => "Next view",
+            Action::PrevView => "Previous view",
+            Action::ViewOverview => "Fleet overview (env x region)",
+            Action::ViewServices => "All services across the fleet",
+            Action::Up => "Move up",
+            Action::Down => "Move down",
+            Action::Left => "Move left",
+            Action::Right => "Move right",
+            Action::Top => "Go to top",
+            Action::Bottom => "Go to bottom",
+            Action::PageUp => "Page up",
+            Action::PageDown => "Page down",
+            Action::Select => "Open / drill in",
+            Action::Sort => "Cycle sort order",
+            Action::Refresh => "Ask every source to refresh now",
+        }
+    }
+
+    /// Extra names the palette accepts.
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Action::Quit => &["q", "exit"],
+            Action::Help => &["?", "keys"],
+            Action::ViewOverview => &["ov", "fleet", "matrix", "home"],
+            Action::ViewServices => &["svc", "deploy", "deployments", "workloads"],
+            Action::Refresh => &["reload", "r"],
+            Action::Sort => &["order"],
+            _ => &[],
+        }
+    }
+
+    /// Whether the palette lists this action (movement keys are noise there).
+    pub fn in_palette(self) -> bool {
+        !matches!(
+            self,
+            Action::Up
+                | Action::Down
+                | Action::Left
+                | Action::Right
+                | Action::Top
+                | Action::Bottom
+                | Action::PageUp
+                | Action::PageDown
+                | Action::Select
+                | Action::Back
+                | Action::Palette
+        )
+    }
+}

@@ -1,0 +1,9 @@
+//! opsdeck: a terminal ops console for release engineers and incident responders.
+//!
+//! Data flows one way (see `docs/architecture.md`): sources send [`app::Msg`]s over one bounded
+//! channel; the pure [`app::update`] changes [`app::State`] and returns [`app::Effect`]s that the
+//! executor runs; [`ui::view`] only reads the state.
+
+pub mod app;
+pub mod config;
+pub mod paths;
