@@ -5,5 +5,8 @@
 //! executor runs; [`ui::view`] only reads the state.
 
 pub mod app;
+pub mod clock;
 pub mod config;
+pub mod domain;
 pub mod paths;
+pub mod source;

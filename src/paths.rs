@@ -28,7 +28,11 @@ impl Paths {
                 data_dir: Some(dirs.data_dir().to_path_buf()),
                 cache_dir: Some(dirs.cache_dir().to_path_buf()),
             },
-            None => Paths { config_dir: None, data_dir: None, cache_dir: None },
+            None => Paths {
+                config_dir: None,
+                data_dir: None,
+                cache_dir: None,
+            },
         }
     }
 
@@ -43,6 +47,10 @@ impl Paths {
 
     /// No user folders at all: only the embedded defaults are used.
     pub fn none() -> Paths {
-        Paths { config_dir: None, data_dir: None, cache_dir: None }
+        Paths {
+            config_dir: None,
+            data_dir: None,
+            cache_dir: None,
+        }
     }
 }

@@ -39,7 +39,9 @@ pub struct FleetConfig {
 
 impl Default for FleetConfig {
     fn default() -> Self {
-        FleetConfig { name: "fleet".into() }
+        FleetConfig {
+            name: "fleet".into(),
+        }
     }
 }
 
@@ -58,7 +60,12 @@ pub struct UiConfig {
 
 impl Default for UiConfig {
     fn default() -> Self {
-        UiConfig { theme: "dark".into(), max_fps: 30, read_only: false, stale_after_secs: 30 }
+        UiConfig {
+            theme: "dark".into(),
+            max_fps: 30,
+            read_only: false,
+            stale_after_secs: 30,
+        }
     }
 }
 
@@ -75,7 +82,11 @@ pub struct DemoConfig {
 
 impl Default for DemoConfig {
     fn default() -> Self {
-        DemoConfig { enabled: false, seed: None, tick_ms: 1000 }
+        DemoConfig {
+            enabled: false,
+            seed: None,
+            tick_ms: 1000,
+        }
     }
 }
 
@@ -90,7 +101,10 @@ pub struct LoggingConfig {
 
 impl Default for LoggingConfig {
     fn default() -> Self {
-        LoggingConfig { level: "info".into(), file: None }
+        LoggingConfig {
+            level: "info".into(),
+            file: None,
+        }
     }
 }
 

@@ -1,0 +1,26 @@
+//! Everything that can happen to the console arrives as a `Msg` on one bounded channel.
+
+use crate::domain::{SourceUpdate, Timestamp};
+use crossterm::event::KeyEvent;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    Key(KeyEvent),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// The clock moved (drives data ages and stale marks).
+    Tick(Timestamp),
+    Source(SourceUpdate),
+    /// The terminal went away or we were asked to stop.
+    Shutdown(ShutdownReason),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShutdownReason {
+    Sigterm,
+    Sighup,
+    Sigint,
+    InputClosed,
+}

@@ -1,0 +1,198 @@
+//! Clusters, nodes, nodegroups and the health of the source that feeds them.
+
+use super::{Pod, Timestamp, Workload, WorkloadKey};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Stable identity of a cluster: `env/region/name`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ClusterId(pub String);
+
+impl ClusterId {
+    pub fn new(env: &str, region: &str, name: &str) -> ClusterId {
+        ClusterId(format!("{env}/{region}/{name}"))
+    }
+}
+
+impl std::fmt::Display for ClusterId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusterInfo {
+    pub id: ClusterId,
+    pub name: String,
+    pub env: String,
+    pub region: String,
+    pub kubernetes_version: String,
+}
+
+/// How fresh and how healthy a source's data is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceHealth {
+    pub status: SourceStatus,
+    /// When the source last delivered data (None: never).
+    pub last_data: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", content = "detail", rename_all = "snake_case")]
+pub enum SourceStatus {
+    Connecting,
+    Live,
+    /// Lost contact; showing the last data. The string says why.
+    Stale(String),
+    /// Partly working: some resources are unavailable (e.g. forbidden).
+    Degraded(String),
+    /// Not able to collect at all.
+    Failed(String),
+}
+
+impl SourceHealth {
+    pub fn connecting() -> SourceHealth {
+        SourceHealth {
+            status: SourceStatus::Connecting,
+            last_data: None,
+        }
+    }
+    pub fn live(at: Timestamp) -> SourceHealth {
+        SourceHealth {
+            status: SourceStatus::Live,
+            last_data: Some(at),
+        }
+    }
+    /// Age of the data in whole seconds at `now` (never negative, even with clock skew).
+    pub fn age_secs(&self, now: Timestamp) -> Option<i64> {
+        self.last_data
+            .map(|t| (now.as_second() - t.as_second()).max(0))
+    }
+    /// Live but silent for longer than `stale_after` counts as stale too.
+    pub fn is_stale(&self, now: Timestamp, stale_after_secs: u64) -> bool {
+        match &self.status {
+            SourceStatus::Stale(_) | SourceStatus::Failed(_) => true,
+            SourceStatus::Connecting => false,
+            _ => self
+                .age_secs(now)
+                .is_some_and(|a| a as u64 > stale_after_secs),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Node {
+    pub name: String,
+    pub nodegroup: String,
+    pub ready: bool,
+    pub instance_type: String,
+    pub allocatable_cpu_m: u64,
+    pub allocatable_mem_mib: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Nodegroup {
+    pub name: String,
+    pub instance_type: String,
+    pub min: u32,
+    pub desired: u32,
+    pub max: u32,
+    /// On-demand price per instance-hour in USD, for cost estimates of scaling.
+    pub hourly_usd: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum EventKind {
+    Normal,
+    Warning,
+}
+
+/// A Kubernetes event, kept short: the console shows recent ones per service.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusterEvent {
+    pub at: Timestamp,
+    pub kind: EventKind,
+    pub namespace: String,
+    /// `Kind/name` of the object, e.g. `Pod/checkout-api-7d9f-x2x`.
+    pub object: String,
+    pub reason: String,
+    pub message: String,
+}
+
+/// Everything the console keeps about one cluster.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusterState {
+    pub info: ClusterInfo,
+    pub health: SourceHealth,
+    pub workloads: BTreeMap<WorkloadKey, Workload>,
+    /// Pods by (namespace, name).
+    pub pods: BTreeMap<(String, String), Pod>,
+    pub nodes: BTreeMap<String, Node>,
+    pub nodegroups: Vec<Nodegroup>,
+    /// Most recent last, bounded by the source.
+    pub events: Vec<ClusterEvent>,
+}
+
+impl ClusterState {
+    pub fn new(info: ClusterInfo) -> ClusterState {
+        ClusterState {
+            info,
+            health: SourceHealth::connecting(),
+            workloads: BTreeMap::new(),
+            pods: BTreeMap::new(),
+            nodes: BTreeMap::new(),
+            nodegroups: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+
+    /// Pods owned by a workload, in name order.
+    pub fn pods_of<'a>(&'a self, key: &'a WorkloadKey) -> impl Iterator<Item = &'a Pod> + 'a {
+        self.pods
+            .values()
+            .filter(move |p| p.namespace == key.namespace && p.workload == key.name)
+    }
+
+    /// CPU and memory requested by running pods vs allocatable on ready nodes.
+    pub fn capacity(&self) -> Capacity {
+        let mut c = Capacity::default();
+        for n in self.nodes.values().filter(|n| n.ready) {
+            c.allocatable_cpu_m += n.allocatable_cpu_m;
+            c.allocatable_mem_mib += n.allocatable_mem_mib;
+        }
+        for p in self.pods.values() {
+            if p.node.is_some() && p.phase != super::PodPhase::Succeeded {
+                c.requested_cpu_m += p.cpu_request_m;
+                c.requested_mem_mib += p.mem_request_mib;
+            } else if p.node.is_none() {
+                c.pending_pods += 1;
+            }
+        }
+        c
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Capacity {
+    pub allocatable_cpu_m: u64,
+    pub allocatable_mem_mib: u64,
+    pub requested_cpu_m: u64,
+    pub requested_mem_mib: u64,
+    pub pending_pods: u32,
+}
+
+impl Capacity {
+    /// The higher of CPU and memory use, in percent (0 when nothing is allocatable).
+    pub fn used_pct(&self) -> u32 {
+        let pct = |used: u64, total: u64| {
+            if total == 0 {
+                0
+            } else {
+                used.saturating_mul(100) / total
+            }
+        };
+        pct(self.requested_cpu_m, self.allocatable_cpu_m)
+            .max(pct(self.requested_mem_mib, self.allocatable_mem_mib))
+            .min(u32::MAX as u64) as u32
+    }
+}

@@ -1,0 +1,164 @@
+//! The whole fleet: environments x regions, the clusters in each cell, alarms and cost.
+
+use super::{Alarm, ClusterId, ClusterState, CostReport, SourceHealth, Timestamp};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnvInfo {
+    pub name: String,
+    pub production: bool,
+    pub read_only: bool,
+}
+
+/// Rows (environments) and columns (regions) of the overview, in display order.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct FleetLayout {
+    pub name: String,
+    pub envs: Vec<EnvInfo>,
+    pub regions: Vec<String>,
+}
+
+impl FleetLayout {
+    pub fn env(&self, name: &str) -> Option<&EnvInfo> {
+        self.envs.iter().find(|e| e.name == name)
+    }
+    pub fn is_production(&self, env: &str) -> bool {
+        self.env(env).is_some_and(|e| e.production)
+    }
+}
+
+/// What a source sends. Each message carries owned data; the UI task applies it in `update`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceUpdate {
+    Layout(FleetLayout),
+    /// Replace everything known about one cluster.
+    Cluster(Box<ClusterState>),
+    ClusterHealth {
+        cluster: ClusterId,
+        health: SourceHealth,
+    },
+    /// Replace the alarms reported by one alarm source (e.g. one account/region).
+    Alarms {
+        source: String,
+        alarms: Vec<Alarm>,
+        health: SourceHealth,
+    },
+    Cost {
+        report: CostReport,
+        health: SourceHealth,
+    },
+}
+
+/// Aggregated state of the fleet, owned by the UI task.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct FleetState {
+    pub layout: FleetLayout,
+    pub clusters: BTreeMap<ClusterId, ClusterState>,
+    /// Alarms by source.
+    pub alarms: BTreeMap<String, Vec<Alarm>>,
+    pub alarm_health: BTreeMap<String, SourceHealth>,
+    pub cost: CostReport,
+    pub cost_health: Option<SourceHealth>,
+}
+
+impl FleetState {
+    /// Apply one source update. Returns whether anything changed (so the UI can skip a redraw).
+    pub fn apply(&mut self, update: SourceUpdate) -> bool {
+        match update {
+            SourceUpdate::Layout(layout) => replace(&mut self.layout, layout),
+            SourceUpdate::Cluster(cluster) => {
+                let id = cluster.info.id.clone();
+                match self.clusters.get_mut(&id) {
+                    Some(existing) => replace(existing, *cluster),
+                    None => {
+                        self.clusters.insert(id, *cluster);
+                        true
+                    }
+                }
+            }
+            SourceUpdate::ClusterHealth { cluster, health } => {
+                match self.clusters.get_mut(&cluster) {
+                    Some(c) => replace(&mut c.health, health),
+                    None => false,
+                }
+            }
+            SourceUpdate::Alarms {
+                source,
+                alarms,
+                health,
+            } => {
+                let a = match self.alarms.get_mut(&source) {
+                    Some(existing) => replace(existing, alarms),
+                    None => {
+                        self.alarms.insert(source.clone(), alarms);
+                        true
+                    }
+                };
+                let h = replace(
+                    self.alarm_health
+                        .entry(source)
+                        .or_insert_with(SourceHealth::connecting),
+                    health,
+                );
+                a || h
+            }
+            SourceUpdate::Cost { report, health } => {
+                let r = replace(&mut self.cost, report);
+                let h = self.cost_health.as_ref() != Some(&health);
+                self.cost_health = Some(health);
+                r || h
+            }
+        }
+    }
+
+    pub fn all_alarms(&self) -> impl Iterator<Item = &Alarm> {
+        self.alarms.values().flatten()
+    }
+
+    /// Clusters in one overview cell.
+    pub fn clusters_in<'a>(
+        &'a self,
+        env: &'a str,
+        region: &'a str,
+    ) -> impl Iterator<Item = &'a ClusterState> + 'a {
+        self.clusters
+            .values()
+            .filter(move |c| c.info.env == env && c.info.region == region)
+    }
+
+    /// Every health record, for the header: clusters, alarm sources and cost.
+    pub fn source_healths(&self) -> Vec<(String, &SourceHealth)> {
+        let mut v: Vec<(String, &SourceHealth)> = self
+            .clusters
+            .values()
+            .map(|c| (c.info.name.clone(), &c.health))
+            .collect();
+        v.extend(
+            self.alarm_health
+                .iter()
+                .map(|(k, h)| (format!("alarms {k}"), h)),
+        );
+        if let Some(h) = &self.cost_health {
+            v.push(("cost".to_string(), h));
+        }
+        v
+    }
+
+    /// Newest data time across sources.
+    pub fn newest_data(&self) -> Option<Timestamp> {
+        self.source_healths()
+            .iter()
+            .filter_map(|(_, h)| h.last_data)
+            .max()
+    }
+}
+
+fn replace<T: PartialEq>(slot: &mut T, value: T) -> bool {
+    if *slot == value {
+        false
+    } else {
+        *slot = value;
+        true
+    }
+}

@@ -1,0 +1,20 @@
+//! The fleet as the console understands it, independent of where the data came from (demo
+//! simulator, Kubernetes, AWS). Plain owned data: no I/O, no ratatui.
+
+pub mod alarm;
+pub mod cluster;
+pub mod cost;
+pub mod fleet;
+pub mod summary;
+pub mod workload;
+
+pub use alarm::*;
+pub use cluster::*;
+pub use cost::*;
+pub use fleet::*;
+pub use summary::*;
+pub use workload::*;
+
+/// A point in time. Everything in the domain carries explicit timestamps; the current time is
+/// injected (`State::now`), never read inside `update` or `view`.
+pub type Timestamp = jiff::Timestamp;

@@ -1,0 +1,199 @@
+//! Workloads (Deployments / Argo Rollouts), their revisions, HPA, gate, and their pods.
+
+use super::Timestamp;
+use serde::Serialize;
+
+/// A service is identified by namespace and name across every cluster it runs in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct WorkloadKey {
+    pub namespace: String,
+    pub name: String,
+}
+
+impl WorkloadKey {
+    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> WorkloadKey {
+        WorkloadKey {
+            namespace: namespace.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for WorkloadKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum WorkloadKind {
+    Deployment,
+    Rollout,
+}
+
+/// Where a rollout is, derived from status the way `kubectl rollout status` does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", content = "reason", rename_all = "snake_case")]
+pub enum RolloutState {
+    Complete,
+    Progressing,
+    /// `spec.paused` (a gate) or a paused Argo Rollout step.
+    Paused,
+    /// e.g. ProgressDeadlineExceeded.
+    Stuck(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Revision {
+    pub number: u64,
+    pub version: String,
+    pub image: String,
+    pub created: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hpa {
+    pub min: u32,
+    pub max: u32,
+    pub current: u32,
+    pub desired: u32,
+    pub target_cpu_pct: u32,
+    pub current_cpu_pct: Option<u32>,
+}
+
+impl Hpa {
+    pub fn at_max(&self) -> bool {
+        self.current >= self.max && self.max > 0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Approval {
+    pub who: String,
+    pub at: Timestamp,
+    pub reason: String,
+}
+
+/// A production rollout held for approval (recorded as annotations on the object).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Gate {
+    pub requested_by: String,
+    pub since: Timestamp,
+    pub required: u32,
+    pub approvals: Vec<Approval>,
+    /// The version waiting behind the gate.
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Workload {
+    pub key: WorkloadKey,
+    pub kind: WorkloadKind,
+    pub team: Option<String>,
+    pub desired: u32,
+    pub ready: u32,
+    pub updated: u32,
+    pub available: u32,
+    pub image: String,
+    pub version: String,
+    pub paused: bool,
+    pub rollout: RolloutState,
+    /// Current revision number (`deployment.kubernetes.io/revision`).
+    pub revision: u64,
+    /// Known revisions, newest first.
+    pub history: Vec<Revision>,
+    pub hpa: Option<Hpa>,
+    pub gate: Option<Gate>,
+    pub cpu_request_m: u64,
+    pub mem_request_mib: u64,
+    /// Last time the spec changed (new revision, scale, pause).
+    pub changed_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    Healthy,
+    Progressing,
+    Waiting,
+    Degraded,
+    Failing,
+}
+
+impl Health {
+    pub fn label(self) -> &'static str {
+        match self {
+            Health::Healthy => "healthy",
+            Health::Progressing => "rolling",
+            Health::Waiting => "gated",
+            Health::Degraded => "degraded",
+            Health::Failing => "failing",
+        }
+    }
+}
+
+impl Workload {
+    /// A single judgement for lists and matrix cells; worst wins.
+    pub fn health(&self) -> Health {
+        if matches!(self.rollout, RolloutState::Stuck(_)) || (self.desired > 0 && self.ready == 0) {
+            return Health::Failing;
+        }
+        match self.rollout {
+            RolloutState::Paused => Health::Waiting,
+            RolloutState::Progressing => Health::Progressing,
+            _ if self.ready < self.desired => Health::Degraded,
+            _ => Health::Healthy,
+        }
+    }
+
+    /// The revision a rollback would go to: the newest one older than the current.
+    pub fn rollback_target(&self) -> Option<&Revision> {
+        self.history.iter().find(|r| r.number < self.revision)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum PodPhase {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pod {
+    pub namespace: String,
+    pub name: String,
+    /// Owning workload's name (through its ReplicaSet).
+    pub workload: String,
+    pub node: Option<String>,
+    pub phase: PodPhase,
+    pub ready: bool,
+    pub restarts: u32,
+    /// Waiting/terminated reason, e.g. CrashLoopBackOff, ImagePullBackOff, OOMKilled.
+    pub reason: Option<String>,
+    pub version: String,
+    pub started: Timestamp,
+    pub cpu_request_m: u64,
+    pub mem_request_mib: u64,
+}
+
+impl Pod {
+    pub fn status_label(&self) -> &str {
+        if let Some(r) = &self.reason {
+            return r;
+        }
+        match self.phase {
+            PodPhase::Pending => "Pending",
+            PodPhase::Running if self.ready => "Running",
+            PodPhase::Running => "NotReady",
+            PodPhase::Succeeded => "Completed",
+            PodPhase::Failed => "Failed",
+            PodPhase::Unknown => "Unknown",
+        }
+    }
+    pub fn is_crashlooping(&self) -> bool {
+        self.reason.as_deref() == Some("CrashLoopBackOff")
+    }
+}

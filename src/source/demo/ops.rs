@@ -1,0 +1,143 @@
+//! Actions on the simulated clusters, with the semantics of the real API: the scale subresource,
+//! `kubectl rollout undo`, and resuming a paused (gated) rollout once approvals suffice.
+
+use super::world::{DemoWorld, image};
+use crate::domain::*;
+use thiserror::Error;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum OpError {
+    #[error("cluster {0} not found")]
+    NoCluster(String),
+    #[error("deployment {0} not found in cluster {1}")]
+    NoWorkload(String, String),
+    #[error(
+        "deployment {0} is paused; resume it before rolling back (as kubectl rollout undo requires)"
+    )]
+    Paused(String),
+    #[error("no revision {1} of {0} to roll back to")]
+    NoRevision(String, u64),
+    #[error("{0} has no previous revision to roll back to")]
+    NoHistory(String),
+    #[error("{0} is not waiting at a gate")]
+    NoGate(String),
+    #[error("{who} already approved {what}")]
+    AlreadyApproved { who: String, what: String },
+    #[error("{who} requested this rollout and cannot approve it")]
+    SelfApproval { who: String },
+}
+
+impl DemoWorld {
+    fn workload_mut(
+        &mut self,
+        cluster: &str,
+        key: &WorkloadKey,
+    ) -> Result<(usize, &mut Workload), OpError> {
+        let idx = self
+            .cluster_index(cluster)
+            .ok_or_else(|| OpError::NoCluster(cluster.into()))?;
+        self.dirty_clusters.insert(idx);
+        let w = self.clusters[idx]
+            .workloads
+            .get_mut(key)
+            .ok_or_else(|| OpError::NoWorkload(key.to_string(), cluster.into()))?;
+        Ok((idx, w))
+    }
+
+    /// `PATCH .../deployments/NAME/scale {"spec":{"replicas":N}}`. Like a real HPA, an HPA on
+    /// the workload pulls replicas back within its bounds on its next evaluation.
+    pub fn scale(
+        &mut self,
+        cluster: &str,
+        key: &WorkloadKey,
+        replicas: u32,
+    ) -> Result<u32, OpError> {
+        let now = self.now;
+        let (_, w) = self.workload_mut(cluster, key)?;
+        let before = w.desired;
+        w.desired = replicas;
+        w.changed_at = now;
+        Ok(before)
+    }
+
+    /// `kubectl rollout undo [--to-revision=N]`: the target revision's template becomes current
+    /// under a new revision number (its old number disappears, as its ReplicaSet is reused).
+    pub fn rollback(
+        &mut self,
+        cluster: &str,
+        key: &WorkloadKey,
+        to: Option<u64>,
+    ) -> Result<Revision, OpError> {
+        let now = self.now;
+        let (_, w) = self.workload_mut(cluster, key)?;
+        if w.paused {
+            return Err(OpError::Paused(key.to_string()));
+        }
+        let target = match to {
+            Some(n) => w
+                .history
+                .iter()
+                .find(|r| r.number == n && n != w.revision)
+                .cloned()
+                .ok_or(OpError::NoRevision(key.to_string(), n))?,
+            None => w
+                .rollback_target()
+                .cloned()
+                .ok_or_else(|| OpError::NoHistory(key.to_string()))?,
+        };
+        w.history.retain(|r| r.number != target.number);
+        let number = w.history.iter().map(|r| r.number).max().unwrap_or(0) + 1;
+        let rev = Revision {
+            number,
+            version: target.version.clone(),
+            image: image(&key.name, &target.version),
+            created: now,
+        };
+        w.history.insert(0, rev.clone());
+        w.revision = number;
+        w.version = target.version;
+        w.image = rev.image.clone();
+        w.rollout = RolloutState::Progressing;
+        w.changed_at = now;
+        Ok(rev)
+    }
+
+    /// Record an approval on a gate; once enough approvals are in, resume the rollout.
+    /// Returns whether the rollout was resumed.
+    pub fn approve(
+        &mut self,
+        cluster: &str,
+        key: &WorkloadKey,
+        who: &str,
+        reason: &str,
+    ) -> Result<bool, OpError> {
+        let now = self.now;
+        let (_, w) = self.workload_mut(cluster, key)?;
+        let gate = w
+            .gate
+            .as_mut()
+            .ok_or_else(|| OpError::NoGate(key.to_string()))?;
+        if gate.requested_by == who {
+            return Err(OpError::SelfApproval { who: who.into() });
+        }
+        if gate.approvals.iter().any(|a| a.who == who) {
+            return Err(OpError::AlreadyApproved {
+                who: who.into(),
+                what: key.to_string(),
+            });
+        }
+        gate.approvals.push(Approval {
+            who: who.into(),
+            at: now,
+            reason: reason.into(),
+        });
+        if gate.approvals.len() as u32 >= gate.required {
+            w.gate = None;
+            w.paused = false;
+            w.rollout = RolloutState::Progressing;
+            w.changed_at = now;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}

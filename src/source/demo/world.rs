@@ -1,0 +1,345 @@
+//! The simulated fleet's state and how it is generated from a seed.
+
+use super::catalog::{CLUSTERS, ENVS, NODEGROUPS, NOT_IN_APSE2, REGIONS, SERVICES};
+use super::dice::Dice;
+use crate::domain::*;
+use jiff::ToSpan;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How a version misbehaves in the simulation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    CrashLoop,
+    ImagePull,
+}
+
+/// The whole simulated fleet. Clusters here play the role of the real API servers: the simulator
+/// mutates them with Kubernetes semantics and publishes copies to the console.
+#[derive(Debug, Clone)]
+pub struct DemoWorld {
+    pub layout: FleetLayout,
+    pub clusters: Vec<ClusterState>,
+    /// Alarms by source (`account/region`).
+    pub alarms: BTreeMap<String, Vec<Alarm>>,
+    pub cost: CostReport,
+    /// USD per hour per (env, region), for cost accrual and forecasts.
+    pub rates: BTreeMap<CellKey, f64>,
+    pub faults: BTreeMap<(String, String), Fault>,
+    pub(super) dice: Dice,
+    pub(super) tick: u64,
+    pub now: Timestamp,
+    pub(super) dirty_clusters: BTreeSet<usize>,
+    pub(super) alarms_dirty: bool,
+    pub(super) cost_dirty: bool,
+}
+
+pub const GATE_SERVICE: &str = "checkout-api";
+pub const GATE_CLUSTER: &str = "prod-euw1";
+
+impl DemoWorld {
+    /// Build the fleet as it is at `now`. Same seed and time, same fleet.
+    pub fn generate(seed: u64, now: Timestamp) -> DemoWorld {
+        let mut dice = Dice::new(seed);
+        let layout = FleetLayout {
+            name: "acme-demo".into(),
+            envs: ENVS
+                .iter()
+                .map(|(name, prod, _)| EnvInfo {
+                    name: name.to_string(),
+                    production: *prod,
+                    read_only: false,
+                })
+                .collect(),
+            regions: REGIONS.iter().map(|r| r.to_string()).collect(),
+        };
+        // One release train per service: prod runs `base`, newer versions are on their way.
+        let trains: Vec<(u64, u64)> = SERVICES
+            .iter()
+            .map(|_| (dice.range(8, 40), dice.range(0, 9)))
+            .collect();
+        let mut clusters = Vec::new();
+        for (env, region, name, k8s) in CLUSTERS {
+            let info = ClusterInfo {
+                id: ClusterId::new(env, region, name),
+                name: name.to_string(),
+                env: env.to_string(),
+                region: region.to_string(),
+                kubernetes_version: k8s.to_string(),
+            };
+            let mut cluster = ClusterState::new(info);
+            cluster.health = SourceHealth::live(now);
+            for (i, (team, ns, svc, prod_replicas, cpu, mem)) in SERVICES.iter().enumerate() {
+                if *region == "ap-southeast-2" && NOT_IN_APSE2.contains(svc) {
+                    continue;
+                }
+                let (minor, patch) = trains[i];
+                // dev runs ahead, staging one step behind dev, prod behind staging for some.
+                let ahead = match *env {
+                    "dev" => 1 + (i as u64 % 3 == 0) as u64,
+                    "staging" => (i as u64 % 3 != 1) as u64,
+                    _ => 0,
+                };
+                let version = format!("1.{}.{}", minor, patch + ahead);
+                let replicas = match *env {
+                    "prod" => *prod_replicas,
+                    "staging" => (*prod_replicas / 2).max(2),
+                    _ => 1,
+                };
+                let w = new_workload(
+                    &mut dice, team, ns, svc, &version, replicas, *cpu, *mem, now,
+                );
+                cluster.workloads.insert(w.key.clone(), w);
+            }
+            clusters.push(cluster);
+        }
+        let mut world = DemoWorld {
+            layout,
+            clusters,
+            alarms: BTreeMap::new(),
+            cost: CostReport::default(),
+            rates: BTreeMap::new(),
+            faults: BTreeMap::new(),
+            dice,
+            tick: 0,
+            now,
+            dirty_clusters: BTreeSet::new(),
+            alarms_dirty: true,
+            cost_dirty: true,
+        };
+        world.stage_scenarios();
+        for idx in 0..world.clusters.len() {
+            world.provision_nodes(idx);
+            let keys: Vec<WorkloadKey> = world.clusters[idx].workloads.keys().cloned().collect();
+            for key in keys {
+                world.spawn_initial_pods(idx, &key);
+            }
+            world.refresh_status(idx);
+        }
+        world.alarms = super::alarms::initial_alarms(&world);
+        world.init_cost();
+        world.dirty_clusters = (0..world.clusters.len()).collect();
+        world
+    }
+
+    pub fn cluster_index(&self, name: &str) -> Option<usize> {
+        self.clusters.iter().position(|c| c.info.name == name)
+    }
+
+    /// The fixed storyline every demo shows, whatever the seed: a gate waiting for approval, a
+    /// rollout in progress, a crash-looping canary, a stuck rollout and an HPA at its max.
+    fn stage_scenarios(&mut self) {
+        let now = self.now;
+        // A production gate: checkout-api's next version is paused in prod/eu-west-1.
+        let use1 = self
+            .cluster_index("prod-use1")
+            .expect("catalog has prod-use1");
+        let euw1 = self
+            .cluster_index(GATE_CLUSTER)
+            .expect("catalog has prod-euw1");
+        let key = WorkloadKey::new("payments", GATE_SERVICE);
+        let next = bump(&self.clusters[use1].workloads[&key].version);
+        new_revision(
+            self.clusters[use1].workloads.get_mut(&key).unwrap(),
+            &next,
+            now - 2.hours(),
+        );
+        let w = self.clusters[euw1].workloads.get_mut(&key).unwrap();
+        new_revision(w, &next, now - 25.minutes());
+        w.paused = true;
+        w.gate = Some(Gate {
+            requested_by: "deploy-bot".into(),
+            since: now - 25.minutes(),
+            required: 2,
+            approvals: vec![Approval {
+                who: "maria.k".into(),
+                at: now - 12.minutes(),
+                reason: "us-east-1 healthy for 2h, error rate flat".into(),
+            }],
+            version: next,
+        });
+        // A rollout in progress: catalog-api in prod/us-east-1.
+        let key = WorkloadKey::new("catalog", "catalog-api");
+        let w = self.clusters[use1].workloads.get_mut(&key).unwrap();
+        let next = bump(&w.version);
+        new_revision(w, &next, now - 40.seconds());
+        // A crash-looping canary: recommendations in staging/eu-west-1.
+        let stg = self
+            .cluster_index("stg-euw1")
+            .expect("catalog has stg-euw1");
+        let key = WorkloadKey::new("catalog", "recommendations");
+        let w = self.clusters[stg].workloads.get_mut(&key).unwrap();
+        let next = bump(&w.version);
+        new_revision(w, &next, now - 90.seconds());
+        self.faults
+            .insert(("recommendations".into(), next), Fault::CrashLoop);
+        // A stuck rollout: search-indexer in dev cannot pull its image.
+        let dev = self
+            .cluster_index("dev-use1")
+            .expect("catalog has dev-use1");
+        let key = WorkloadKey::new("catalog", "search-indexer");
+        let w = self.clusters[dev].workloads.get_mut(&key).unwrap();
+        let next = bump(&w.version);
+        new_revision(w, &next, now - 15.minutes());
+        self.faults
+            .insert(("search-indexer".into(), next), Fault::ImagePull);
+        // An HPA at its max: events-ingest in prod/us-east-1.
+        let key = WorkloadKey::new("data", "events-ingest");
+        let w = self.clusters[use1].workloads.get_mut(&key).unwrap();
+        if let Some(h) = w.hpa.as_mut() {
+            h.max = w.desired;
+            h.current = w.desired;
+            h.desired = w.desired;
+            h.current_cpu_pct = Some(h.target_cpu_pct + 35);
+        }
+    }
+
+    /// Size node groups so the cluster runs at a realistic 55-75 % of its CPU.
+    fn provision_nodes(&mut self, idx: usize) {
+        let cluster = &mut self.clusters[idx];
+        let cpu: u64 = cluster
+            .workloads
+            .values()
+            .map(|w| w.cpu_request_m * w.desired as u64)
+            .sum();
+        let target_use = 0.55 + self.dice.unit() * 0.2;
+        let prod = self.layout.is_production(&cluster.info.env);
+        for (ng, itype, ncpu, nmem, price) in NODEGROUPS {
+            let share = if *ng == "general" { 0.7 } else { 0.3 };
+            let count = ((cpu as f64 * share / target_use) / *ncpu as f64)
+                .ceil()
+                .max(1.0) as u32;
+            let count = if prod { count + 1 } else { count };
+            cluster.nodegroups.push(Nodegroup {
+                name: ng.to_string(),
+                instance_type: itype.to_string(),
+                min: count.saturating_sub(1).max(1),
+                desired: count,
+                max: count * 3,
+                hourly_usd: *price,
+            });
+            for n in 0..count {
+                let name = format!(
+                    "ip-10-{}-{}-{}.{}.compute.internal",
+                    idx,
+                    n + 10,
+                    self.dice.range(2, 250),
+                    cluster.info.region
+                );
+                cluster.nodes.insert(
+                    name.clone(),
+                    Node {
+                        name,
+                        nodegroup: ng.to_string(),
+                        ready: true,
+                        instance_type: itype.to_string(),
+                        allocatable_cpu_m: ncpu - 200,
+                        allocatable_mem_mib: nmem - 1536,
+                    },
+                );
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn new_workload(
+    dice: &mut Dice,
+    team: &str,
+    ns: &str,
+    name: &str,
+    version: &str,
+    replicas: u32,
+    cpu: u64,
+    mem: u64,
+    now: Timestamp,
+) -> Workload {
+    // A few older revisions, newest first, each days apart.
+    let depth = dice.range(2, 6);
+    let mut history = Vec::new();
+    let mut v = version.to_string();
+    let mut at = now - (dice.range(2, 72) as i64).hours();
+    for n in (1..=depth).rev() {
+        history.push(Revision {
+            number: n,
+            version: v.clone(),
+            image: image(name, &v),
+            created: at,
+        });
+        v = unbump(&v);
+        at = at - (dice.range(20, 200) as i64).hours();
+    }
+    let hpa = (replicas >= 3).then(|| Hpa {
+        min: replicas.div_ceil(2),
+        max: replicas * 2,
+        current: replicas,
+        desired: replicas,
+        target_cpu_pct: 70,
+        current_cpu_pct: Some(dice.range(35, 68) as u32),
+    });
+    Workload {
+        key: WorkloadKey::new(ns, name),
+        kind: WorkloadKind::Deployment,
+        team: Some(team.to_string()),
+        desired: replicas,
+        ready: 0,
+        updated: 0,
+        available: 0,
+        image: image(name, version),
+        version: version.to_string(),
+        paused: false,
+        rollout: RolloutState::Complete,
+        revision: depth,
+        changed_at: history[0].created,
+        history,
+        hpa,
+        gate: None,
+        cpu_request_m: cpu,
+        mem_request_mib: mem,
+    }
+}
+
+pub fn image(service: &str, version: &str) -> String {
+    format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/{service}:{version}")
+}
+
+/// Start a new revision of a workload (what a `kubectl set image` does).
+pub fn new_revision(w: &mut Workload, version: &str, at: Timestamp) {
+    w.revision = w.history.iter().map(|r| r.number).max().unwrap_or(0) + 1;
+    w.version = version.to_string();
+    w.image = image(&w.key.name, version);
+    w.history.insert(
+        0,
+        Revision {
+            number: w.revision,
+            version: version.into(),
+            image: w.image.clone(),
+            created: at,
+        },
+    );
+    w.history.truncate(10);
+    w.rollout = RolloutState::Progressing;
+    w.changed_at = at;
+}
+
+/// Next patch version: `1.4.2` -> `1.4.3`.
+pub fn bump(v: &str) -> String {
+    let mut parts: Vec<u64> = v.split('.').filter_map(|p| p.parse().ok()).collect();
+    if let Some(last) = parts.last_mut() {
+        *last += 1;
+    }
+    parts
+        .iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// Previous version, stepping back a minor when the patch is 0.
+fn unbump(v: &str) -> String {
+    let parts: Vec<u64> = v.split('.').filter_map(|p| p.parse().ok()).collect();
+    match parts.as_slice() {
+        [major, minor, 0] => format!("{major}.{}.{}", minor.saturating_sub(1), 4),
+        [major, minor, patch] => format!("{major}.{minor}.{}", patch - 1),
+        _ => v.to_string(),
+    }
+}

@@ -1,0 +1,217 @@
+//! The demo fleet: its shape, its storyline and its dynamics, with Kubernetes semantics.
+
+use jiff::{SignedDuration, Timestamp};
+use opsdeck::domain::*;
+use opsdeck::source::demo::{DemoWorld, FLAPPING_ALARM, GATE_CLUSTER, GATE_SERVICE, OpError};
+
+fn start() -> Timestamp {
+    "2026-11-21T14:30:00Z".parse().unwrap()
+}
+
+fn run(world: &mut DemoWorld, secs: i64) {
+    let mut t = world.now;
+    for _ in 0..secs {
+        t = t + SignedDuration::from_secs(1);
+        world.step(t);
+    }
+}
+
+#[test]
+fn the_fleet_has_the_promised_shape() {
+    let mut world = DemoWorld::generate(7, start());
+    let fleet = world.to_fleet_state();
+    let envs: Vec<&str> = fleet.layout.envs.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(envs, ["dev", "staging", "prod"]);
+    assert!(fleet.layout.regions.len() >= 3);
+    let prod_regions: std::collections::BTreeSet<&str> = fleet
+        .clusters
+        .values()
+        .filter(|c| c.info.env == "prod")
+        .map(|c| c.info.region.as_str())
+        .collect();
+    assert!(prod_regions.len() >= 2, "{prod_regions:?}");
+    let rows = service_rows(&fleet);
+    assert!(rows.len() >= 30, "{} services", rows.len());
+    let namespaces: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r.key.namespace.as_str()).collect();
+    assert!(namespaces.len() >= 5);
+    for c in fleet.clusters.values() {
+        assert!(
+            !c.nodes.is_empty() && !c.nodegroups.is_empty(),
+            "{} has nodes",
+            c.info.name
+        );
+        for w in c.workloads.values() {
+            assert!(!w.history.is_empty());
+            assert_eq!(
+                c.pods_of(&w.key).count() as u32,
+                w.desired,
+                "{} in {}",
+                w.key,
+                c.info.name
+            );
+        }
+    }
+    assert!(fleet.all_alarms().any(|a| a.state == AlarmState::Alarm));
+    assert!(
+        fleet
+            .all_alarms()
+            .any(|a| a.state == AlarmState::InsufficientData)
+    );
+    assert!(fleet.cost.daily.len() >= 30);
+    assert!(fleet.cost.forecast_month_end > fleet.cost.mtd_total());
+    assert!(
+        rows.iter().any(|r| r.versions().len() > 1),
+        "versions drift between stages"
+    );
+    let gated: Vec<_> = rows
+        .iter()
+        .filter(|r| r.instances.iter().any(|i| i.gated))
+        .collect();
+    assert_eq!(gated.len(), 1);
+    assert_eq!(gated[0].key.name, GATE_SERVICE);
+}
+
+#[test]
+fn same_seed_same_fleet_and_different_seed_differs() {
+    let mut a = DemoWorld::generate(42, start());
+    let mut b = DemoWorld::generate(42, start());
+    run(&mut a, 100);
+    run(&mut b, 100);
+    assert_eq!(a.to_fleet_state(), b.to_fleet_state());
+    let mut c = DemoWorld::generate(43, start());
+    run(&mut c, 100);
+    assert_ne!(a.to_fleet_state(), c.to_fleet_state());
+}
+
+#[test]
+fn the_fleet_is_alive() {
+    let mut world = DemoWorld::generate(1, start());
+    let before = world.to_fleet_state();
+    let key = WorkloadKey::new("catalog", "catalog-api");
+    let use1 = ClusterId::new("prod", "us-east-1", "prod-use1");
+    assert_eq!(
+        before.clusters[&use1].workloads[&key].rollout,
+        RolloutState::Progressing
+    );
+    let flapping = |f: &FleetState| {
+        f.all_alarms()
+            .find(|a| {
+                a.name == FLAPPING_ALARM
+                    && a.env.as_deref() == Some("prod")
+                    && a.region == "eu-west-1"
+            })
+            .unwrap()
+            .state
+    };
+    let crash = |f: &FleetState| {
+        let stg = ClusterId::new("staging", "eu-west-1", "stg-euw1");
+        f.clusters[&stg]
+            .pods
+            .values()
+            .filter(|p| p.is_crashlooping())
+            .map(|p| p.restarts)
+            .max()
+    };
+    run(&mut world, 50);
+    let mid = world.to_fleet_state();
+    assert_ne!(
+        flapping(&before),
+        flapping(&mid),
+        "the flapping alarm flipped"
+    );
+    run(&mut world, 70);
+    let after = world.to_fleet_state();
+    // The rollout in progress completed, pod by pod.
+    let w = &after.clusters[&use1].workloads[&key];
+    assert_eq!(w.rollout, RolloutState::Complete, "{w:?}");
+    assert!(
+        after.clusters[&use1]
+            .pods_of(&key)
+            .all(|p| p.version == w.version)
+    );
+    // A canary crash-loops, restarting again and again.
+    assert!(crash(&after).unwrap() > crash(&before).unwrap_or(0));
+    // Cost accrued.
+    assert!(after.cost.mtd_total() > before.cost.mtd_total());
+    // The gate holds: a paused deployment does not progress.
+    let euw1 = ClusterId::new("prod", "eu-west-1", GATE_CLUSTER);
+    let g = &after.clusters[&euw1].workloads[&WorkloadKey::new("payments", GATE_SERVICE)];
+    assert!(g.paused && g.gate.is_some());
+    assert_eq!(g.updated, 1);
+    // The crash-looping rollout becomes stuck after its progress deadline.
+    run(&mut world, 200);
+    let later = world.to_fleet_state();
+    let stg = ClusterId::new("staging", "eu-west-1", "stg-euw1");
+    let r = &later.clusters[&stg].workloads[&WorkloadKey::new("catalog", "recommendations")];
+    assert!(
+        matches!(r.rollout, RolloutState::Stuck(_)),
+        "{:?}",
+        r.rollout
+    );
+}
+
+#[test]
+fn scaling_converges_pods_like_a_deployment() {
+    let mut world = DemoWorld::generate(3, start());
+    let key = WorkloadKey::new("payments", "refunds-worker");
+    assert_eq!(world.scale("prod-apse2", &key, 5).unwrap(), 2);
+    run(&mut world, 20);
+    let fleet = world.to_fleet_state();
+    let c = &fleet.clusters[&ClusterId::new("prod", "ap-southeast-2", "prod-apse2")];
+    assert_eq!(c.pods_of(&key).count(), 5);
+    assert_eq!(c.workloads[&key].ready, 5);
+    assert_eq!(
+        world.scale("prod-apse2", &WorkloadKey::new("x", "y"), 1),
+        Err(OpError::NoWorkload("x/y".into(), "prod-apse2".into()))
+    );
+}
+
+#[test]
+fn rollback_behaves_like_rollout_undo() {
+    let mut world = DemoWorld::generate(3, start());
+    let key = WorkloadKey::new("identity", "auth");
+    let before = world.clusters[world.cluster_index("prod-use1").unwrap()].workloads[&key].clone();
+    let target = before.rollback_target().unwrap().clone();
+    let rev = world.rollback("prod-use1", &key, None).unwrap();
+    assert_eq!(rev.version, target.version);
+    assert_eq!(rev.number, before.revision + 1);
+    let after = &world.clusters[world.cluster_index("prod-use1").unwrap()].workloads[&key];
+    assert!(
+        !after.history.iter().any(|r| r.number == target.number),
+        "old number reused"
+    );
+    run(&mut world, 40);
+    let w = &world.clusters[world.cluster_index("prod-use1").unwrap()].workloads[&key];
+    assert_eq!(w.rollout, RolloutState::Complete);
+    assert_eq!(w.version, target.version);
+    // A paused deployment refuses, like kubectl.
+    let gate = WorkloadKey::new("payments", GATE_SERVICE);
+    assert!(matches!(
+        world.rollback(GATE_CLUSTER, &gate, None),
+        Err(OpError::Paused(_))
+    ));
+}
+
+#[test]
+fn approvals_resume_the_gate_once_enough() {
+    let mut world = DemoWorld::generate(3, start());
+    let key = WorkloadKey::new("payments", GATE_SERVICE);
+    assert!(matches!(
+        world.approve(GATE_CLUSTER, &key, "deploy-bot", "mine"),
+        Err(OpError::SelfApproval { .. })
+    ));
+    assert!(matches!(
+        world.approve(GATE_CLUSTER, &key, "maria.k", "again"),
+        Err(OpError::AlreadyApproved { .. })
+    ));
+    assert_eq!(
+        world.approve(GATE_CLUSTER, &key, "sam.o", "dashboards green"),
+        Ok(true)
+    );
+    run(&mut world, 60);
+    let w = &world.clusters[world.cluster_index(GATE_CLUSTER).unwrap()].workloads[&key];
+    assert!(!w.paused);
+    assert_eq!(w.rollout, RolloutState::Complete);
+    assert_eq!(w.updated, w.desired);
+}
