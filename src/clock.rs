@@ -24,7 +24,7 @@ impl ManualClock {
     }
     pub fn advance(&self, by: jiff::SignedDuration) {
         let mut t = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        *t = *t + by;
+        *t += by;
     }
 }
 

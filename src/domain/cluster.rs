@@ -184,13 +184,7 @@ pub struct Capacity {
 impl Capacity {
     /// The higher of CPU and memory use, in percent (0 when nothing is allocatable).
     pub fn used_pct(&self) -> u32 {
-        let pct = |used: u64, total: u64| {
-            if total == 0 {
-                0
-            } else {
-                used.saturating_mul(100) / total
-            }
-        };
+        let pct = |used: u64, total: u64| used.saturating_mul(100).checked_div(total).unwrap_or(0);
         pct(self.requested_cpu_m, self.allocatable_cpu_m)
             .max(pct(self.requested_mem_mib, self.allocatable_mem_mib))
             .min(u32::MAX as u64) as u32

@@ -266,7 +266,7 @@ fn new_workload(
             created: at,
         });
         v = unbump(&v);
-        at = at - (dice.range(20, 200) as i64).hours();
+        at -= (dice.range(20, 200) as i64).hours();
     }
     let hpa = (replicas >= 3).then(|| Hpa {
         min: replicas.div_ceil(2),

@@ -1,0 +1,276 @@
+//! The reducer: `update(&mut State, Msg) -> Vec<Effect>`. Pure: no I/O, no clock, no randomness,
+//! so every interaction can be tested by feeding messages.
+
+use super::effect::Effect;
+use super::queries::{palette_items, visible_services};
+use super::state::{Input, State, TOP_VIEWS, View};
+use super::{Action, KeyContext, Msg};
+use crate::domain::{Stage, service_rows};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// How long a footer notice stays.
+const NOTICE_SECS: i64 = 5;
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Tick(now) => {
+            let before = state.now;
+            let stale_before = any_stale(state);
+            state.now = now;
+            // Ages on screen have minute resolution, except stale sources, which count seconds.
+            if before.as_second() / 60 != now.as_second() / 60 || stale_before || any_stale(state) {
+                state.dirty = true;
+            }
+            if state.ui.notice.as_ref().is_some_and(|(_, at)| (now - *at).get_seconds() >= NOTICE_SECS) {
+                state.ui.notice = None;
+                state.dirty = true;
+            }
+            vec![]
+        }
+        Msg::Resize { width, height } => {
+            state.ui.width = width;
+            state.ui.height = height;
+            state.ui.page_rows = (height as usize).saturating_sub(8).max(1);
+            state.dirty = true;
+            vec![]
+        }
+        Msg::Source(u) => {
+            if state.fleet.apply(u) {
+                clamp_selections(state);
+                state.dirty = true;
+            }
+            vec![]
+        }
+        Msg::Shutdown(_) => {
+            state.should_quit = true;
+            vec![]
+        }
+        Msg::Key(key) => {
+            if key.kind == KeyEventKind::Release {
+                return vec![];
+            }
+            state.dirty = true;
+            on_key(state, key)
+        }
+    }
+}
+
+fn any_stale(state: &State) -> bool {
+    state.fleet.source_healths().iter().any(|(_, h)| h.is_stale(state.now, state.settings.stale_after_secs))
+}
+
+fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    match state.ui.input.clone() {
+        Input::Filter => {
+            edit_filter(state, key);
+            vec![]
+        }
+        Input::Palette { query, selected } => on_palette_key(state, key, query, selected),
+        Input::None if state.ui.help_open => {
+            match state.keymap.action_for(&[KeyContext::List, KeyContext::Global], &key) {
+                Some(Action::Quit) => state.should_quit = true,
+                Some(Action::Help | Action::Back) => state.ui.help_open = false,
+                Some(Action::Down) => state.ui.help_scroll += 1,
+                Some(Action::Up) => state.ui.help_scroll = state.ui.help_scroll.saturating_sub(1),
+                Some(Action::PageDown) => state.ui.help_scroll += state.ui.page_rows,
+                Some(Action::PageUp) => state.ui.help_scroll = state.ui.help_scroll.saturating_sub(state.ui.page_rows),
+                Some(Action::Top) => state.ui.help_scroll = 0,
+                _ => {}
+            }
+            vec![]
+        }
+        Input::None => match state.keymap.action_for(&state.key_contexts(), &key) {
+            Some(action) => apply_action(state, action),
+            None => vec![],
+        },
+    }
+}
+
+fn edit_filter(state: &mut State, key: KeyEvent) {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => {
+            state.ui.services_filter.clear();
+            state.ui.input = Input::None;
+        }
+        KeyCode::Enter => state.ui.input = Input::None,
+        KeyCode::Backspace => {
+            state.ui.services_filter.pop();
+        }
+        KeyCode::Char('u') if ctrl => state.ui.services_filter.clear(),
+        KeyCode::Up => move_selection(state, -1),
+        KeyCode::Down => move_selection(state, 1),
+        KeyCode::Char(c) if !ctrl && !c.is_control() => state.ui.services_filter.push(c),
+        _ => return,
+    }
+    if !matches!(key.code, KeyCode::Up | KeyCode::Down) {
+        state.ui.services_selected = 0;
+    }
+}
+
+fn on_palette_key(state: &mut State, key: KeyEvent, mut query: String, mut selected: usize) -> Vec<Effect> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => {
+            state.ui.input = Input::None;
+            return vec![];
+        }
+        KeyCode::Enter => {
+            state.ui.input = Input::None;
+            return match palette_items(&query).get(selected) {
+                Some(item) => apply_action(state, item.action),
+                None => {
+                    state.ui.notice = Some((format!("no command matches \"{query}\""), state.now));
+                    vec![]
+                }
+            };
+        }
+        KeyCode::Backspace => {
+            query.pop();
+            selected = 0;
+        }
+        KeyCode::Up => selected = selected.saturating_sub(1),
+        KeyCode::Down | KeyCode::Tab => selected = (selected + 1).min(palette_items(&query).len().saturating_sub(1)),
+        KeyCode::Char('u') if ctrl => query.clear(),
+        KeyCode::Char(c) if !ctrl && !c.is_control() => {
+            query.push(c);
+            selected = 0;
+        }
+        _ => {}
+    }
+    state.ui.input = Input::Palette { query, selected };
+    vec![]
+}
+
+/// Carry out an action (from a key or the palette).
+pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
+    state.dirty = true;
+    match action {
+        Action::Quit => state.should_quit = true,
+        Action::Help => {
+            state.ui.help_open = true;
+            state.ui.help_scroll = 0;
+        }
+        Action::Palette => state.ui.input = Input::Palette { query: String::new(), selected: 0 },
+        Action::Filter => {
+            if *state.view() != View::Services {
+                state.ui.stack = vec![View::Services];
+            }
+            state.ui.input = Input::Filter;
+        }
+        Action::Back => back(state),
+        Action::NextView | Action::PrevView => {
+            let current = TOP_VIEWS.iter().position(|v| Some(v) == state.ui.stack.first()).unwrap_or(0);
+            let n = TOP_VIEWS.len();
+            let next = if action == Action::NextView { (current + 1) % n } else { (current + n - 1) % n };
+            switch_to(state, TOP_VIEWS[next].clone());
+        }
+        Action::ViewOverview => switch_to(state, View::Overview),
+        Action::ViewServices => switch_to(state, View::Services),
+        Action::Up => move_selection(state, -1),
+        Action::Down => move_selection(state, 1),
+        Action::PageUp => move_selection(state, -(state.ui.page_rows as i64)),
+        Action::PageDown => move_selection(state, state.ui.page_rows as i64),
+        Action::Top => move_selection(state, i64::MIN / 2),
+        Action::Bottom => move_selection(state, i64::MAX / 2),
+        Action::Left => move_cell(state, 0, -1),
+        Action::Right => move_cell(state, 0, 1),
+        Action::Select => select(state),
+        Action::Sort => {
+            state.ui.services_sort = state.ui.services_sort.next();
+            state.ui.notice = Some((format!("sorted by {}", state.ui.services_sort.label()), state.now));
+        }
+        Action::Refresh => {
+            state.ui.notice = Some(("refresh requested from every source".into(), state.now));
+            return vec![Effect::RefreshSources];
+        }
+    }
+    vec![]
+}
+
+fn switch_to(state: &mut State, view: View) {
+    state.ui.stack = vec![view];
+    state.ui.services_stage = None;
+}
+
+fn back(state: &mut State) {
+    if *state.view() == View::Services && !state.ui.services_filter.is_empty() {
+        state.ui.services_filter.clear();
+        state.ui.services_selected = 0;
+    } else if state.ui.stack.len() > 1 {
+        if let Some(View::Services) = state.ui.stack.pop() {
+            state.ui.services_stage = None;
+        }
+        state.ui.detail_selected = 0;
+    } else if state.ui.services_stage.is_some() {
+        state.ui.services_stage = None;
+    }
+}
+
+fn select(state: &mut State) {
+    match state.view().clone() {
+        View::Overview => {
+            let (row, col) = state.ui.cell;
+            let layout = &state.fleet.layout;
+            if let (Some(env), Some(region)) = (layout.envs.get(row), layout.regions.get(col)) {
+                state.ui.services_stage = Some(Stage { env: env.name.clone(), region: region.clone() });
+                state.ui.services_selected = 0;
+                state.ui.stack.push(View::Services);
+            }
+        }
+        View::Services => {
+            if let Some(row) = visible_services(state).get(state.ui.services_selected) {
+                let key = row.key.clone();
+                state.ui.detail_selected = 0;
+                state.ui.stack.push(View::ServiceDetail(key));
+            }
+        }
+        View::ServiceDetail(_) => {}
+    }
+}
+
+fn move_cell(state: &mut State, drow: i64, dcol: i64) {
+    if *state.view() != View::Overview {
+        return;
+    }
+    let rows = state.fleet.layout.envs.len() as i64;
+    let cols = state.fleet.layout.regions.len() as i64;
+    let (r, c) = state.ui.cell;
+    state.ui.cell = ((r as i64 + drow).clamp(0, (rows - 1).max(0)) as usize, (c as i64 + dcol).clamp(0, (cols - 1).max(0)) as usize);
+}
+
+fn move_selection(state: &mut State, delta: i64) {
+    let step = |cur: usize, len: usize| -> usize {
+        if len == 0 { 0 } else { (cur as i64).saturating_add(delta).clamp(0, len as i64 - 1) as usize }
+    };
+    match state.view().clone() {
+        View::Overview => {
+            // Up/down move between environments; paging jumps to the ends.
+            let d = delta.clamp(-1, 1);
+            move_cell(state, d, 0);
+            if delta.abs() > 1 {
+                move_cell(state, delta.signum() * 1000, 0);
+            }
+        }
+        View::Services => {
+            let len = visible_services(state).len();
+            state.ui.services_selected = step(state.ui.services_selected, len);
+        }
+        View::ServiceDetail(key) => {
+            let len = service_rows(&state.fleet).into_iter().find(|r| r.key == key).map_or(0, |r| r.instances.len());
+            state.ui.detail_selected = step(state.ui.detail_selected, len);
+        }
+    }
+}
+
+/// Keep selections inside their lists after data changes.
+fn clamp_selections(state: &mut State) {
+    if *state.view() == View::Services {
+        let len = visible_services(state).len();
+        state.ui.services_selected = state.ui.services_selected.min(len.saturating_sub(1));
+    }
+    let (r, c) = state.ui.cell;
+    let rows = state.fleet.layout.envs.len().max(1);
+    let cols = state.fleet.layout.regions.len().max(1);
+    state.ui.cell = (r.min(rows - 1), c.min(cols - 1));
+}
