@@ -6,4 +6,6 @@
 
 pub mod app;
 pub mod config;
+pub mod keymap;
 pub mod paths;
+pub mod theme;
