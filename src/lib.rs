@@ -8,5 +8,7 @@ pub mod app;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod keymap;
 pub mod paths;
 pub mod source;
+pub mod theme;
