@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub fleet: FleetConfig,
@@ -15,19 +15,6 @@ pub struct Config {
     pub regions: Vec<String>,
     /// Row order of the overview matrix, and the environments' policies and clusters.
     pub environments: Vec<EnvironmentConfig>,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            fleet: FleetConfig::default(),
-            ui: UiConfig::default(),
-            demo: DemoConfig::default(),
-            logging: LoggingConfig::default(),
-            regions: Vec::new(),
-            environments: Vec::new(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,163 @@
+//! Rules the types cannot express (ranges, uniqueness, cross-references). Every rule runs, so a
+//! user fixing a config sees all its problems at once instead of one per attempt.
+
+use super::diagnostic::Problem;
+use super::doc::{KeyPath, value_span};
+use super::model::Config;
+use super::suggest::did_you_mean;
+use std::collections::HashSet;
+use toml::de::DeTable;
+
+/// Collects problems, locating each at its value in the document when the document has it.
+struct Checker<'a> {
+    file: &'a str,
+    text: &'a str,
+    root: &'a DeTable<'a>,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn report(&mut self, path: KeyPath, message: String, hint: String) {
+        let span = value_span(self.root, &path);
+        self.problems.push(Problem::at(self.file, self.text, span, message, hint));
+    }
+}
+
+fn path(s: &str) -> KeyPath {
+    s.split('.').fold(KeyPath::default(), KeyPath::key)
+}
+
+/// All semantic problems of an already type-checked config (empty when it is valid).
+pub fn check(config: &Config, root: &DeTable<'_>, text: &str, file: &str) -> Vec<Problem> {
+    let mut c = Checker { file, text, root, problems: Vec::new() };
+    check_ranges(&mut c, config);
+    check_logging(&mut c, config);
+    check_regions(&mut c, config);
+    check_environments(&mut c, config);
+    c.problems
+}
+
+fn check_ranges(c: &mut Checker<'_>, config: &Config) {
+    let fps = config.ui.max_fps;
+    if !(1..=120).contains(&fps) {
+        c.report(
+            path("ui.max_fps"),
+            format!("`ui.max_fps` must be between 1 and 120, found {fps}"),
+            "30 suits most terminals; use 60 for smoother scrolling, 10 over slow links".into(),
+        );
+    }
+    let tick = config.demo.tick_ms;
+    if !(100..=60000).contains(&tick) {
+        c.report(
+            path("demo.tick_ms"),
+            format!("`demo.tick_ms` must be between 100 and 60000 milliseconds, found {tick}"),
+            "the default, 1000, advances the simulated fleet once a second".into(),
+        );
+    }
+    if config.ui.stale_after_secs == 0 {
+        c.report(
+            path("ui.stale_after_secs"),
+            "`ui.stale_after_secs` must be at least 1, found 0".into(),
+            "the default is 30 (data older than 30 seconds is shown as stale)".into(),
+        );
+    }
+}
+
+fn check_logging(c: &mut Checker<'_>, config: &Config) {
+    let level = &config.logging.level;
+    if let Err(e) = tracing_subscriber::EnvFilter::try_new(level) {
+        c.report(
+            path("logging.level"),
+            format!("invalid `logging.level` {level:?}: {e}"),
+            "use a level (error, warn, info, debug, trace) or directives such as \
+             \"warn,opsdeck=debug\""
+                .into(),
+        );
+    }
+}
+
+fn check_regions(c: &mut Checker<'_>, config: &Config) {
+    let mut seen = HashSet::new();
+    for (i, region) in config.regions.iter().enumerate() {
+        let at = path("regions").index(i);
+        if region.trim().is_empty() {
+            c.report(at, "empty region name in `regions`".into(), "remove the empty entry".into());
+        } else if !seen.insert(region.as_str()) {
+            c.report(
+                at,
+                format!("region `{region}` is listed twice in `regions`"),
+                "remove the duplicate (`regions` sets the overview's column order)".into(),
+            );
+        }
+    }
+}
+
+fn check_environments(c: &mut Checker<'_>, config: &Config) {
+    let regions: Vec<&str> = config.regions.iter().map(String::as_str).collect();
+    let mut env_names = HashSet::new();
+    for (i, env) in config.environments.iter().enumerate() {
+        let env_path = path("environments").index(i);
+        if env.name.trim().is_empty() {
+            c.report(
+                env_path.clone().key("name"),
+                format!("environment #{} has an empty name", i + 1),
+                "give it a name such as \"prod\" (shown as the overview's row label)".into(),
+            );
+        } else if !env_names.insert(env.name.as_str()) {
+            c.report(
+                env_path.clone().key("name"),
+                format!("duplicate environment name `{}`", env.name),
+                format!(
+                    "environment names must be unique; rename this one or move its clusters \
+                     into the first `{}`",
+                    env.name
+                ),
+            );
+        }
+        let mut cluster_names = HashSet::new();
+        for (j, cluster) in env.clusters.iter().enumerate() {
+            let cl_path = env_path.clone().key("clusters").index(j);
+            if cluster.name.trim().is_empty() {
+                c.report(
+                    cl_path.clone().key("name"),
+                    format!("cluster #{} in environment `{}` has an empty name", j + 1, env.name),
+                    "give it a display name such as \"prod-use1\"".into(),
+                );
+            } else if !cluster_names.insert(cluster.name.as_str()) {
+                c.report(
+                    cl_path.clone().key("name"),
+                    format!(
+                        "duplicate cluster name `{}` in environment `{}`",
+                        cluster.name, env.name
+                    ),
+                    "cluster names must be unique within an environment; rename one".into(),
+                );
+            }
+            if !regions.contains(&cluster.region.as_str()) {
+                c.report(
+                    cl_path.key("region"),
+                    format!(
+                        "cluster `{}` in environment `{}` uses region `{}`, which is not listed \
+                         in `regions`",
+                        cluster.name, env.name, cluster.region
+                    ),
+                    region_hint(&cluster.region, &regions),
+                );
+            }
+        }
+    }
+}
+
+fn region_hint(region: &str, regions: &[&str]) -> String {
+    if regions.is_empty() {
+        return format!(
+            "add `regions = [\"{region}\"]` at the top of the file (before any [section]); it \
+             sets the overview's column order"
+        );
+    }
+    format!(
+        "{}add `{region}` to the top-level `regions`, or use one of: {}",
+        did_you_mean(region, regions.iter().copied()),
+        regions.join(", ")
+    )
+}
