@@ -5,10 +5,15 @@
 //! executor runs; [`ui::view`] only reads the state.
 
 pub mod app;
+pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod domain;
 pub mod keymap;
+pub mod logging;
 pub mod paths;
+pub mod snapshot;
 pub mod source;
 pub mod theme;
+pub mod ui;

@@ -24,7 +24,10 @@ fn toml_files(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn every_shipped_config_parses() {
     let files = toml_files(&repo("config"));
-    assert!(files.len() >= 2, "expected at least default.toml and example.toml");
+    assert!(
+        files.len() >= 2,
+        "expected at least default.toml and example.toml"
+    );
     for file in files {
         // keymap.toml belongs to the keymap module, with its own format and tests.
         if file.file_name().is_some_and(|n| n == "keymap.toml") {
@@ -57,14 +60,30 @@ fn example_config_is_a_real_multi_account_fleet() {
     assert_eq!(c.regions, ["us-east-1", "eu-west-1", "ap-southeast-2"]);
     let prod = &c.environments[2];
     assert!(prod.production && !c.environments[0].production);
-    let mut profiles: Vec<_> = c.environments.iter().map(|e| e.aws_profile.clone()).collect();
+    let mut profiles: Vec<_> = c
+        .environments
+        .iter()
+        .map(|e| e.aws_profile.clone())
+        .collect();
     profiles.dedup();
-    assert_eq!(profiles.len(), 3, "each environment has its own AWS profile");
+    assert_eq!(
+        profiles.len(),
+        3,
+        "each environment has its own AWS profile"
+    );
     for env in &c.environments {
-        assert_eq!(env.clusters.len(), c.regions.len(), "{}: one cluster per region", env.name);
+        assert_eq!(
+            env.clusters.len(),
+            c.regions.len(),
+            "{}: one cluster per region",
+            env.name
+        );
         for cl in &env.clusters {
             let ctx = cl.context.as_deref().unwrap();
-            assert!(ctx.starts_with(&format!("arn:aws:eks:{}:", cl.region)), "{ctx}");
+            assert!(
+                ctx.starts_with(&format!("arn:aws:eks:{}:", cl.region)),
+                "{ctx}"
+            );
             assert!(cl.eks_cluster.is_some() && !cl.namespaces.is_empty());
         }
     }
@@ -80,7 +99,11 @@ fn every_invalid_config_fails_with_its_expected_message() {
         let expected_file = file.with_extension("expected");
         let expected = fs::read_to_string(&expected_file)
             .unwrap_or_else(|e| panic!("{}: {e}", expected_file.display()));
-        let wanted: Vec<&str> = expected.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let wanted: Vec<&str> = expected
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
         assert!(!wanted.is_empty(), "{} is empty", expected_file.display());
         let err = match config::load(&file) {
             Ok(_) => {
@@ -91,7 +114,10 @@ fn every_invalid_config_fails_with_its_expected_message() {
         };
         let shown = err.to_string();
         if err.problems.len() != 1 {
-            failures.push(format!("{}: expected one problem, got:\n{shown}", file.display()));
+            failures.push(format!(
+                "{}: expected one problem, got:\n{shown}",
+                file.display()
+            ));
         }
         for want in wanted {
             if !shown.contains(want) {
@@ -116,10 +142,17 @@ fn config_semantic_problems_are_all_reported_at_once() {
 fn missing_or_directory_config_names_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nope.toml");
-    let err = config::load_origin(&ConfigOrigin::Flag(missing.clone())).unwrap_err().to_string();
-    assert!(err.starts_with(&format!("{}: error: config file not found", missing.display())));
+    let err = config::load_origin(&ConfigOrigin::Flag(missing.clone()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with(&format!(
+        "{}: error: config file not found",
+        missing.display()
+    )));
     assert!(err.contains("--config"), "{err}");
-    let err = config::load_origin(&ConfigOrigin::Env(missing)).unwrap_err().to_string();
+    let err = config::load_origin(&ConfigOrigin::Env(missing))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("$OPSDECK_CONFIG"), "{err}");
 
     let err = config::load(dir.path()).unwrap_err().to_string();

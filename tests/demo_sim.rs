@@ -11,7 +11,7 @@ fn start() -> Timestamp {
 fn run(world: &mut DemoWorld, secs: i64) {
     let mut t = world.now;
     for _ in 0..secs {
-        t = t + SignedDuration::from_secs(1);
+        t += SignedDuration::from_secs(1);
         world.step(t);
     }
 }

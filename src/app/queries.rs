@@ -20,14 +20,22 @@ pub fn visible_services(state: &State) -> Vec<ServiceRow> {
         let mut buf = Vec::new();
         rows.retain(|r| {
             let hay = format!("{} {}", r.key, r.team.as_deref().unwrap_or(""));
-            pattern.score(Utf32Str::new(&hay, &mut buf), &mut matcher).is_some()
+            pattern
+                .score(Utf32Str::new(&hay, &mut buf), &mut matcher)
+                .is_some()
         });
     }
     match state.ui.services_sort {
         ServiceSort::Name => {}
-        ServiceSort::Health => rows.sort_by(|a, b| b.worst.cmp(&a.worst).then_with(|| a.key.cmp(&b.key))),
-        ServiceSort::Team => rows.sort_by(|a, b| a.team.cmp(&b.team).then_with(|| a.key.cmp(&b.key))),
-        ServiceSort::Restarts => rows.sort_by(|a, b| b.restarts.cmp(&a.restarts).then_with(|| a.key.cmp(&b.key))),
+        ServiceSort::Health => {
+            rows.sort_by(|a, b| b.worst.cmp(&a.worst).then_with(|| a.key.cmp(&b.key)))
+        }
+        ServiceSort::Team => {
+            rows.sort_by(|a, b| a.team.cmp(&b.team).then_with(|| a.key.cmp(&b.key)))
+        }
+        ServiceSort::Restarts => {
+            rows.sort_by(|a, b| b.restarts.cmp(&a.restarts).then_with(|| a.key.cmp(&b.key)))
+        }
     }
     rows
 }
@@ -52,7 +60,9 @@ pub fn palette_items(query: &str) -> Vec<PaletteItem> {
     let candidates = Action::ALL.into_iter().filter(|a| a.in_palette());
     let query = query.trim();
     if query.is_empty() {
-        return candidates.map(|action| PaletteItem { action, score: 0 }).collect();
+        return candidates
+            .map(|action| PaletteItem { action, score: 0 })
+            .collect();
     }
     let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
     let mut matcher = Matcher::new(Config::DEFAULT);
@@ -63,10 +73,17 @@ pub fn palette_items(query: &str) -> Vec<PaletteItem> {
             let best = names
                 .filter_map(|n| {
                     // An exact alias outranks any fuzzy hit.
-                    if n == query { Some(u32::MAX) } else { pattern.score(Utf32Str::new(n, &mut buf), &mut matcher) }
+                    if n == query {
+                        Some(u32::MAX)
+                    } else {
+                        pattern.score(Utf32Str::new(n, &mut buf), &mut matcher)
+                    }
                 })
                 .max()?;
-            Some(PaletteItem { action, score: best })
+            Some(PaletteItem {
+                action,
+                score: best,
+            })
         })
         .collect();
     items.sort_by(|a, b| b.score.cmp(&a.score).then(a.action.cmp(&b.action)));

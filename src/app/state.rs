@@ -69,7 +69,10 @@ pub enum Input {
     #[default]
     None,
     Filter,
-    Palette { query: String, selected: usize },
+    Palette {
+        query: String,
+        selected: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -118,7 +121,13 @@ impl State {
     pub fn new(keymap: Keymap, settings: Settings, now: Timestamp) -> State {
         State {
             fleet: FleetState::default(),
-            ui: UiState { stack: vec![View::Overview], page_rows: 10, width: 80, height: 24, ..UiState::default() },
+            ui: UiState {
+                stack: vec![View::Overview],
+                page_rows: 10,
+                width: 80,
+                height: 24,
+                ..UiState::default()
+            },
             settings,
             keymap,
             now,
@@ -133,6 +142,10 @@ impl State {
 
     /// Key contexts for the current screen, most specific first.
     pub fn key_contexts(&self) -> Vec<KeyContext> {
-        vec![self.view().key_context(), KeyContext::List, KeyContext::Global]
+        vec![
+            self.view().key_context(),
+            KeyContext::List,
+            KeyContext::Global,
+        ]
     }
 }

@@ -21,7 +21,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             if before.as_second() / 60 != now.as_second() / 60 || stale_before || any_stale(state) {
                 state.dirty = true;
             }
-            if state.ui.notice.as_ref().is_some_and(|(_, at)| (now - *at).get_seconds() >= NOTICE_SECS) {
+            if state
+                .ui
+                .notice
+                .as_ref()
+                .is_some_and(|(_, at)| (now - *at).get_seconds() >= NOTICE_SECS)
+            {
                 state.ui.notice = None;
                 state.dirty = true;
             }
@@ -56,7 +61,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 }
 
 fn any_stale(state: &State) -> bool {
-    state.fleet.source_healths().iter().any(|(_, h)| h.is_stale(state.now, state.settings.stale_after_secs))
+    state
+        .fleet
+        .source_healths()
+        .iter()
+        .any(|(_, h)| h.is_stale(state.now, state.settings.stale_after_secs))
 }
 
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -67,13 +76,18 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         Input::Palette { query, selected } => on_palette_key(state, key, query, selected),
         Input::None if state.ui.help_open => {
-            match state.keymap.action_for(&[KeyContext::List, KeyContext::Global], &key) {
+            match state
+                .keymap
+                .action_for(&[KeyContext::List, KeyContext::Global], &key)
+            {
                 Some(Action::Quit) => state.should_quit = true,
                 Some(Action::Help | Action::Back) => state.ui.help_open = false,
                 Some(Action::Down) => state.ui.help_scroll += 1,
                 Some(Action::Up) => state.ui.help_scroll = state.ui.help_scroll.saturating_sub(1),
                 Some(Action::PageDown) => state.ui.help_scroll += state.ui.page_rows,
-                Some(Action::PageUp) => state.ui.help_scroll = state.ui.help_scroll.saturating_sub(state.ui.page_rows),
+                Some(Action::PageUp) => {
+                    state.ui.help_scroll = state.ui.help_scroll.saturating_sub(state.ui.page_rows)
+                }
                 Some(Action::Top) => state.ui.help_scroll = 0,
                 _ => {}
             }
@@ -108,7 +122,12 @@ fn edit_filter(state: &mut State, key: KeyEvent) {
     }
 }
 
-fn on_palette_key(state: &mut State, key: KeyEvent, mut query: String, mut selected: usize) -> Vec<Effect> {
+fn on_palette_key(
+    state: &mut State,
+    key: KeyEvent,
+    mut query: String,
+    mut selected: usize,
+) -> Vec<Effect> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
         KeyCode::Esc => {
@@ -130,7 +149,9 @@ fn on_palette_key(state: &mut State, key: KeyEvent, mut query: String, mut selec
             selected = 0;
         }
         KeyCode::Up => selected = selected.saturating_sub(1),
-        KeyCode::Down | KeyCode::Tab => selected = (selected + 1).min(palette_items(&query).len().saturating_sub(1)),
+        KeyCode::Down | KeyCode::Tab => {
+            selected = (selected + 1).min(palette_items(&query).len().saturating_sub(1))
+        }
         KeyCode::Char('u') if ctrl => query.clear(),
         KeyCode::Char(c) if !ctrl && !c.is_control() => {
             query.push(c);
@@ -151,7 +172,12 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
             state.ui.help_open = true;
             state.ui.help_scroll = 0;
         }
-        Action::Palette => state.ui.input = Input::Palette { query: String::new(), selected: 0 },
+        Action::Palette => {
+            state.ui.input = Input::Palette {
+                query: String::new(),
+                selected: 0,
+            }
+        }
         Action::Filter => {
             if *state.view() != View::Services {
                 state.ui.stack = vec![View::Services];
@@ -160,9 +186,16 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Back => back(state),
         Action::NextView | Action::PrevView => {
-            let current = TOP_VIEWS.iter().position(|v| Some(v) == state.ui.stack.first()).unwrap_or(0);
+            let current = TOP_VIEWS
+                .iter()
+                .position(|v| Some(v) == state.ui.stack.first())
+                .unwrap_or(0);
             let n = TOP_VIEWS.len();
-            let next = if action == Action::NextView { (current + 1) % n } else { (current + n - 1) % n };
+            let next = if action == Action::NextView {
+                (current + 1) % n
+            } else {
+                (current + n - 1) % n
+            };
             switch_to(state, TOP_VIEWS[next].clone());
         }
         Action::ViewOverview => switch_to(state, View::Overview),
@@ -178,7 +211,10 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Select => select(state),
         Action::Sort => {
             state.ui.services_sort = state.ui.services_sort.next();
-            state.ui.notice = Some((format!("sorted by {}", state.ui.services_sort.label()), state.now));
+            state.ui.notice = Some((
+                format!("sorted by {}", state.ui.services_sort.label()),
+                state.now,
+            ));
         }
         Action::Refresh => {
             state.ui.notice = Some(("refresh requested from every source".into(), state.now));
@@ -213,7 +249,10 @@ fn select(state: &mut State) {
             let (row, col) = state.ui.cell;
             let layout = &state.fleet.layout;
             if let (Some(env), Some(region)) = (layout.envs.get(row), layout.regions.get(col)) {
-                state.ui.services_stage = Some(Stage { env: env.name.clone(), region: region.clone() });
+                state.ui.services_stage = Some(Stage {
+                    env: env.name.clone(),
+                    region: region.clone(),
+                });
                 state.ui.services_selected = 0;
                 state.ui.stack.push(View::Services);
             }
@@ -236,12 +275,19 @@ fn move_cell(state: &mut State, drow: i64, dcol: i64) {
     let rows = state.fleet.layout.envs.len() as i64;
     let cols = state.fleet.layout.regions.len() as i64;
     let (r, c) = state.ui.cell;
-    state.ui.cell = ((r as i64 + drow).clamp(0, (rows - 1).max(0)) as usize, (c as i64 + dcol).clamp(0, (cols - 1).max(0)) as usize);
+    state.ui.cell = (
+        (r as i64 + drow).clamp(0, (rows - 1).max(0)) as usize,
+        (c as i64 + dcol).clamp(0, (cols - 1).max(0)) as usize,
+    );
 }
 
 fn move_selection(state: &mut State, delta: i64) {
     let step = |cur: usize, len: usize| -> usize {
-        if len == 0 { 0 } else { (cur as i64).saturating_add(delta).clamp(0, len as i64 - 1) as usize }
+        if len == 0 {
+            0
+        } else {
+            (cur as i64).saturating_add(delta).clamp(0, len as i64 - 1) as usize
+        }
     };
     match state.view().clone() {
         View::Overview => {
@@ -257,7 +303,10 @@ fn move_selection(state: &mut State, delta: i64) {
             state.ui.services_selected = step(state.ui.services_selected, len);
         }
         View::ServiceDetail(key) => {
-            let len = service_rows(&state.fleet).into_iter().find(|r| r.key == key).map_or(0, |r| r.instances.len());
+            let len = service_rows(&state.fleet)
+                .into_iter()
+                .find(|r| r.key == key)
+                .map_or(0, |r| r.instances.len());
             state.ui.detail_selected = step(state.ui.detail_selected, len);
         }
     }

@@ -74,8 +74,18 @@ pub(crate) fn locate_span(text: &str, span: Range<usize>) -> (usize, usize, Snip
     // Multi-line spans (e.g. a long array) are underlined to the end of their first line.
     let caret_end = end.min(line_end);
     let width = text[start..caret_end].chars().count().max(1);
-    let line_text = text[line_start..line_end].trim_end_matches('\r').to_string();
-    (line, col, Snippet { text: line_text, col, width })
+    let line_text = text[line_start..line_end]
+        .trim_end_matches('\r')
+        .to_string();
+    (
+        line,
+        col,
+        Snippet {
+            text: line_text,
+            col,
+            width,
+        },
+    )
 }
 
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {
@@ -117,7 +127,9 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub fn single(problem: Problem) -> ConfigError {
-        ConfigError { problems: vec![problem] }
+        ConfigError {
+            problems: vec![problem],
+        }
     }
 }
 
@@ -145,12 +157,25 @@ mod tests {
         let start = text.find("\"x\"").unwrap();
         let (line, col, s) = locate_span(text, start..start + 3);
         assert_eq!((line, col), (2, 6));
-        assert_eq!(s, Snippet { text: "bé = \"x\"".into(), col: 6, width: 3 });
+        assert_eq!(
+            s,
+            Snippet {
+                text: "bé = \"x\"".into(),
+                col: 6,
+                width: 3
+            }
+        );
     }
 
     #[test]
     fn display_has_location_snippet_and_hint() {
-        let p = Problem::at("c.toml", "[ui]\nmax_fps = 0\n", Some(15..16), "too low", "raise it");
+        let p = Problem::at(
+            "c.toml",
+            "[ui]\nmax_fps = 0\n",
+            Some(15..16),
+            "too low",
+            "raise it",
+        );
         assert_eq!(
             p.to_string(),
             "c.toml:2:11: error: too low\n  |\n2 | max_fps = 0\n  |           ^\n  hint: raise it"

@@ -135,7 +135,13 @@ fn walk_value(
         DeValue::Table(t) => walk_table(t, path, span, best),
         DeValue::Array(a) => {
             for (i, item) in a.iter().enumerate() {
-                walk_value(item.get_ref(), item.span(), path.clone().index(i), span, best);
+                walk_value(
+                    item.get_ref(),
+                    item.span(),
+                    path.clone().index(i),
+                    span,
+                    best,
+                );
             }
         }
         _ => {}
@@ -152,7 +158,11 @@ mod tests {
     #[test]
     fn finds_value_spans_through_arrays_of_tables() {
         let root = DeTable::parse(DOC).unwrap();
-        let path = KeyPath::default().key("environments").index(0).key("clusters").index(0);
+        let path = KeyPath::default()
+            .key("environments")
+            .index(0)
+            .key("clusters")
+            .index(0);
         let span = value_span(root.get_ref(), &path.clone().key("region")).unwrap();
         assert_eq!(&DOC[span], "\"x\"");
         assert_eq!(path.table_header(), "[[environments.clusters]]");

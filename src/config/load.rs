@@ -11,7 +11,10 @@ use toml::de::DeTable;
 
 /// Loads and validates the config file at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    load_with_hint(path, "check the path given with --config or $OPSDECK_CONFIG")
+    load_with_hint(
+        path,
+        "check the path given with --config or $OPSDECK_CONFIG",
+    )
 }
 
 /// Loads the file [`locate`](super::locate) picked; a missing file's hint names who asked for it.
@@ -35,15 +38,26 @@ pub fn parse(text: &str, file_label: &str) -> Result<Config, ConfigError> {
     // Parse with spans first: syntax errors (all of them), and positions for later messages.
     let (root, errors) = DeTable::parse_recoverable(text);
     if !errors.is_empty() {
-        let problems =
-            errors.iter().map(|e| translate::syntax_problem(file_label, text, e)).collect();
+        let problems = errors
+            .iter()
+            .map(|e| translate::syntax_problem(file_label, text, e))
+            .collect();
         return Err(ConfigError { problems });
     }
     let config: Config = toml::from_str(text).map_err(|e| {
-        ConfigError::single(translate::schema_problem(file_label, text, root.get_ref(), &e))
+        ConfigError::single(translate::schema_problem(
+            file_label,
+            text,
+            root.get_ref(),
+            &e,
+        ))
     })?;
     let problems = validate::check(&config, root.get_ref(), text, file_label);
-    if problems.is_empty() { Ok(config) } else { Err(ConfigError { problems }) }
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(ConfigError { problems })
+    }
 }
 
 fn read_text(path: &Path, file: &str, not_found_hint: &str) -> Result<String, ConfigError> {
@@ -61,7 +75,10 @@ fn read_bytes_as_text(
         return Err(Box::new(Problem::file_level(
             file,
             "this is a directory, not a config file",
-            format!("point to the file inside it, e.g. {}", path.join("config.toml").display()),
+            format!(
+                "point to the file inside it, e.g. {}",
+                path.join("config.toml").display()
+            ),
         )));
     }
     let bytes = std::fs::read(path).map_err(|e| {
@@ -85,8 +102,10 @@ fn read_bytes_as_text(
         // Point at the first bad byte; everything before it is valid UTF-8.
         let valid = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
-        let line_end =
-            bytes[valid..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| valid + i);
+        let line_end = bytes[valid..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| valid + i);
         let lossy = String::from_utf8_lossy(&bytes[..line_end]);
         let (line, col, snippet) = locate_span(&lossy, valid..valid + 1);
         Box::new(Problem {

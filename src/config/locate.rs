@@ -51,7 +51,9 @@ pub fn locate(
         return Some(ConfigOrigin::Env(PathBuf::from(env)));
     }
     let platform = config_dir?.join("config.toml");
-    platform.exists().then_some(ConfigOrigin::Platform(platform))
+    platform
+        .exists()
+        .then_some(ConfigOrigin::Platform(platform))
 }
 
 #[cfg(test)]
@@ -68,7 +70,11 @@ mod tests {
     #[test]
     fn flag_wins_over_env_and_platform() {
         let dir = dir_with_config();
-        let got = locate(Some(Path::new("/f.toml")), Some("/e.toml".into()), Some(dir.path()));
+        let got = locate(
+            Some(Path::new("/f.toml")),
+            Some("/e.toml".into()),
+            Some(dir.path()),
+        );
         assert_eq!(got, Some(ConfigOrigin::Flag("/f.toml".into())));
     }
 
@@ -83,14 +89,20 @@ mod tests {
     fn empty_env_counts_as_unset() {
         let dir = dir_with_config();
         let got = locate(None, Some("".into()), Some(dir.path()));
-        assert_eq!(got, Some(ConfigOrigin::Platform(dir.path().join("config.toml"))));
+        assert_eq!(
+            got,
+            Some(ConfigOrigin::Platform(dir.path().join("config.toml")))
+        );
     }
 
     #[test]
     fn platform_file_used_when_present() {
         let dir = dir_with_config();
         let got = locate(None, None, Some(dir.path()));
-        assert_eq!(got, Some(ConfigOrigin::Platform(dir.path().join("config.toml"))));
+        assert_eq!(
+            got,
+            Some(ConfigOrigin::Platform(dir.path().join("config.toml")))
+        );
     }
 
     #[test]

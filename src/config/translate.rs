@@ -29,7 +29,13 @@ pub fn syntax_problem(file: &str, text: &str, err: &toml::de::Error) -> Problem 
         Some(key) if msg == "duplicate key" && !key.is_empty() => format!("{msg} `{key}`"),
         _ => msg.to_string(),
     };
-    Problem::at(file, text, err.span(), format!("invalid TOML: {message}"), hint)
+    Problem::at(
+        file,
+        text,
+        err.span(),
+        format!("invalid TOML: {message}"),
+        hint,
+    )
 }
 
 /// A document that is valid TOML but does not fit the config's shape: unknown key, wrong type,
@@ -41,22 +47,31 @@ pub fn schema_problem(
     err: &toml::de::Error,
 ) -> Problem {
     let msg = err.message();
-    let path = err.span().and_then(|s| path_at_span(root, &s)).map(|(p, _)| p);
+    let path = err
+        .span()
+        .and_then(|s| path_at_span(root, &s))
+        .map(|(p, _)| p);
     let (message, hint) = if let Some(rest) = msg.strip_prefix("unknown field ") {
         unknown_key(rest, path.as_ref(), root)
     } else if let Some(rest) = msg.strip_prefix("missing field ") {
         let key = rest.trim_matches('`');
-        let at = path.as_ref().map_or("a table".to_string(), |p| p.table_header());
+        let at = path
+            .as_ref()
+            .map_or("a table".to_string(), |p| p.table_header());
         (
             format!("missing required key `{key}` in {at}"),
             format!("add `{key} = \"...\"` to this table"),
         )
-    } else if let Some(rest) =
-        msg.strip_prefix("invalid type: ").or_else(|| msg.strip_prefix("invalid value: "))
+    } else if let Some(rest) = msg
+        .strip_prefix("invalid type: ")
+        .or_else(|| msg.strip_prefix("invalid value: "))
     {
         wrong_type(rest, path.as_ref())
     } else {
-        (msg.to_string(), "see config/default.toml for every key and its type".to_string())
+        (
+            msg.to_string(),
+            "see config/default.toml for every key and its type".to_string(),
+        )
     };
     Problem::at(file, text, err.span(), message, hint)
 }
@@ -99,7 +114,11 @@ fn unknown_key(rest: &str, path: Option<&KeyPath>, root: &DeTable<'_>) -> (Strin
     } else if valid.is_empty() {
         "remove it; this table takes no keys".to_string()
     } else {
-        format!("{}valid keys here: {}", did_you_mean(key, valid.iter().copied()), valid.join(", "))
+        format!(
+            "{}valid keys here: {}",
+            did_you_mean(key, valid.iter().copied()),
+            valid.join(", ")
+        )
     };
     (message, hint)
 }
@@ -199,7 +218,9 @@ fn sections_with_key(key: &str, current: Option<String>) -> Vec<String> {
 /// A struct's field names, read from serde's own "unknown field" error so they cannot drift
 /// from the model (every config struct denies unknown fields).
 fn fields_of<T: DeserializeOwned>() -> Vec<String> {
-    let Err(e) = toml::from_str::<T>("__opsdeck_probe__ = 0") else { return Vec::new() };
+    let Err(e) = toml::from_str::<T>("__opsdeck_probe__ = 0") else {
+        return Vec::new();
+    };
     let msg = e.message();
     let list = msg.split_once("expected ").map_or("", |(_, l)| l);
     list.trim_start_matches("one of ")
@@ -214,8 +235,17 @@ mod tests {
 
     #[test]
     fn fields_are_read_from_the_model() {
-        assert_eq!(fields_of::<UiConfig>(), ["theme", "max_fps", "read_only", "stale_after_secs"]);
-        assert_eq!(sections_with_key("regions", Some("[ui]".into())), ["the top level"]);
-        assert_eq!(sections_with_key("max_fps", Some("the top level".into())), ["[ui]"]);
+        assert_eq!(
+            fields_of::<UiConfig>(),
+            ["theme", "max_fps", "read_only", "stale_after_secs"]
+        );
+        assert_eq!(
+            sections_with_key("regions", Some("[ui]".into())),
+            ["the top level"]
+        );
+        assert_eq!(
+            sections_with_key("max_fps", Some("the top level".into())),
+            ["[ui]"]
+        );
     }
 }

@@ -19,7 +19,8 @@ struct Checker<'a> {
 impl Checker<'_> {
     fn report(&mut self, path: KeyPath, message: String, hint: String) {
         let span = value_span(self.root, &path);
-        self.problems.push(Problem::at(self.file, self.text, span, message, hint));
+        self.problems
+            .push(Problem::at(self.file, self.text, span, message, hint));
     }
 }
 
@@ -29,7 +30,12 @@ fn path(s: &str) -> KeyPath {
 
 /// All semantic problems of an already type-checked config (empty when it is valid).
 pub fn check(config: &Config, root: &DeTable<'_>, text: &str, file: &str) -> Vec<Problem> {
-    let mut c = Checker { file, text, root, problems: Vec::new() };
+    let mut c = Checker {
+        file,
+        text,
+        root,
+        problems: Vec::new(),
+    };
     check_ranges(&mut c, config);
     check_logging(&mut c, config);
     check_regions(&mut c, config);
@@ -81,7 +87,11 @@ fn check_regions(c: &mut Checker<'_>, config: &Config) {
     for (i, region) in config.regions.iter().enumerate() {
         let at = path("regions").index(i);
         if region.trim().is_empty() {
-            c.report(at, "empty region name in `regions`".into(), "remove the empty entry".into());
+            c.report(
+                at,
+                "empty region name in `regions`".into(),
+                "remove the empty entry".into(),
+            );
         } else if !seen.insert(region.as_str()) {
             c.report(
                 at,
@@ -120,7 +130,11 @@ fn check_environments(c: &mut Checker<'_>, config: &Config) {
             if cluster.name.trim().is_empty() {
                 c.report(
                     cl_path.clone().key("name"),
-                    format!("cluster #{} in environment `{}` has an empty name", j + 1, env.name),
+                    format!(
+                        "cluster #{} in environment `{}` has an empty name",
+                        j + 1,
+                        env.name
+                    ),
                     "give it a display name such as \"prod-use1\"".into(),
                 );
             } else if !cluster_names.insert(cluster.name.as_str()) {

@@ -28,7 +28,7 @@ pub fn money(usd: f64) -> String {
     let sign = if usd < 0.0 { "-" } else { "" };
     if a >= 1e6 {
         format!("{sign}${:.2}M", a / 1e6)
-    } else if a >= 1e4 {
+    } else if a >= 1e3 {
         format!("{sign}${:.1}k", a / 1e3)
     } else {
         format!("{sign}${:.0}", a)
@@ -45,7 +45,11 @@ pub fn bar(pct: u32, width: usize) -> (String, String) {
 /// nothing from a pod name or alarm reason can drive the terminal.
 pub fn clean(s: &str) -> Cow<'_, str> {
     if s.chars().any(|c| c.is_control()) {
-        Cow::Owned(s.chars().map(|c| if c.is_control() { '�' } else { c }).collect())
+        Cow::Owned(
+            s.chars()
+                .map(|c| if c.is_control() { '�' } else { c })
+                .collect(),
+        )
     } else {
         Cow::Borrowed(s)
     }
@@ -106,6 +110,7 @@ mod tests {
         assert_eq!(age(86_400 * 3), "3d");
         assert_eq!(money(950.4), "$950");
         assert_eq!(money(12_345.0), "$12.3k");
+        assert_eq!(money(7_298.0), "$7.3k");
         assert_eq!(money(1_240_000.0), "$1.24M");
         assert_eq!(money(f64::NAN), "$?");
         assert_eq!(region_short("us-east-1"), "use1");

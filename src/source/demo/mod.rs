@@ -13,7 +13,7 @@ mod world;
 
 pub use alarms::FLAPPING_ALARM;
 pub use ops::OpError;
-pub use runner::{DemoHandle, spawn};
+pub use runner::{DemoControl, DemoHandle, run, spawn};
 pub use world::{DemoWorld, Fault, GATE_CLUSTER, GATE_SERVICE};
 
 use crate::domain::*;

@@ -108,13 +108,18 @@ impl DemoWorld {
         let tick = self.tick;
         let faults = &self.faults;
         let cluster = &mut self.clusters[idx];
+        let cluster_name = cluster.info.name.clone();
         let mut events = Vec::new();
         for pod in cluster.pods.values_mut() {
             if pod.node.is_none() {
                 continue;
             }
             let fault = faults
-                .get(&(pod.workload.clone(), pod.version.clone()))
+                .get(&(
+                    cluster_name.clone(),
+                    pod.workload.clone(),
+                    pod.version.clone(),
+                ))
                 .copied();
             let before = (pod.ready, pod.restarts, pod.reason.clone(), pod.phase);
             match fault {

@@ -22,38 +22,48 @@ pub struct DemoHandle {
 
 /// Start the simulator. It stops by itself when the console's channel closes.
 pub fn spawn(
-    mut world: DemoWorld,
+    world: DemoWorld,
     tick: Duration,
     clock: Arc<dyn Clock>,
     tx: mpsc::Sender<Msg>,
 ) -> DemoHandle {
-    let (control_tx, mut control_rx) = mpsc::channel(16);
-    let task = tokio::spawn(async move {
-        let mut first = true;
-        let mut timer = tokio::time::interval(tick);
-        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        loop {
-            tokio::select! {
-                _ = timer.tick() => {
-                    if !first {
-                        world.step(clock.now());
-                    }
-                }
-                ctl = control_rx.recv() => match ctl {
-                    Some(DemoControl::Refresh) => world.mark_all_dirty(),
-                    None => {}
-                },
-            }
-            for update in world.take_updates(first) {
-                if tx.send(Msg::Source(update)).await.is_err() {
-                    return;
-                }
-            }
-            first = false;
-        }
-    });
+    let (control_tx, control_rx) = mpsc::channel(16);
+    let task = tokio::spawn(run(world, tick, clock, tx, control_rx));
     DemoHandle {
         control: control_tx,
         task,
+    }
+}
+
+/// The simulator's loop: step on every tick, publish what changed, obey control requests.
+pub async fn run(
+    mut world: DemoWorld,
+    tick: Duration,
+    clock: Arc<dyn Clock>,
+    tx: mpsc::Sender<Msg>,
+    mut control_rx: mpsc::Receiver<DemoControl>,
+) {
+    let mut first = true;
+    let mut control_open = true;
+    let mut timer = tokio::time::interval(tick);
+    timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            _ = timer.tick() => {
+                if !first {
+                    world.step(clock.now());
+                }
+            }
+            ctl = control_rx.recv(), if control_open => match ctl {
+                Some(DemoControl::Refresh) => world.mark_all_dirty(),
+                None => control_open = false,
+            },
+        }
+        for update in world.take_updates(first) {
+            if tx.send(Msg::Source(update)).await.is_err() {
+                return;
+            }
+        }
+        first = false;
     }
 }

@@ -24,7 +24,8 @@ pub struct DemoWorld {
     pub cost: CostReport,
     /// USD per hour per (env, region), for cost accrual and forecasts.
     pub rates: BTreeMap<CellKey, f64>,
-    pub faults: BTreeMap<(String, String), Fault>,
+    /// Versions that misbehave in one cluster: (cluster, service, version).
+    pub faults: BTreeMap<(String, String, String), Fault>,
     pub(super) dice: Dice,
     pub(super) tick: u64,
     pub now: Timestamp,
@@ -113,6 +114,7 @@ impl DemoWorld {
             for key in keys {
                 world.spawn_initial_pods(idx, &key);
             }
+            world.run_kubelet(idx);
             world.refresh_status(idx);
         }
         world.alarms = super::alarms::initial_alarms(&world);
@@ -138,11 +140,9 @@ impl DemoWorld {
             .expect("catalog has prod-euw1");
         let key = WorkloadKey::new("payments", GATE_SERVICE);
         let next = bump(&self.clusters[use1].workloads[&key].version);
-        new_revision(
-            self.clusters[use1].workloads.get_mut(&key).unwrap(),
-            &next,
-            now - 2.hours(),
-        );
+        let done = self.clusters[use1].workloads.get_mut(&key).unwrap();
+        new_revision(done, &next, now - 2.hours());
+        done.rollout = RolloutState::Complete;
         let w = self.clusters[euw1].workloads.get_mut(&key).unwrap();
         new_revision(w, &next, now - 25.minutes());
         w.paused = true;
@@ -170,8 +170,10 @@ impl DemoWorld {
         let w = self.clusters[stg].workloads.get_mut(&key).unwrap();
         let next = bump(&w.version);
         new_revision(w, &next, now - 90.seconds());
-        self.faults
-            .insert(("recommendations".into(), next), Fault::CrashLoop);
+        self.faults.insert(
+            ("stg-euw1".into(), "recommendations".into(), next),
+            Fault::CrashLoop,
+        );
         // A stuck rollout: search-indexer in dev cannot pull its image.
         let dev = self
             .cluster_index("dev-use1")
@@ -180,8 +182,10 @@ impl DemoWorld {
         let w = self.clusters[dev].workloads.get_mut(&key).unwrap();
         let next = bump(&w.version);
         new_revision(w, &next, now - 15.minutes());
-        self.faults
-            .insert(("search-indexer".into(), next), Fault::ImagePull);
+        self.faults.insert(
+            ("dev-use1".into(), "search-indexer".into(), next),
+            Fault::ImagePull,
+        );
         // An HPA at its max: events-ingest in prod/us-east-1.
         let key = WorkloadKey::new("data", "events-ingest");
         let w = self.clusters[use1].workloads.get_mut(&key).unwrap();

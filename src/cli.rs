@@ -1,0 +1,264 @@
+//! Command line: `opsdeck` (the console), `snapshot`, `check-config`, `themes`, `completions`.
+//! Every user mistake ends here as a clear message and a non-zero exit, before the screen opens.
+
+use crate::app::Settings;
+use crate::config::{self, Config, ConfigOrigin};
+use crate::console::{self, ConsoleOptions, Fleet, LoopOptions};
+use crate::keymap::Keymap;
+use crate::paths::Paths;
+use crate::source::demo::DemoWorld;
+use crate::theme;
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(name = "opsdeck", version, about = "A terminal ops console for release engineers and incident responders", long_about = None)]
+pub struct Cli {
+    /// Configuration file (default: $OPSDECK_CONFIG, then the platform config directory).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Open the embedded demo fleet (simulated, no network), whatever the config says.
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Seed for the demo fleet, for a reproducible simulation.
+    #[arg(long, global = true, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Colour theme (see `opsdeck themes`).
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Refuse every mutating action.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Testing aid: panic this many milliseconds after start (checks terminal restoration).
+    #[arg(long, hide = true, value_name = "MS")]
+    pub debug_panic_after_ms: Option<u64>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the aggregated fleet state once and exit.
+    Snapshot {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Simulated seconds to run the demo fleet before printing.
+        #[arg(long, default_value_t = 0, value_name = "SECS")]
+        ticks: u32,
+    },
+    /// Validate the configuration and report every problem with file:line:col.
+    CheckConfig,
+    /// List the available themes.
+    Themes,
+    /// Print shell completions.
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// Entry point for the binary. `env_config` is `$OPSDECK_CONFIG` (may be non-UTF-8).
+pub fn main_with(
+    cli: Cli,
+    paths: Paths,
+    env_config: Option<std::ffi::OsString>,
+    no_color: bool,
+) -> ExitCode {
+    match cli.command {
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "opsdeck",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
+        Some(Command::Themes) => {
+            for name in theme::available_themes(user_themes_dir(&paths).as_deref()) {
+                println!("{name}");
+            }
+            ExitCode::SUCCESS
+        }
+        Some(Command::CheckConfig) => check_config(cli.config.as_deref(), env_config, &paths),
+        Some(Command::Snapshot { format, ticks }) => {
+            let config = match resolve_config(cli.config.as_deref(), env_config, &paths) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            if config.as_ref().is_some_and(|(_, c)| !c.is_demo()) && !cli.demo {
+                eprintln!(
+                    "opsdeck: snapshot of real clusters needs the Kubernetes collector, which this build does not have yet; use --demo"
+                );
+                return ExitCode::from(2);
+            }
+            let seed = cli
+                .seed
+                .or(config.as_ref().and_then(|(_, c)| c.demo.seed))
+                .unwrap_or_else(random_seed);
+            let now = jiff::Timestamp::now();
+            let mut world = DemoWorld::generate(seed, now);
+            for i in 1..=ticks {
+                world.step(now + jiff::SignedDuration::from_secs(i as i64));
+            }
+            let fleet = world.to_fleet_state();
+            let snap = crate::snapshot::build(&fleet, world.now);
+            match format {
+                Format::Json => println!("{}", crate::snapshot::to_json(&snap)),
+                Format::Table => print!("{}", crate::snapshot::to_table(&snap)),
+            }
+            ExitCode::SUCCESS
+        }
+        None => run_console(cli, paths, env_config, no_color),
+    }
+}
+
+fn user_themes_dir(paths: &Paths) -> Option<PathBuf> {
+    paths.config_dir.as_ref().map(|d| d.join("themes"))
+}
+
+fn random_seed() -> u64 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    t.as_nanos() as u64 ^ std::process::id() as u64
+}
+
+/// The config in force, if any. Errors are printed here.
+fn resolve_config(
+    flag: Option<&Path>,
+    env: Option<std::ffi::OsString>,
+    paths: &Paths,
+) -> Result<Option<(ConfigOrigin, Config)>, ExitCode> {
+    let Some(origin) = config::locate(flag, env, paths.config_dir.as_deref()) else {
+        return Ok(None);
+    };
+    match config::load_origin(&origin) {
+        Ok(c) => Ok(Some((origin, c))),
+        Err(e) => {
+            eprintln!("{e}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+fn check_config(flag: Option<&Path>, env: Option<std::ffi::OsString>, paths: &Paths) -> ExitCode {
+    let Some(origin) = config::locate(flag, env, paths.config_dir.as_deref()) else {
+        let where_ = paths
+            .config_dir
+            .as_ref()
+            .map(|d| d.join("config.toml").display().to_string())
+            .unwrap_or("(no platform config directory)".into());
+        println!(
+            "no config file found (looked at --config, $OPSDECK_CONFIG and {where_}); opsdeck opens the demo fleet"
+        );
+        return ExitCode::SUCCESS;
+    };
+    match config::load_origin(&origin) {
+        Ok(c) => {
+            let clusters: usize = c.environments.iter().map(|e| e.clusters.len()).sum();
+            println!(
+                "{origin}: ok ({} environments, {} regions, {clusters} clusters)",
+                c.environments.len(),
+                c.regions.len()
+            );
+            if let Err(e) = theme::load_theme(&c.ui.theme, user_themes_dir(paths).as_deref(), false)
+            {
+                eprintln!("{}: ui.theme: {e}", origin.path().display());
+                return ExitCode::from(1);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run_console(
+    cli: Cli,
+    paths: Paths,
+    env_config: Option<std::ffi::OsString>,
+    no_color: bool,
+) -> ExitCode {
+    let config = match resolve_config(cli.config.as_deref(), env_config, &paths) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let cfg = config.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
+    let theme_name = cli.theme.clone().unwrap_or(cfg.ui.theme.clone());
+    let theme = match theme::load_theme(&theme_name, user_themes_dir(&paths).as_deref(), no_color) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("opsdeck: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let keymap = match Keymap::load(paths.config_dir.as_deref()) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("opsdeck: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let _log = crate::logging::init(
+        &cfg.logging.level,
+        cfg.logging.file.as_deref(),
+        paths.data_dir.as_deref(),
+    );
+    let demo = cli.demo || config.is_none() || cfg.is_demo();
+    let fleet = if demo {
+        let seed = cli.seed.or(cfg.demo.seed).unwrap_or_else(random_seed);
+        Fleet::Demo {
+            seed,
+            tick: Duration::from_millis(cfg.demo.tick_ms.clamp(100, 60_000)),
+        }
+    } else {
+        Fleet::Configured(cfg.clone())
+    };
+    tracing::info!(demo, theme = %theme.name, "starting console");
+    let opts = ConsoleOptions {
+        fleet,
+        theme,
+        keymap,
+        settings: Settings {
+            read_only: cli.read_only || cfg.ui.read_only,
+            stale_after_secs: cfg.ui.stale_after_secs,
+            demo,
+        },
+        loop_options: LoopOptions {
+            max_fps: cfg.ui.max_fps,
+            panic_after: cli.debug_panic_after_ms.map(Duration::from_millis),
+        },
+    };
+    if let Err(e) = console::terminal::install_panic_hook() {
+        eprintln!("opsdeck: {e}");
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("opsdeck: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(console::run_console(opts));
+    // Input readers may still be parked on the (possibly gone) terminal: don't wait for them.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("opsdeck: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! The UI task: receive messages, reduce, run effects, draw when dirty at a capped rate.
+//! Generic over the ratatui backend so tests drive the real loop on a `TestBackend`.
+
+use super::executor::Executor;
+use crate::app::{Msg, State, update};
+use crate::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// Messages handled before a frame is drawn, so a burst of updates costs one frame.
+const MAX_BATCH: usize = 4096;
+
+#[derive(Debug, Clone)]
+pub struct LoopOptions {
+    pub max_fps: u32,
+    /// Debug aid for the terminal-restore tests: panic in the UI task after this long.
+    pub panic_after: Option<Duration>,
+}
+
+impl Default for LoopOptions {
+    fn default() -> Self {
+        LoopOptions {
+            max_fps: 30,
+            panic_after: None,
+        }
+    }
+}
+
+/// What happened in a run, for tests and the log.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LoopStats {
+    pub frames: u64,
+    pub messages: u64,
+}
+
+/// Run until the state asks to quit or every sender is gone. Returns the final state.
+pub async fn run<B: Backend>(
+    terminal: &mut Terminal<B>,
+    mut state: State,
+    theme: &Theme,
+    mut rx: mpsc::Receiver<Msg>,
+    executor: &mut Executor,
+    options: LoopOptions,
+    stats: &mut LoopStats,
+) -> std::io::Result<State> {
+    let frame_interval = Duration::from_secs(1) / options.max_fps.clamp(1, 240);
+    let panic_at = options.panic_after.map(|d| Instant::now() + d);
+    let started = Instant::now();
+    let mut last_draw = Instant::now() - frame_interval;
+    loop {
+        if state.dirty && last_draw.elapsed() >= frame_interval {
+            let size = terminal
+                .size()
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            if (size.width, size.height) != (state.ui.width, state.ui.height) {
+                update(
+                    &mut state,
+                    Msg::Resize {
+                        width: size.width,
+                        height: size.height,
+                    },
+                );
+            }
+            terminal
+                .draw(|f| crate::ui::view(&state, theme, f))
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            if stats.frames == 0 {
+                tracing::info!(
+                    elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+                    "first frame drawn"
+                );
+            }
+            stats.frames += 1;
+            state.dirty = false;
+            last_draw = Instant::now();
+        }
+        let next_frame = last_draw + frame_interval;
+        let msg = tokio::select! {
+            m = rx.recv() => match m {
+                Some(m) => Some(m),
+                None => break,
+            },
+            _ = tokio::time::sleep_until(next_frame), if state.dirty => None,
+            _ = tokio::time::sleep_until(panic_at.unwrap_or(next_frame)), if panic_at.is_some() => {
+                panic!("debug panic requested with --debug-panic-after-ms");
+            }
+        };
+        if let Some(first) = msg {
+            let mut batch = 0;
+            let mut next = Some(first);
+            while let Some(m) = next {
+                stats.messages += 1;
+                for effect in update(&mut state, m) {
+                    executor.run(effect);
+                }
+                batch += 1;
+                next = if batch < MAX_BATCH {
+                    rx.try_recv().ok()
+                } else {
+                    None
+                };
+            }
+        }
+        if state.should_quit {
+            break;
+        }
+    }
+    Ok(state)
+}

@@ -1,0 +1,139 @@
+//! The interactive console: wires sources, input, signals and the UI loop together.
+
+pub mod event_loop;
+pub mod executor;
+pub mod input;
+pub mod terminal;
+
+pub use event_loop::{LoopOptions, LoopStats, run};
+pub use executor::Executor;
+
+use crate::app::{Msg, Settings, State};
+use crate::clock::{Clock, SystemClock};
+use crate::domain::{
+    ClusterId, ClusterInfo, ClusterState, EnvInfo, FleetLayout, SourceHealth, SourceStatus,
+    SourceUpdate,
+};
+use crate::keymap::Keymap;
+use crate::source::demo::{self, DemoWorld};
+use crate::theme::Theme;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Capacity of the one channel into the UI task; sources wait when it is full (backpressure).
+pub const CHANNEL_CAPACITY: usize = 1024;
+
+/// What feeds the console.
+#[derive(Debug, Clone)]
+pub enum Fleet {
+    Demo {
+        seed: u64,
+        tick: Duration,
+    },
+    /// Configured clusters. Until the Kubernetes collector lands they are shown, honestly, as
+    /// not connected.
+    Configured(crate::config::Config),
+}
+
+pub struct ConsoleOptions {
+    pub fleet: Fleet,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub settings: Settings,
+    pub loop_options: LoopOptions,
+}
+
+/// Run the console in the real terminal until the user quits or the terminal goes away.
+pub async fn run_console(opts: ConsoleOptions) -> color_eyre::Result<()> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+    let mut executor = Executor::default();
+    match &opts.fleet {
+        Fleet::Demo { seed, tick } => {
+            let (seed, tick, clock2, tx2) = (*seed, *tick, clock.clone(), tx.clone());
+            // Generating the world is quick but not free: do it off the UI task so the first
+            // frame is not delayed by it.
+            let (ctl_tx, ctl_rx) = mpsc::channel(16);
+            tokio::spawn(async move {
+                let now = clock2.now();
+                let world =
+                    tokio::task::spawn_blocking(move || DemoWorld::generate(seed, now)).await;
+                if let Ok(world) = world {
+                    demo::run(world, tick, clock2, tx2, ctl_rx).await;
+                }
+            });
+            executor.demo = Some(ctl_tx);
+        }
+        Fleet::Configured(config) => {
+            for update in configured_placeholders(config, clock.now()) {
+                tx.send(Msg::Source(update)).await?;
+            }
+        }
+    }
+    input::spawn_signals(tx.clone());
+    input::spawn_ticker(tx.clone(), clock.clone(), Duration::from_secs(1));
+    let mut term = terminal::enter()?;
+    input::spawn_terminal_input(tx.clone());
+    drop(tx);
+    let state = State::new(opts.keymap, opts.settings, clock.now());
+    let mut stats = LoopStats::default();
+    let result = run(
+        &mut term,
+        state,
+        &opts.theme,
+        rx,
+        &mut executor,
+        opts.loop_options,
+        &mut stats,
+    )
+    .await;
+    terminal::restore();
+    tracing::info!(
+        frames = stats.frames,
+        messages = stats.messages,
+        "console stopped"
+    );
+    result?;
+    Ok(())
+}
+
+/// The configured fleet's layout and clusters, marked as not connected.
+pub fn configured_placeholders(
+    config: &crate::config::Config,
+    now: jiff::Timestamp,
+) -> Vec<SourceUpdate> {
+    let mut out = vec![SourceUpdate::Layout(FleetLayout {
+        name: config.fleet.name.clone(),
+        envs: config
+            .environments
+            .iter()
+            .map(|e| EnvInfo {
+                name: e.name.clone(),
+                production: e.production,
+                read_only: e.read_only,
+            })
+            .collect(),
+        regions: config.regions.clone(),
+    })];
+    for env in &config.environments {
+        for c in &env.clusters {
+            let mut state = ClusterState::new(ClusterInfo {
+                id: ClusterId::new(&env.name, &c.region, &c.name),
+                name: c.name.clone(),
+                env: env.name.clone(),
+                region: c.region.clone(),
+                kubernetes_version: String::new(),
+            });
+            state.health = SourceHealth {
+                status: SourceStatus::Failed(
+                    "this build has no Kubernetes collector yet; use --demo".into(),
+                ),
+                last_data: None,
+            };
+            let _ = now;
+            out.push(SourceUpdate::Cluster(Box::new(state)));
+        }
+    }
+    out
+}

@@ -1,0 +1,158 @@
+//! `opsdeck snapshot`: the aggregated fleet state once, as JSON or a plain table, for scripts.
+
+use crate::domain::*;
+use crate::ui::text::money;
+use serde::Serialize;
+use std::fmt::Write;
+
+#[derive(Debug, Serialize)]
+pub struct Snapshot {
+    pub fleet: String,
+    pub as_of: Timestamp,
+    pub cells: Vec<CellSummary>,
+    pub services: Vec<ServiceRow>,
+    pub firing_alarms: Vec<Alarm>,
+    pub gates: Vec<GateSummary>,
+    pub cost: CostSummary,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GateSummary {
+    pub cluster: ClusterId,
+    pub service: WorkloadKey,
+    pub version: String,
+    pub approvals: usize,
+    pub required: u32,
+    pub requested_by: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CostSummary {
+    pub month_to_date_usd: f64,
+    pub forecast_month_end_usd: f64,
+    pub last_month_usd: f64,
+}
+
+pub fn build(fleet: &FleetState, now: Timestamp) -> Snapshot {
+    let mut gates = Vec::new();
+    for c in fleet.clusters.values() {
+        for w in c.workloads.values() {
+            if let Some(g) = &w.gate {
+                gates.push(GateSummary {
+                    cluster: c.info.id.clone(),
+                    service: w.key.clone(),
+                    version: g.version.clone(),
+                    approvals: g.approvals.len(),
+                    required: g.required,
+                    requested_by: g.requested_by.clone(),
+                });
+            }
+        }
+    }
+    Snapshot {
+        fleet: fleet.layout.name.clone(),
+        as_of: now,
+        cells: cell_summaries(fleet)
+            .into_iter()
+            .filter(|c| !c.is_empty())
+            .collect(),
+        services: service_rows(fleet),
+        firing_alarms: fleet.all_alarms().filter(|a| a.firing()).cloned().collect(),
+        gates,
+        cost: CostSummary {
+            month_to_date_usd: fleet.cost.mtd_total(),
+            forecast_month_end_usd: fleet.cost.forecast_month_end,
+            last_month_usd: fleet.cost.last_month,
+        },
+    }
+}
+
+pub fn to_json(s: &Snapshot) -> String {
+    serde_json::to_string_pretty(s).expect("snapshot serialises")
+}
+
+/// A plain-text table (no colours, no box drawing) that reads well in logs and over SSH.
+pub fn to_table(s: &Snapshot) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "fleet {} at {}",
+        s.fleet,
+        s.as_of.strftime("%Y-%m-%d %H:%M:%SZ")
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:<26} {:>9} {:>7} {:>6} {:>6} {:>5} {:>10}",
+        "STAGE", "SERVICES", "ROLLING", "GATES", "ALARMS", "CAP%", "MTD"
+    );
+    for c in &s.cells {
+        let stage = format!("{}{}", c.stage, if c.production { " (prod)" } else { "" });
+        let _ = writeln!(
+            out,
+            "{:<26} {:>9} {:>7} {:>6} {:>6} {:>5} {:>10}",
+            stage,
+            format!("{}/{}", c.services_healthy, c.services_total),
+            c.rollouts_in_progress,
+            c.gates_waiting,
+            c.firing_alarms,
+            c.capacity.used_pct(),
+            c.mtd_usd.map(money).unwrap_or_else(|| "-".into())
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:<34} {:<10} {:<9} VERSIONS (by stage)",
+        "SERVICE", "TEAM", "HEALTH"
+    );
+    for r in &s.services {
+        let versions: Vec<String> = r
+            .instances
+            .iter()
+            .map(|i| format!("{}={}", i.stage, i.version))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{:<34} {:<10} {:<9} {}",
+            r.key.to_string(),
+            r.team.as_deref().unwrap_or("-"),
+            r.worst.label(),
+            versions.join(" ")
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "FIRING ALARMS");
+    if s.firing_alarms.is_empty() {
+        let _ = writeln!(out, "  none");
+    }
+    for a in &s.firing_alarms {
+        let _ = writeln!(
+            out,
+            "  {} {} {}: {}",
+            a.region,
+            a.env.as_deref().unwrap_or("-"),
+            a.name,
+            a.reason.replace(|c: char| c.is_control(), " ")
+        );
+    }
+    let _ = writeln!(out, "GATES WAITING");
+    if s.gates.is_empty() {
+        let _ = writeln!(out, "  none");
+    }
+    for g in &s.gates {
+        let _ = writeln!(
+            out,
+            "  {} {} {} approvals {}/{} requested by {}",
+            g.cluster, g.service, g.version, g.approvals, g.required, g.requested_by
+        );
+    }
+    let _ = writeln!(
+        out,
+        "COST month to date {} · forecast {} · last month {}",
+        money(s.cost.month_to_date_usd),
+        money(s.cost.forecast_month_end_usd),
+        money(s.cost.last_month_usd)
+    );
+    out
+}

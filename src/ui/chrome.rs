@@ -1,0 +1,153 @@
+//! Header (fleet, sources' health and age, read-only badge, views) and footer (key hints).
+
+use super::text::{age, clean};
+use super::{status_style, status_word};
+use crate::app::{Action, Input, State, View};
+use crate::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let mut left = vec![
+        Span::styled(" opsdeck ", theme.title),
+        Span::styled(clean(&state.fleet.layout.name).into_owned(), theme.header),
+    ];
+    if state.settings.demo {
+        left.push(Span::styled(" DEMO", theme.info));
+    }
+    if state.settings.read_only {
+        left.push(Span::raw(" "));
+        left.push(Span::styled(" READ-ONLY ", theme.read_only));
+    }
+    left.push(Span::styled("  ", theme.header));
+    let healths = state.fleet.source_healths();
+    let stale_after = state.settings.stale_after_secs;
+    let problems: Vec<_> = healths
+        .iter()
+        .filter(|(_, h)| {
+            h.is_stale(state.now, stale_after)
+                || !matches!(h.status, crate::domain::SourceStatus::Live)
+        })
+        .collect();
+    let clusters = state.fleet.clusters.len();
+    if healths.is_empty() {
+        left.push(Span::styled("waiting for sources…", theme.muted));
+    } else if problems.is_empty() {
+        left.push(Span::styled("●", theme.ok));
+        left.push(Span::styled(
+            format!(" {clusters} clusters live"),
+            theme.header,
+        ));
+    } else {
+        for (name, h) in problems.iter().take(3) {
+            let mut word = status_word(&h.status).to_string();
+            if h.is_stale(state.now, stale_after) && word == "live" {
+                word = "stale".into();
+            }
+            let age = h
+                .age_secs(state.now)
+                .map(|a| format!(" {}", age(a)))
+                .unwrap_or_default();
+            left.push(Span::styled("● ", status_style(theme, &h.status)));
+            left.push(Span::styled(
+                format!("{} {word}{age}  ", clean(name)),
+                theme.stale,
+            ));
+        }
+        if problems.len() > 3 {
+            left.push(Span::styled(
+                format!("+{} more", problems.len() - 3),
+                theme.stale,
+            ));
+        }
+    }
+    frame.render_widget(Paragraph::new(Line::from(left)).style(theme.header), area);
+    // Views on the right: the current one highlighted.
+    let mut tabs = Vec::new();
+    let current = state.ui.stack.first().cloned().unwrap_or(View::Overview);
+    for (i, v) in crate::app::TOP_VIEWS.iter().enumerate() {
+        let style = if *v == current {
+            theme.selection
+        } else {
+            theme.header
+        };
+        tabs.push(Span::styled(format!(" {} {} ", i + 1, v.title()), style));
+    }
+    let width: u16 = tabs.iter().map(|s| s.width() as u16).sum();
+    if area.width > width + 50 {
+        let r = Rect {
+            x: area.x + area.width - width,
+            width,
+            ..area
+        };
+        frame.render_widget(
+            Paragraph::new(Line::from(tabs)).alignment(Alignment::Right),
+            r,
+        );
+    }
+}
+
+pub fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let line = match &state.ui.input {
+        Input::Filter => Line::from(vec![
+            Span::styled(" / ", theme.filter),
+            Span::styled(clean(&state.ui.services_filter).into_owned(), theme.filter),
+            Span::styled("▏", theme.filter),
+            Span::styled("   enter keep · esc clear", theme.muted),
+        ]),
+        _ => {
+            let contexts = state.key_contexts();
+            let hint = |a: Action, label: &str| -> Vec<Span<'static>> {
+                match state.keymap.keys_for_in(&contexts, a).first() {
+                    Some(k) => vec![
+                        Span::styled(format!(" {k}"), theme.accent),
+                        Span::styled(format!(" {label} "), theme.header),
+                    ],
+                    None => vec![],
+                }
+            };
+            let mut spans = Vec::new();
+            match state.view() {
+                View::Overview => {
+                    spans.extend(hint(Action::Select, "open"));
+                    let keys: Vec<String> = [Action::Left, Action::Down, Action::Up, Action::Right]
+                        .iter()
+                        .filter_map(|a| state.keymap.keys_for_in(&contexts, *a).into_iter().next())
+                        .collect();
+                    spans.push(Span::styled(format!(" {}", keys.join("")), theme.accent));
+                    spans.push(Span::styled(" move ", theme.header));
+                }
+                View::Services => {
+                    spans.extend(hint(Action::Select, "open"));
+                    spans.extend(hint(Action::Filter, "filter"));
+                    spans.extend(hint(Action::Sort, "sort"));
+                }
+                View::ServiceDetail(_) => {
+                    spans.extend(hint(Action::Down, "instance"));
+                    spans.extend(hint(Action::Back, "back"));
+                }
+            }
+            spans.extend(hint(Action::Palette, "commands"));
+            spans.extend(hint(Action::Help, "help"));
+            spans.extend(hint(Action::Quit, "quit"));
+            Line::from(spans)
+        }
+    };
+    frame.render_widget(Paragraph::new(line).style(theme.header), area);
+    if let Some((notice, _)) = &state.ui.notice {
+        let w = (notice.chars().count() as u16 + 2).min(area.width / 2);
+        let r = Rect {
+            x: area.x + area.width - w,
+            width: w,
+            ..area
+        };
+        frame.render_widget(
+            Paragraph::new(format!("{} ", clean(notice)))
+                .style(theme.info)
+                .alignment(Alignment::Right),
+            r,
+        );
+    }
+}

@@ -1,0 +1,236 @@
+//! The fleet matrix: environments down, regions across, one cell per stage.
+
+use super::text::{bar, clean, fit, money, region_short};
+use super::{status_style, status_word};
+use crate::app::State;
+use crate::domain::{CellSummary, SourceStatus, cell_summary};
+use crate::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+
+pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let layout = &state.fleet.layout;
+    if layout.envs.is_empty() || layout.regions.is_empty() {
+        let p = Paragraph::new(Line::styled(
+            " waiting for the first data from the fleet's sources…",
+            theme.muted,
+        ));
+        frame.render_widget(p, area);
+        return;
+    }
+    let rows = Layout::vertical(vec![
+        Constraint::Ratio(1, layout.envs.len() as u32);
+        layout.envs.len()
+    ])
+    .split(area);
+    for (r, env) in layout.envs.iter().enumerate() {
+        let cols = Layout::horizontal(vec![
+            Constraint::Ratio(1, layout.regions.len() as u32);
+            layout.regions.len()
+        ])
+        .split(rows[r]);
+        for (c, region) in layout.regions.iter().enumerate() {
+            let summary = cell_summary(&state.fleet, &env.name, region);
+            let selected = state.ui.cell == (r, c);
+            draw_cell(state, theme, frame, cols[c], &summary, selected);
+        }
+    }
+}
+
+fn draw_cell(
+    state: &State,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    s: &CellSummary,
+    selected: bool,
+) {
+    // The PROD badge comes first so a narrow cell never cuts it off.
+    let mut title = Vec::new();
+    if s.production {
+        title.push(Span::styled(" PROD ", theme.prod_label));
+    }
+    let full = format!(" {} · {} ", clean(&s.stage.env), clean(&s.stage.region));
+    let budget = (area.width as usize).saturating_sub(if s.production { 8 } else { 2 });
+    let label = if full.chars().count() <= budget {
+        full
+    } else {
+        format!(
+            " {} · {} ",
+            clean(&s.stage.env),
+            region_short(&s.stage.region)
+        )
+    };
+    title.push(Span::styled(label, theme.title));
+    let border_style = match (selected, s.production) {
+        (true, _) => theme.accent.add_modifier(Modifier::BOLD),
+        (false, true) => theme.prod,
+        (false, false) => theme.border,
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(if selected {
+            BorderType::Thick
+        } else if s.production {
+            BorderType::Double
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(border_style)
+        .title(Line::from(title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let lines = if s.is_empty() {
+        vec![Line::styled("no cluster here", theme.muted)]
+    } else {
+        cell_lines(state, theme, s, width)
+    };
+    let lines: Vec<Line> = lines.into_iter().take(inner.height as usize).collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Lines in priority order; as many are shown as fit the cell's height.
+fn cell_lines(state: &State, theme: &Theme, s: &CellSummary, width: usize) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    // Clusters and their connection state.
+    let status = s.worst_status.clone().unwrap_or(SourceStatus::Connecting);
+    let names: Vec<String> = s
+        .clusters
+        .iter()
+        .map(|(n, _)| clean(n).into_owned())
+        .collect();
+    let label = if names.len() == 1 {
+        names[0].clone()
+    } else {
+        format!("{} clusters", names.len())
+    };
+    let mut first = vec![
+        Span::styled("● ", status_style(theme, &status)),
+        Span::styled(fit(&label, width.saturating_sub(12)), theme.base),
+    ];
+    if status != SourceStatus::Live {
+        first.push(Span::styled(
+            format!(" {}", status_word(&status)),
+            status_style(theme, &status),
+        ));
+    }
+    lines.push(Line::from(first));
+    // Services.
+    let unhealthy = s.services_total - s.services_healthy;
+    let svc_style = if s.failing > 0 {
+        theme.critical
+    } else if unhealthy > 0 {
+        theme.warn
+    } else {
+        theme.ok
+    };
+    let mut l = vec![Span::styled(
+        format!("svc {}/{}", s.services_healthy, s.services_total),
+        svc_style,
+    )];
+    if s.rollouts_in_progress > 0 {
+        l.push(Span::styled(
+            format!("  ◐ {} rolling", s.rollouts_in_progress),
+            theme.info,
+        ));
+    }
+    lines.push(Line::from(l));
+    // Alarms, gates, failing.
+    let mut l = Vec::new();
+    if s.firing_alarms > 0 {
+        l.push(Span::styled(
+            format!("✖ {} alarm{}", s.firing_alarms, plural(s.firing_alarms)),
+            theme.critical,
+        ));
+    } else {
+        l.push(Span::styled("no alarms", theme.ok));
+    }
+    if s.gates_waiting > 0 {
+        l.push(Span::styled(
+            format!("  ⏸ {} gate{}", s.gates_waiting, plural(s.gates_waiting)),
+            theme.warn,
+        ));
+    }
+    if s.failing > 0 {
+        l.push(Span::styled(
+            format!("  {} failing", s.failing),
+            theme.critical,
+        ));
+    }
+    lines.push(Line::from(l));
+    // Capacity: the tighter of CPU and memory.
+    let pct = s.capacity.used_pct();
+    let bar_w = width.saturating_sub(10).clamp(4, 20);
+    let (filled, empty) = bar(pct, bar_w);
+    let pct_style = if pct >= 90 {
+        theme.critical
+    } else if pct >= 75 {
+        theme.warn
+    } else {
+        theme.base
+    };
+    lines.push(Line::from(vec![
+        Span::styled("cap ", theme.muted),
+        Span::styled(filled, theme.bar_filled),
+        Span::styled(empty, theme.bar_empty),
+        Span::styled(format!(" {pct:>3}%"), pct_style),
+    ]));
+    // Cost.
+    let mtd = s.mtd_usd.map(money).unwrap_or_else(|| "—".into());
+    lines.push(Line::from(vec![
+        Span::styled("mtd ", theme.muted),
+        Span::styled(mtd, theme.base),
+    ]));
+    // Extra detail when the cell is tall enough.
+    let cpu = |m: u64| format!("{:.0}", m as f64 / 1000.0);
+    lines.push(Line::from(vec![
+        Span::styled("cpu ", theme.muted),
+        Span::styled(
+            format!(
+                "{}/{} cores",
+                cpu(s.capacity.requested_cpu_m),
+                cpu(s.capacity.allocatable_cpu_m)
+            ),
+            theme.base,
+        ),
+    ]));
+    lines.push(Line::from(vec![
+        Span::styled("mem ", theme.muted),
+        Span::styled(
+            format!(
+                "{:.0}/{:.0} GiB",
+                s.capacity.requested_mem_mib as f64 / 1024.0,
+                s.capacity.allocatable_mem_mib as f64 / 1024.0
+            ),
+            theme.base,
+        ),
+    ]));
+    let pending_style = if s.capacity.pending_pods > 0 {
+        theme.warn
+    } else {
+        theme.muted
+    };
+    lines.push(Line::styled(
+        format!("pending pods {}", s.capacity.pending_pods),
+        pending_style,
+    ));
+    for (name, st) in s.clusters.iter().filter(|_| s.clusters.len() > 1) {
+        lines.push(Line::from(vec![
+            Span::styled("● ", status_style(theme, st)),
+            Span::raw(fit(name, width.saturating_sub(2))),
+        ]));
+    }
+    let _ = state;
+    lines
+        .into_iter()
+        .map(|l| l.style(Style::default()))
+        .collect()
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

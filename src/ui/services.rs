@@ -1,0 +1,189 @@
+//! Every service across the fleet, one column per stage (env/region).
+
+use super::text::{clean, fit, region_short};
+use super::{health_glyph, health_style};
+use crate::app::{Input, State, visible_services};
+use crate::domain::{ServiceRow, Stage, stages};
+use crate::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
+
+pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let rows = visible_services(state);
+    let stages = stages(&state.fleet);
+    let total = crate::domain::service_rows(&state.fleet).len();
+    let mut title = vec![Span::styled(
+        format!(" Services {}/{} ", rows.len(), total),
+        theme.title,
+    )];
+    if let Some(stage) = &state.ui.services_stage {
+        title.push(Span::styled(
+            format!(" in {} ", clean(&stage.to_string())),
+            theme.accent,
+        ));
+    }
+    if !state.ui.services_filter.is_empty() || state.ui.input == Input::Filter {
+        title.push(Span::styled(
+            format!(" /{} ", clean(&state.ui.services_filter)),
+            theme.filter,
+        ));
+    }
+    title.push(Span::styled(
+        format!(" sort: {} ", state.ui.services_sort.label()),
+        theme.muted,
+    ));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(Line::from(title));
+    let inner_w = area.width.saturating_sub(2) as usize;
+
+    // Column widths: the name gets what the stages leave; stage cells widen when there is room.
+    let n = stages.len().max(1);
+    let show_team = inner_w >= 120;
+    let team_w = if show_team { 10 } else { 0 };
+    let alarm_w = 3;
+    let min_name = 18;
+    let spare = inner_w.saturating_sub(min_name + team_w + alarm_w + n + 3);
+    let stage_w = (spare / n).clamp(6, 16);
+    let detailed = stage_w >= 12;
+    let name_w = inner_w
+        .saturating_sub(team_w + alarm_w + n * (stage_w + 1) + 3)
+        .max(10);
+
+    let mut header = vec![Cell::from("SERVICE")];
+    if show_team {
+        header.push(Cell::from("TEAM"));
+    }
+    for s in &stages {
+        let style = if state.fleet.layout.is_production(&s.env) {
+            theme.prod
+        } else {
+            theme.title
+        };
+        let label = ratatui::text::Text::from(vec![
+            Line::from(fit(&s.env, stage_w)),
+            Line::from(fit(
+                &if stage_w >= 14 {
+                    s.region.clone()
+                } else {
+                    short(&s.region)
+                },
+                stage_w,
+            )),
+        ]);
+        header.push(Cell::from(label).style(style));
+    }
+    header.push(Cell::from("AL"));
+    let body: Vec<Row> = rows
+        .iter()
+        .map(|r| service_row(theme, r, &stages, name_w, stage_w, detailed, show_team))
+        .collect();
+    let mut widths = vec![Constraint::Length(name_w as u16)];
+    if show_team {
+        widths.push(Constraint::Length(team_w as u16));
+    }
+    widths.extend(std::iter::repeat_n(
+        Constraint::Length(stage_w as u16),
+        stages.len(),
+    ));
+    widths.push(Constraint::Length(alarm_w as u16));
+    let empty = rows.is_empty();
+    let table = Table::new(body, widths)
+        .header(Row::new(header).style(theme.title).height(2))
+        .block(block)
+        .row_highlight_style(theme.selection)
+        .column_spacing(1);
+    let mut ts = TableState::default().with_selected(if empty {
+        None
+    } else {
+        Some(state.ui.services_selected)
+    });
+    frame.render_stateful_widget(table, area, &mut ts);
+    if empty {
+        let msg = if state.fleet.clusters.is_empty() {
+            "waiting for data…"
+        } else {
+            "no service matches the filter (esc clears it)"
+        };
+        let r = Rect {
+            x: area.x + 2,
+            y: area.y + 2,
+            width: area.width.saturating_sub(4),
+            height: 1,
+        };
+        frame.render_widget(Line::styled(msg, theme.muted), r);
+    }
+}
+
+fn short(region: &str) -> String {
+    region_short(region)
+}
+
+fn service_row<'a>(
+    theme: &Theme,
+    r: &ServiceRow,
+    stages: &[Stage],
+    name_w: usize,
+    stage_w: usize,
+    detailed: bool,
+    show_team: bool,
+) -> Row<'a> {
+    let mut cells = vec![Cell::from(Line::from(vec![
+        Span::styled(health_glyph(r.worst), health_style(theme, r.worst)),
+        Span::raw(" "),
+        // Namespaces only when there is room: the name is what people scan for.
+        Span::raw(fit(
+            &if show_team {
+                r.key.to_string()
+            } else {
+                r.key.name.clone()
+            },
+            name_w.saturating_sub(2),
+        )),
+    ]))];
+    if show_team {
+        cells.push(Cell::from(fit(r.team.as_deref().unwrap_or("—"), 10)).style(theme.muted));
+    }
+    // The version furthest along the pipeline (the last stage) is the reference for drift.
+    let reference = r
+        .instances
+        .last()
+        .map(|i| i.version.clone())
+        .unwrap_or_default();
+    for s in stages {
+        let cell = match r.instance_at(s) {
+            None => Cell::from(Span::styled("—", theme.muted)),
+            Some(i) => {
+                let glyph = health_glyph(i.health);
+                let vstyle = if i.version != reference {
+                    theme.accent
+                } else {
+                    theme.base
+                };
+                let mut spans = vec![Span::styled(glyph, health_style(theme, i.health))];
+                if detailed {
+                    spans.push(Span::styled(
+                        format!("{:>2}/{:<2} ", i.ready, i.desired),
+                        health_style(theme, i.health),
+                    ));
+                }
+                let used = if detailed { 7 } else { 1 };
+                spans.push(Span::styled(
+                    fit(&i.version, stage_w.saturating_sub(used)),
+                    vstyle,
+                ));
+                Cell::from(Line::from(spans))
+            }
+        };
+        cells.push(cell);
+    }
+    cells.push(if r.firing_alarms > 0 {
+        Cell::from(Span::styled(format!("{}", r.firing_alarms), theme.critical))
+    } else {
+        Cell::from(Span::styled("·", theme.muted))
+    });
+    Row::new(cells)
+}
