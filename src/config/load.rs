@@ -81,23 +81,7 @@ fn read_bytes_as_text(
             ),
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| {
-        Box::new(match e.kind() {
-            ErrorKind::NotFound => {
-                Problem::file_level(file, "config file not found", not_found_hint.to_string())
-            }
-            ErrorKind::PermissionDenied => Problem::file_level(
-                file,
-                "permission denied reading the config file",
-                format!("make it readable for this user, e.g. `chmod u+r {file}`"),
-            ),
-            _ => Problem::file_level(
-                file,
-                format!("cannot read the config file: {e}"),
-                "check that it exists and is a readable file",
-            ),
-        })
-    })?;
+    let bytes = std::fs::read(path).map_err(|e| Box::new(io_problem(file, &e, not_found_hint)))?;
     String::from_utf8(bytes).map_err(|e| {
         // Point at the first bad byte; everything before it is valid UTF-8.
         let valid = e.utf8_error().valid_up_to();
@@ -118,4 +102,38 @@ fn read_bytes_as_text(
             snippet: Some(snippet),
         })
     })
+}
+
+/// What a failed read means for the user, and how to fix it.
+pub(crate) fn io_problem(file: &str, e: &std::io::Error, not_found_hint: &str) -> Problem {
+    match e.kind() {
+        ErrorKind::NotFound => {
+            Problem::file_level(file, "config file not found", not_found_hint.to_string())
+        }
+        ErrorKind::PermissionDenied => Problem::file_level(
+            file,
+            "permission denied reading the config file",
+            format!("make it readable for this user, e.g. `chmod u+r {file}`"),
+        ),
+        _ => Problem::file_level(
+            file,
+            format!("cannot read the config file: {e}"),
+            "check that it exists and is a readable file",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod io_tests {
+    use super::*;
+
+    // Tests run as root here, where chmod 000 does not stop a read: check the mapping directly.
+    #[test]
+    fn permission_denied_says_so_and_how_to_fix_it() {
+        let e = std::io::Error::from(ErrorKind::PermissionDenied);
+        let text = ConfigError::single(io_problem("/etc/opsdeck.toml", &e, "")).to_string();
+        assert!(text.contains("/etc/opsdeck.toml"), "{text}");
+        assert!(text.contains("permission denied"), "{text}");
+        assert!(text.contains("chmod u+r /etc/opsdeck.toml"), "{text}");
+    }
 }

@@ -1,0 +1,139 @@
+//! The command line, run as a user would: exit codes and messages for good and bad input.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::process::{Command, Output};
+
+fn opsdeck(args: &[&str]) -> Output {
+    opsdeck_env(args, &[])
+}
+
+fn opsdeck_env(args: &[&str], env: &[(&str, &OsStr)]) -> Output {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_opsdeck"));
+    cmd.args(args).env("OPSDECK_HOME", home.path()).env_remove("OPSDECK_CONFIG").env_remove("NO_COLOR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn version_and_help() {
+    let out = opsdeck(&["--version"]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).starts_with("opsdeck "));
+    let out = opsdeck(&["--help"]);
+    let help = text(&out.stdout);
+    for word in ["snapshot", "check-config", "--demo", "--seed", "--theme", "--read-only", "--config"] {
+        assert!(help.contains(word), "{word} in help:\n{help}");
+    }
+    assert!(!help.contains("debug-panic"), "test aids stay hidden");
+}
+
+#[test]
+fn snapshot_json_is_the_whole_fleet_and_reproducible_by_seed() {
+    let out = opsdeck(&["snapshot", "--demo", "--seed", "5", "--format", "json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["fleet"], "acme-demo");
+    assert!(v["services"].as_array().unwrap().len() >= 30);
+    assert_eq!(v["cells"].as_array().unwrap().len(), 6);
+    assert_eq!(v["gates"].as_array().unwrap().len(), 1);
+    assert!(v["cost"]["month_to_date_usd"].as_f64().unwrap() > 0.0);
+    let again: serde_json::Value = serde_json::from_slice(&opsdeck(&["snapshot", "--seed", "5", "--format", "json"]).stdout).unwrap();
+    assert_eq!(v["services"], again["services"], "same seed, same services");
+}
+
+#[test]
+fn snapshot_table_reads_as_text() {
+    let out = opsdeck(&["snapshot", "--seed", "5", "--ticks", "30"]);
+    assert!(out.status.success());
+    let t = text(&out.stdout);
+    assert!(t.contains("prod/eu-west-1 (prod)") && t.contains("GATES WAITING") && t.contains("checkout-api"), "{t}");
+    assert!(!t.contains('\x1b'), "no escape sequences in table output");
+}
+
+#[test]
+fn check_config_reports_file_line_col_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.toml");
+    std::fs::write(&file, "[ui]\nmax_fps = \"fast\"\n").unwrap();
+    let out = opsdeck(&["check-config", "--config", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains(&format!("{}:2:", file.display())), "{err}");
+    assert!(err.contains("hint"), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
+}
+
+#[test]
+fn check_config_accepts_the_shipped_example() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/config/example.toml");
+    let out = opsdeck(&["check-config", "--config", example]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(": ok"));
+}
+
+#[test]
+fn a_broken_config_stops_the_console_before_the_screen_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.toml");
+    std::fs::write(&file, "[ui\n").unwrap();
+    let out = opsdeck(&["--config", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains(&format!("{}:1:", file.display())), "{err}");
+    assert!(!text(&out.stdout).contains("\x1b[?1049h"), "the alternate screen never opened");
+}
+
+#[test]
+fn a_missing_config_file_is_named() {
+    let out = opsdeck(&["--config", "/nonexistent/opsdeck.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("/nonexistent/opsdeck.toml"));
+    assert!(text(&out.stderr).contains("not found"));
+}
+
+#[test]
+fn non_utf8_config_env_value_is_a_clear_error_not_a_panic() {
+    let bad = OsStr::from_bytes(b"/tmp/\xff\xfe-opsdeck.toml");
+    let out = opsdeck_env(&["check-config"], &[("OPSDECK_CONFIG", bad)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("not found") && !err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn unknown_theme_lists_the_available_ones() {
+    let out = opsdeck(&["--demo", "--theme", "solarised"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    for name in ["solarised", "dark", "light", "high-contrast", "ansi16", "mono"] {
+        assert!(err.contains(name), "{name} in: {err}");
+    }
+}
+
+#[test]
+fn themes_and_completions() {
+    let out = opsdeck(&["themes"]);
+    let names = text(&out.stdout);
+    assert!(names.lines().count() >= 5 && names.contains("mono"));
+    let out = opsdeck(&["completions", "bash"]);
+    assert!(out.status.success() && text(&out.stdout).contains("check-config"));
+}
+
+#[test]
+fn a_broken_user_keymap_is_reported_with_its_location() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join("config")).unwrap();
+    std::fs::write(home.path().join("config/keymap.toml"), "[global]\nquitt = [\"q\"]\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_opsdeck")).args(["--demo"]).env("OPSDECK_HOME", home.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("keymap.toml:2:") && err.contains("quit"), "{err}");
+}
