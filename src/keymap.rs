@@ -5,6 +5,8 @@
 //! everything else keeps its default. Keymaps only map keys to opsdeck actions; there is
 //! deliberately no way to bind a shell command. See `docs/keybindings.md`.
 
+use crate::hints::{did_you_mean, line_col};
+
 use crate::app::action::{Action, KeyContext};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::collections::{BTreeMap, HashMap};
@@ -493,25 +495,6 @@ impl Layer<'_> {
         }
         Ok(out)
     }
-}
-
-/// 1-based line and column (in characters) of byte `offset` in `text`.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
-}
-
-fn did_you_mean<'a>(wrong: &str, candidates: impl Iterator<Item = &'a str>) -> String {
-    candidates
-        .map(|c| (strsim::levenshtein(wrong, c), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min()
-        .map(|(_, c)| format!(" (did you mean \"{c}\"?)"))
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod console;
 pub mod domain;
+mod hints;
 pub mod keymap;
 pub mod logging;
 pub mod paths;

@@ -8,6 +8,8 @@
 //! `NO_COLOR` (see <https://no-color.org>) strips every colour but keeps modifiers, and makes sure
 //! the selection, the PROD badge and critical states still stand out from plain text.
 
+use crate::hints::{did_you_mean, line_col};
+
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -527,25 +529,6 @@ fn invalid(src: &Source, span: std::ops::Range<usize>, message: String) -> Theme
         column,
         message,
     }
-}
-
-/// 1-based line and column (in characters) of byte `offset` in `text`.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
-}
-
-fn did_you_mean<'a>(wrong: &str, candidates: impl Iterator<Item = &'a str>) -> String {
-    candidates
-        .map(|c| (strsim::levenshtein(wrong, c), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min()
-        .map(|(_, c)| format!(" (did you mean \"{c}\"?)"))
-        .unwrap_or_default()
 }
 
 #[derive(Deserialize)]

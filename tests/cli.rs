@@ -11,7 +11,10 @@ fn opsdeck(args: &[&str]) -> Output {
 fn opsdeck_env(args: &[&str], env: &[(&str, &OsStr)]) -> Output {
     let home = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_opsdeck"));
-    cmd.args(args).env("OPSDECK_HOME", home.path()).env_remove("OPSDECK_CONFIG").env_remove("NO_COLOR");
+    cmd.args(args)
+        .env("OPSDECK_HOME", home.path())
+        .env_remove("OPSDECK_CONFIG")
+        .env_remove("NO_COLOR");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -29,7 +32,15 @@ fn version_and_help() {
     assert!(text(&out.stdout).starts_with("opsdeck "));
     let out = opsdeck(&["--help"]);
     let help = text(&out.stdout);
-    for word in ["snapshot", "check-config", "--demo", "--seed", "--theme", "--read-only", "--config"] {
+    for word in [
+        "snapshot",
+        "check-config",
+        "--demo",
+        "--seed",
+        "--theme",
+        "--read-only",
+        "--config",
+    ] {
         assert!(help.contains(word), "{word} in help:\n{help}");
     }
     assert!(!help.contains("debug-panic"), "test aids stay hidden");
@@ -45,7 +56,9 @@ fn snapshot_json_is_the_whole_fleet_and_reproducible_by_seed() {
     assert_eq!(v["cells"].as_array().unwrap().len(), 6);
     assert_eq!(v["gates"].as_array().unwrap().len(), 1);
     assert!(v["cost"]["month_to_date_usd"].as_f64().unwrap() > 0.0);
-    let again: serde_json::Value = serde_json::from_slice(&opsdeck(&["snapshot", "--seed", "5", "--format", "json"]).stdout).unwrap();
+    let again: serde_json::Value =
+        serde_json::from_slice(&opsdeck(&["snapshot", "--seed", "5", "--format", "json"]).stdout)
+            .unwrap();
     assert_eq!(v["services"], again["services"], "same seed, same services");
 }
 
@@ -54,7 +67,12 @@ fn snapshot_table_reads_as_text() {
     let out = opsdeck(&["snapshot", "--seed", "5", "--ticks", "30"]);
     assert!(out.status.success());
     let t = text(&out.stdout);
-    assert!(t.contains("prod/eu-west-1 (prod)") && t.contains("GATES WAITING") && t.contains("checkout-api"), "{t}");
+    assert!(
+        t.contains("prod/eu-west-1 (prod)")
+            && t.contains("GATES WAITING")
+            && t.contains("checkout-api"),
+        "{t}"
+    );
     assert!(!t.contains('\x1b'), "no escape sequences in table output");
 }
 
@@ -68,7 +86,10 @@ fn check_config_reports_file_line_col_and_fails() {
     let err = text(&out.stderr);
     assert!(err.contains(&format!("{}:2:", file.display())), "{err}");
     assert!(err.contains("hint"), "{err}");
-    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -88,7 +109,10 @@ fn a_broken_config_stops_the_console_before_the_screen_opens() {
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(err.contains(&format!("{}:1:", file.display())), "{err}");
-    assert!(!text(&out.stdout).contains("\x1b[?1049h"), "the alternate screen never opened");
+    assert!(
+        !text(&out.stdout).contains("\x1b[?1049h"),
+        "the alternate screen never opened"
+    );
 }
 
 #[test]
@@ -105,7 +129,10 @@ fn non_utf8_config_env_value_is_a_clear_error_not_a_panic() {
     let out = opsdeck_env(&["check-config"], &[("OPSDECK_CONFIG", bad)]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("not found") && !err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("not found") && !err.contains("panicked"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -113,7 +140,14 @@ fn unknown_theme_lists_the_available_ones() {
     let out = opsdeck(&["--demo", "--theme", "solarised"]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    for name in ["solarised", "dark", "light", "high-contrast", "ansi16", "mono"] {
+    for name in [
+        "solarised",
+        "dark",
+        "light",
+        "high-contrast",
+        "ansi16",
+        "mono",
+    ] {
         assert!(err.contains(name), "{name} in: {err}");
     }
 }
@@ -131,9 +165,20 @@ fn themes_and_completions() {
 fn a_broken_user_keymap_is_reported_with_its_location() {
     let home = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(home.path().join("config")).unwrap();
-    std::fs::write(home.path().join("config/keymap.toml"), "[global]\nquitt = [\"q\"]\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_opsdeck")).args(["--demo"]).env("OPSDECK_HOME", home.path()).output().unwrap();
+    std::fs::write(
+        home.path().join("config/keymap.toml"),
+        "[global]\nquitt = [\"q\"]\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .args(["--demo"])
+        .env("OPSDECK_HOME", home.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("keymap.toml:2:") && err.contains("quit"), "{err}");
+    assert!(
+        err.contains("keymap.toml:2:") && err.contains("quit"),
+        "{err}"
+    );
 }
