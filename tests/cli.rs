@@ -182,3 +182,26 @@ fn a_broken_user_keymap_is_reported_with_its_location() {
         "{err}"
     );
 }
+
+#[test]
+fn without_a_terminal_the_console_says_so_and_logs_to_a_file() {
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .args(["--demo"])
+        .env("OPSDECK_HOME", home.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("needs an interactive terminal") && err.contains("opsdeck snapshot"),
+        "{err}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "nothing written to a non-terminal stdout"
+    );
+    let log = std::fs::read_to_string(home.path().join("data/opsdeck.log")).unwrap();
+    assert!(log.contains("starting console"), "{log}");
+}

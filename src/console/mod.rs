@@ -73,7 +73,11 @@ pub async fn run_console(opts: ConsoleOptions) -> color_eyre::Result<()> {
     }
     input::spawn_signals(tx.clone());
     input::spawn_ticker(tx.clone(), clock.clone(), Duration::from_secs(1));
-    let mut term = terminal::enter()?;
+    let mut term = terminal::enter().map_err(|e| {
+        color_eyre::eyre::eyre!(
+            "cannot open the terminal ({e}); the console needs an interactive terminal — for scripts use `opsdeck snapshot`"
+        )
+    })?;
     input::spawn_terminal_input(tx.clone());
     drop(tx);
     let state = State::new(opts.keymap, opts.settings, clock.now());
