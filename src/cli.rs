@@ -9,6 +9,7 @@ use crate::paths::Paths;
 use crate::source::demo::DemoWorld;
 use crate::theme;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -257,7 +258,9 @@ fn run_console(
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("opsdeck: {e}");
+            // Not `eprintln!`: the error may be that the terminal went away, and then printing
+            // it would panic.
+            let _ = writeln!(std::io::stderr(), "opsdeck: {e}");
             ExitCode::FAILURE
         }
     }

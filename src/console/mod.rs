@@ -92,12 +92,16 @@ pub async fn run_console(opts: ConsoleOptions) -> color_eyre::Result<()> {
         &mut stats,
     )
     .await;
-    terminal::restore();
+    terminal::leave(term);
     tracing::info!(
         frames = stats.frames,
         messages = stats.messages,
         "console stopped"
     );
+    if let Err(e) = &result {
+        // Also in the log: when the terminal went away, stderr went with it.
+        tracing::error!(error = %e, "console failed");
+    }
     result?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 use crossterm::{cursor, execute, terminal};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use std::io::{Stdout, stdout};
+use std::io::{Stdout, Write, stdout};
 
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
 
@@ -22,6 +22,20 @@ pub fn restore() {
     let _ = execute!(stdout(), terminal::LeaveAlternateScreen, cursor::Show);
 }
 
+/// Restore the terminal and let go of ratatui's `Terminal`, on the normal exit path.
+///
+/// ratatui's `Drop` for `Terminal` re-shows a hidden cursor and, when that fails, reports it with
+/// `eprintln!`, which *panics* if stderr is the same dead terminal (pty closed: SSH dropped, tmux
+/// pane killed). That panic then reached the panic hook, whose report panicked again, and the
+/// process died of SIGABRT instead of exiting cleanly (the log lost its last lines too). If the
+/// cursor cannot be shown there is no terminal left to restore, so that `Drop` is skipped.
+pub fn leave(mut term: Term) {
+    restore();
+    if term.show_cursor().is_err() {
+        std::mem::forget(term);
+    }
+}
+
 /// Restore the terminal before color-eyre prints a panic report, so the report is readable and
 /// the user's shell is usable.
 pub fn install_panic_hook() -> color_eyre::Result<()> {
@@ -29,11 +43,12 @@ pub fn install_panic_hook() -> color_eyre::Result<()> {
         .display_env_section(false)
         .into_hooks();
     eyre_hook.install()?;
-    let panic_hook = panic_hook.into_panic_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();
         tracing::error!(panic = %info, "panic");
-        panic_hook(info);
+        // Not `panic_hook(info)`: that uses `eprintln!`, which panics when stderr is a dead
+        // terminal, and a panic inside the panic hook aborts the process. Best effort instead.
+        let _ = writeln!(std::io::stderr(), "{}", panic_hook.panic_report(info));
     }));
     Ok(())
 }
