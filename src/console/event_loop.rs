@@ -64,9 +64,11 @@ pub async fn run<B: Backend>(
                     },
                 );
             }
-            terminal
-                .draw(|f| crate::ui::view(&state, theme, f))
-                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            if let Err(e) = terminal.draw(|f| crate::ui::view(&state, theme, f)) {
+                // The terminal is gone (SSH dropped, pane killed): that ends the session, cleanly.
+                tracing::info!(error = %e, "cannot draw; the terminal went away");
+                break;
+            }
             if stats.frames == 0 {
                 tracing::info!(
                     elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
