@@ -134,9 +134,7 @@ pub fn configured_placeholders(
                 kubernetes_version: String::new(),
             });
             state.health = SourceHealth {
-                status: SourceStatus::Failed(
-                    "this build has no Kubernetes collector yet; use --demo".into(),
-                ),
+                status: SourceStatus::Failed("no collector yet; --demo".into()),
                 last_data: None,
             };
             let _ = now;

@@ -123,7 +123,8 @@ pub fn cell_summary(fleet: &FleetState, env: &str, region: &str) -> CellSummary 
     s
 }
 
-fn status_rank(s: &SourceStatus) -> u8 {
+/// Worse connection states rank higher.
+pub fn status_rank(s: &SourceStatus) -> u8 {
     match s {
         SourceStatus::Live => 0,
         SourceStatus::Connecting => 1,

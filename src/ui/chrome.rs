@@ -41,7 +41,26 @@ pub fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.header,
         ));
     } else {
-        for (name, h) in problems.iter().take(3) {
+        // Name the sources in trouble when few are; count them when many are (the cells say which).
+        let shown = if problems.len() <= 2 {
+            problems.len()
+        } else {
+            0
+        };
+        if shown == 0 {
+            let worst = problems
+                .iter()
+                .map(|(_, h)| &h.status)
+                .max_by_key(|s| crate::domain::status_rank(s))
+                .cloned();
+            let worst = worst.unwrap_or(crate::domain::SourceStatus::Connecting);
+            left.push(Span::styled("● ", status_style(theme, &worst)));
+            left.push(Span::styled(
+                format!("{} of {} sources not live", problems.len(), healths.len()),
+                theme.stale,
+            ));
+        }
+        for (name, h) in problems.iter().take(shown) {
             let mut word = status_word(&h.status).to_string();
             if h.is_stale(state.now, stale_after) && word == "live" {
                 word = "stale".into();
@@ -56,7 +75,7 @@ pub fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 theme.stale,
             ));
         }
-        if problems.len() > 3 {
+        if shown > 0 && problems.len() > shown {
             left.push(Span::styled(
                 format!("+{} more", problems.len() - 3),
                 theme.stale,

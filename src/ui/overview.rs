@@ -119,6 +119,15 @@ fn cell_lines(state: &State, theme: &Theme, s: &CellSummary, width: usize) -> Ve
         ));
     }
     lines.push(Line::from(first));
+    // A cluster we cannot reach: say why first; its last numbers follow.
+    for (_, st) in &s.clusters {
+        if let SourceStatus::Failed(why) | SourceStatus::Stale(why) | SourceStatus::Degraded(why) =
+            st
+        {
+            lines.push(Line::styled(fit(why, width), status_style(theme, st)));
+            break;
+        }
+    }
     // Services.
     let unhealthy = s.services_total - s.services_healthy;
     let svc_style = if s.failing > 0 {
