@@ -233,7 +233,31 @@ fn stale_sources_are_marked_and_redraw_every_second() {
     update(&mut s, Msg::Tick(later + SignedDuration::from_secs(1)));
     assert!(s.dirty, "a stale age on screen counts up");
     let text = render(&s, &theme("dark"), 120, 30);
-    assert!(text.contains("stale 1m"), "{text}");
+    assert!(text.contains("13 of 13 sources not live"), "{text}");
+}
+
+#[test]
+fn one_stale_cluster_is_named_with_its_age() {
+    use opsdeck::domain::{ClusterId, SourceHealth, SourceStatus, SourceUpdate};
+    let mut s = state_with_fleet(0);
+    let id = ClusterId::new("prod", "us-east-1", "prod-use1");
+    let health = SourceHealth {
+        status: SourceStatus::Stale("connection refused".into()),
+        last_data: Some(s.now - SignedDuration::from_secs(125)),
+    };
+    update(
+        &mut s,
+        Msg::Source(SourceUpdate::ClusterHealth {
+            cluster: id,
+            health,
+        }),
+    );
+    let text = render(&s, &theme("dark"), 80, 24);
+    assert!(text.contains("prod-use1 stale 2m"), "{text}");
+    assert!(
+        text.contains("connection refused"),
+        "the cell says why:\n{text}"
+    );
 }
 
 #[test]
