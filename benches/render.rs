@@ -1,1 +1,229 @@
-fn main() {}
+//! Render and reducer benchmarks on the seeded demo fleet (see `docs/benchmarks.md`).
+//!
+//! Everything is deterministic: a fixed seed and a fixed timestamp, so two runs draw the same
+//! frames. Frame benchmarks measure `Terminal::draw` on a ratatui `TestBackend`: the view, the
+//! diff against the previous buffer and the (in-memory) flush, i.e. one frame of the event loop
+//! minus the terminal I/O.
+//!
+//! Run with `cargo bench --bench render`; the whole run is tuned to finish in about a minute.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use jiff::{SignedDuration, Timestamp};
+use opsdeck::app::{Msg, Settings, State, View, update};
+use opsdeck::domain::{FleetState, SourceUpdate, WorkloadKey};
+use opsdeck::keymap::Keymap;
+use opsdeck::source::demo::{DemoWorld, GATE_SERVICE};
+use opsdeck::theme::{Theme, load_theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const SEED: u64 = 1;
+const SIZES: [(u16, u16); 2] = [(80, 24), (200, 50)];
+
+fn start() -> Timestamp {
+    "2026-11-21T14:30:00Z".parse().unwrap()
+}
+
+fn world() -> DemoWorld {
+    DemoWorld::generate(SEED, start())
+}
+
+fn fleet() -> FleetState {
+    world().to_fleet_state()
+}
+
+fn state(fleet: FleetState, view: View) -> State {
+    let settings = Settings {
+        read_only: false,
+        stale_after_secs: 30,
+        demo: true,
+    };
+    let mut state = State::new(Keymap::default(), settings, start());
+    state.fleet = fleet;
+    state.ui.stack = match view {
+        View::Overview => vec![View::Overview],
+        other => vec![View::Overview, other],
+    };
+    state
+}
+
+/// The service the detail benchmark opens: the gated one, which runs in every stage.
+fn detail_key(fleet: &FleetState) -> WorkloadKey {
+    opsdeck::domain::service_rows(fleet)
+        .into_iter()
+        .find(|r| r.key.name == GATE_SERVICE)
+        .expect("the demo fleet has the gated service")
+        .key
+}
+
+fn theme() -> Theme {
+    load_theme("dark", None, false).unwrap()
+}
+
+fn frames(c: &mut Criterion) {
+    let theme = theme();
+    let fleet = fleet();
+    let views = [
+        ("overview", View::Overview),
+        ("services", View::Services),
+        ("detail", View::ServiceDetail(detail_key(&fleet))),
+    ];
+    let mut group = c.benchmark_group("frame");
+    for (name, view) in views {
+        for (w, h) in SIZES {
+            let mut s = state(fleet.clone(), view.clone());
+            update(
+                &mut s,
+                Msg::Resize {
+                    width: w,
+                    height: h,
+                },
+            );
+            let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+            // The first draw fills the back buffer; the measured ones are steady-state frames.
+            terminal.draw(|f| opsdeck::ui::view(&s, &theme, f)).unwrap();
+            group.bench_function(format!("{name}/{w}x{h}"), |b| {
+                b.iter(|| {
+                    terminal
+                        .draw(|f| opsdeck::ui::view(black_box(&s), &theme, f))
+                        .unwrap();
+                })
+            });
+        }
+    }
+    // A live fleet: alternate between two states one simulated minute apart, so every draw has
+    // a non-empty diff to emit (the busiest screen at the larger size).
+    let (w, h) = (200, 50);
+    let later = start() + SignedDuration::from_secs(60);
+    let mut live = world();
+    let mut fleets = [live.to_fleet_state(), FleetState::default()];
+    fleets[1] = fleets[0].clone();
+    let mut t = start();
+    while t < later {
+        t += SignedDuration::from_secs(1);
+        live.step(t);
+        for u in live.take_updates(false) {
+            fleets[1].apply(u);
+        }
+    }
+    let mut states = fleets.map(|f| {
+        let mut s = state(f, View::Services);
+        update(
+            &mut s,
+            Msg::Resize {
+                width: w,
+                height: h,
+            },
+        );
+        s
+    });
+    states[1].now = later;
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let drawn = states.each_ref().map(|s| {
+        terminal
+            .draw(|f| opsdeck::ui::view(s, &theme, f))
+            .unwrap()
+            .buffer
+            .clone()
+    });
+    let changed = drawn[0].diff(&drawn[1]).len();
+    assert!(
+        changed > 0,
+        "the two live states must draw different frames"
+    );
+    eprintln!("frame/services_live: {changed} cells change between the two frames");
+    let mut i = 0usize;
+    group.bench_function(format!("services_live/{w}x{h}"), |b| {
+        b.iter(|| {
+            i += 1;
+            let s = &states[i % 2];
+            terminal
+                .draw(|f| opsdeck::ui::view(black_box(s), &theme, f))
+                .unwrap();
+        })
+    });
+    group.finish();
+}
+
+/// One cluster update that really changes something (so the reducer does the full work).
+fn changed_cluster_update() -> SourceUpdate {
+    let mut w = world();
+    let _ = w.to_fleet_state();
+    let mut t = start();
+    for _ in 0..600 {
+        t += SignedDuration::from_secs(1);
+        w.step(t);
+        if let Some(u) = w
+            .take_updates(false)
+            .into_iter()
+            .find(|u| matches!(u, SourceUpdate::Cluster(_)))
+        {
+            return u;
+        }
+    }
+    panic!("no cluster changed in ten simulated minutes");
+}
+
+fn reducer(c: &mut Criterion) {
+    let fleet = fleet();
+    let change = changed_cluster_update();
+    let mut group = c.benchmark_group("reducer");
+    for (name, view) in [("overview", View::Overview), ("services", View::Services)] {
+        let base = state(fleet.clone(), view);
+        group.bench_function(format!("ingest_cluster/{name}"), |b| {
+            b.iter_batched(
+                || (base.clone(), Msg::Source(change.clone())),
+                |(mut s, msg)| {
+                    let effects = update(&mut s, msg);
+                    assert!(s.dirty);
+                    (s, effects)
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+fn simulator(c: &mut Criterion) {
+    let mut group = c.benchmark_group("demo");
+    group.bench_function("world_generate", |b| {
+        b.iter(|| DemoWorld::generate(black_box(SEED), start()))
+    });
+    let mut w = world();
+    let _ = w.to_fleet_state();
+    let mut t = start();
+    group.bench_function("world_step", |b| {
+        b.iter(|| {
+            t += SignedDuration::from_secs(1);
+            w.step(black_box(t));
+        })
+    });
+    group.finish();
+}
+
+fn snapshot(c: &mut Criterion) {
+    let fleet = fleet();
+    let now = start();
+    c.bench_function("snapshot/build", |b| {
+        b.iter(|| opsdeck::snapshot::build(black_box(&fleet), now))
+    });
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(30)
+        .without_plots()
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = frames, reducer, simulator, snapshot
+}
+criterion_main!(benches);
