@@ -6,6 +6,7 @@ mod support;
 use crossterm::event::KeyCode;
 use opsdeck::app::{Effect, Msg, State, View};
 use opsdeck::clock::ManualClock;
+use opsdeck::console::quiet_backend::QuietBackend;
 use opsdeck::console::{Executor, LoopOptions, LoopStats, run};
 use opsdeck::domain::WorkloadKey;
 use opsdeck::source::demo;
@@ -176,7 +177,7 @@ fn an_unchanged_screen_writes_nothing() {
     let state = state_with_fleet(10);
     let theme = theme("dark");
     let written = Rc::new(Cell::new(0usize));
-    let backend = CrosstermBackend::new(Counting(written.clone()));
+    let backend = QuietBackend::new(CrosstermBackend::new(Counting(written.clone())));
     let opts = ratatui::TerminalOptions {
         viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, 120, 40)),
     };
@@ -186,8 +187,17 @@ fn an_unchanged_screen_writes_nothing() {
     assert!(first > 1000, "first frame wrote {first} bytes");
     term.draw(|f| opsdeck::ui::view(&state, &theme, f)).unwrap();
     let second = written.get() - first;
-    // ratatui re-sends only changed cells; what remains is cursor bookkeeping.
-    assert!(second < 32, "an identical frame wrote {second} bytes");
+    assert_eq!(second, 0, "an identical frame wrote {second} bytes");
+    // A change is still written, and only the change.
+    let mut changed = state.clone();
+    opsdeck::app::update(&mut changed, support::key('l'));
+    term.draw(|f| opsdeck::ui::view(&changed, &theme, f))
+        .unwrap();
+    let third = written.get() - first;
+    assert!(
+        third > 0 && third < first / 4,
+        "moving the selection wrote {third} bytes"
+    );
 }
 
 struct Counting(Rc<Cell<usize>>);

@@ -77,7 +77,13 @@ pub async fn run<B: Backend>(
             }
             stats.frames += 1;
             state.dirty = false;
-            last_draw = Instant::now();
+            // Until the first data arrives the screen only says "waiting": such a frame does not
+            // start the frame-rate cap, so the fleet appears the moment it is there.
+            last_draw = if state.fleet.layout.envs.is_empty() {
+                Instant::now() - frame_interval
+            } else {
+                Instant::now()
+            };
         }
         let next_frame = last_draw + frame_interval;
         let msg = tokio::select! {

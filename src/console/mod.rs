@@ -3,6 +3,7 @@
 pub mod event_loop;
 pub mod executor;
 pub mod input;
+pub mod quiet_backend;
 pub mod terminal;
 
 pub use event_loop::{LoopOptions, LoopStats, run};

@@ -1,11 +1,12 @@
 //! Entering and leaving the terminal's raw/alternate-screen mode, on every exit path.
 
+use super::quiet_backend::QuietBackend;
 use crossterm::{cursor, execute, terminal};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{Stdout, Write, stdout};
 
-pub type Term = Terminal<CrosstermBackend<Stdout>>;
+pub type Term = Terminal<QuietBackend<CrosstermBackend<Stdout>>>;
 
 pub fn enter() -> std::io::Result<Term> {
     terminal::enable_raw_mode()?;
@@ -13,7 +14,7 @@ pub fn enter() -> std::io::Result<Term> {
         restore();
         return Err(e);
     }
-    Terminal::new(CrosstermBackend::new(stdout())).inspect_err(|_| restore())
+    Terminal::new(QuietBackend::new(CrosstermBackend::new(stdout()))).inspect_err(|_| restore())
 }
 
 /// Best effort: after SIGHUP the terminal may be gone and these writes fail; that is fine.
