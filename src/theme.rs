@@ -13,7 +13,6 @@ use crate::hints::{did_you_mean, line_col};
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -298,15 +297,17 @@ pub fn load_theme(
 }
 
 /// What went wrong loading a theme.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ThemeError {
     /// No shipped theme and no user file has this name.
+    #[error("{}", unknown_theme_message(name, available, user_themes_dir.as_deref()))]
     Unknown {
         name: String,
         available: Vec<String>,
         user_themes_dir: Option<PathBuf>,
     },
     /// A theme file is not valid: bad TOML, unknown slot, colour or modifier, `extends` loop.
+    #[error("{file}:{line}:{column}: {message}")]
     Invalid {
         /// The file, e.g. `/home/me/.config/opsdeck/themes/work.toml` or `themes/dark.toml (built-in)`.
         file: String,
@@ -315,60 +316,35 @@ pub enum ThemeError {
         message: String,
     },
     /// A user theme file exists but could not be read.
+    #[error("cannot read theme file {}: {source}", path.display())]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
 }
 
-impl fmt::Display for ThemeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ThemeError::Unknown {
-                name,
-                available,
-                user_themes_dir,
-            } => {
-                write!(
-                    f,
-                    "unknown theme \"{name}\"; available themes: {}",
-                    available.join(", ")
-                )?;
-                if valid_theme_name(name) {
-                    match user_themes_dir {
-                        Some(dir) => write!(
-                            f,
-                            " (add your own as {})",
-                            tilde(&dir.join(format!("{name}.toml")))
-                        )?,
-                        None => write!(
-                            f,
-                            " (add your own as themes/{name}.toml in the opsdeck config folder)"
-                        )?,
-                    }
-                }
-                Ok(())
-            }
-            ThemeError::Invalid {
-                file,
-                line,
-                column,
-                message,
-            } => write!(f, "{file}:{line}:{column}: {message}"),
-            ThemeError::Io { path, source } => {
-                write!(f, "cannot read theme file {}: {source}", path.display())
-            }
+/// The unknown-theme message lists what exists and where a new theme would go.
+fn unknown_theme_message(
+    name: &str,
+    available: &[String],
+    user_themes_dir: Option<&Path>,
+) -> String {
+    let mut msg = format!(
+        "unknown theme \"{name}\"; available themes: {}",
+        available.join(", ")
+    );
+    if valid_theme_name(name) {
+        match user_themes_dir {
+            Some(dir) => msg.push_str(&format!(
+                " (add your own as {})",
+                tilde(&dir.join(format!("{name}.toml")))
+            )),
+            None => msg.push_str(&format!(
+                " (add your own as themes/{name}.toml in the opsdeck config folder)"
+            )),
         }
     }
-}
-
-impl std::error::Error for ThemeError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ThemeError::Io { source, .. } => Some(source),
-            _ => None,
-        }
-    }
+    msg
 }
 
 fn tilde(path: &Path) -> String {
@@ -659,14 +635,6 @@ mod tests {
         assert!(parse_color("#fff").is_err());
         let err = parse_color("redd").unwrap_err();
         assert!(err.contains("did you mean \"red\""), "{err}");
-    }
-
-    #[test]
-    fn line_col_counts_from_one() {
-        let text = "a = 1\nbb = 2\n";
-        assert_eq!(line_col(text, 0), (1, 1));
-        assert_eq!(line_col(text, 6), (2, 1));
-        assert_eq!(line_col(text, 9), (2, 4));
     }
 
     #[test]

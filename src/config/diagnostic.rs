@@ -2,6 +2,7 @@
 //! caret (like rustc), and a hint saying how to fix it. One type for syntax, type, unknown-key,
 //! I/O and semantic problems, so `opsdeck check-config` prints them all the same way.
 
+use crate::hints::floor_char_boundary;
 use std::fmt;
 use std::ops::Range;
 
@@ -69,8 +70,7 @@ pub(crate) fn locate_span(text: &str, span: Range<usize>) -> (usize, usize, Snip
     let end = floor_char_boundary(text, span.end.clamp(start, text.len()));
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    let line = text[..start].matches('\n').count() + 1;
-    let col = text[line_start..start].chars().count() + 1;
+    let (line, col) = crate::hints::line_col(text, start);
     // Multi-line spans (e.g. a long array) are underlined to the end of their first line.
     let caret_end = end.min(line_end);
     let width = text[start..caret_end].chars().count().max(1);
@@ -86,13 +86,6 @@ pub(crate) fn locate_span(text: &str, span: Range<usize>) -> (usize, usize, Snip
             width,
         },
     )
-}
-
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 impl fmt::Display for Problem {
