@@ -40,6 +40,12 @@ pub fn visible_services(state: &State) -> Vec<ServiceRow> {
     rows
 }
 
+/// A stored selection as an index into a list of `len` rows: the list may have shrunk since the
+/// selection was made (data changed), so it is clamped where it is read. None for an empty list.
+pub fn selected_index(selected: usize, len: usize) -> Option<usize> {
+    (len > 0).then(|| selected.min(len - 1))
+}
+
 /// The service shown by the detail screen, if it still exists.
 pub fn detail_key(state: &State) -> Option<&WorkloadKey> {
     match state.view() {

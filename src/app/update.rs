@@ -2,7 +2,7 @@
 //! so every interaction can be tested by feeding messages.
 
 use super::effect::Effect;
-use super::queries::{palette_items, visible_services};
+use super::queries::{palette_items, selected_index, visible_services};
 use super::state::{Input, State, TOP_VIEWS, View};
 use super::{Action, KeyContext, Msg};
 use crate::domain::{Stage, service_rows};
@@ -41,7 +41,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Source(u) => {
             if state.fleet.apply(u) {
-                clamp_selections(state);
+                clamp_cell(state);
                 state.dirty = true;
             }
             vec![]
@@ -258,7 +258,10 @@ fn select(state: &mut State) {
             }
         }
         View::Services => {
-            if let Some(row) = visible_services(state).get(state.ui.services_selected) {
+            let rows = visible_services(state);
+            if let Some(row) =
+                selected_index(state.ui.services_selected, rows.len()).map(|i| &rows[i])
+            {
                 let key = row.key.clone();
                 state.ui.detail_selected = 0;
                 state.ui.stack.push(View::ServiceDetail(key));
@@ -286,7 +289,9 @@ fn move_selection(state: &mut State, delta: i64) {
         if len == 0 {
             0
         } else {
-            (cur as i64).saturating_add(delta).clamp(0, len as i64 - 1) as usize
+            (cur.min(len - 1) as i64)
+                .saturating_add(delta)
+                .clamp(0, len as i64 - 1) as usize
         }
     };
     match state.view().clone() {
@@ -312,12 +317,10 @@ fn move_selection(state: &mut State, delta: i64) {
     }
 }
 
-/// Keep selections inside their lists after data changes.
-fn clamp_selections(state: &mut State) {
-    if *state.view() == View::Services {
-        let len = visible_services(state).len();
-        state.ui.services_selected = state.ui.services_selected.min(len.saturating_sub(1));
-    }
+/// Keep the overview's cell inside the layout when it changes. List selections are not clamped
+/// here: that would rebuild the service list on every source message; readers clamp instead
+/// (`queries::selected_index`).
+fn clamp_cell(state: &mut State) {
     let (r, c) = state.ui.cell;
     let rows = state.fleet.layout.envs.len().max(1);
     let cols = state.fleet.layout.regions.len().max(1);

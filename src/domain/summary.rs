@@ -173,6 +173,16 @@ impl ServiceRow {
     }
 }
 
+/// How many distinct services the fleet runs (cheaper than building the rows).
+pub fn service_count(fleet: &FleetState) -> usize {
+    let keys: std::collections::BTreeSet<&WorkloadKey> = fleet
+        .clusters
+        .values()
+        .flat_map(|c| c.workloads.keys())
+        .collect();
+    keys.len()
+}
+
 /// Every service in the fleet, sorted by namespace/name.
 pub fn service_rows(fleet: &FleetState) -> Vec<ServiceRow> {
     let order: BTreeMap<Stage, usize> = stages(fleet)

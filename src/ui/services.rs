@@ -2,7 +2,7 @@
 
 use super::text::{clean, fit, region_short};
 use super::{health_glyph, health_style};
-use crate::app::{Input, State, visible_services};
+use crate::app::{Input, State, selected_index, visible_services};
 use crate::domain::{ServiceRow, Stage, stages};
 use crate::theme::Theme;
 use ratatui::Frame;
@@ -13,7 +13,7 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
 pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let rows = visible_services(state);
     let stages = stages(&state.fleet);
-    let total = crate::domain::service_rows(&state.fleet).len();
+    let total = crate::domain::service_count(&state.fleet);
     let mut title = vec![Span::styled(
         format!(" Services {}/{} ", rows.len(), total),
         theme.title,
@@ -96,11 +96,8 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .block(block)
         .row_highlight_style(theme.selection)
         .column_spacing(1);
-    let mut ts = TableState::default().with_selected(if empty {
-        None
-    } else {
-        Some(state.ui.services_selected)
-    });
+    let mut ts =
+        TableState::default().with_selected(selected_index(state.ui.services_selected, rows.len()));
     frame.render_stateful_widget(table, area, &mut ts);
     if empty {
         let msg = if state.fleet.clusters.is_empty() {
