@@ -1,7 +1,7 @@
 //! `opsdeck snapshot`: the aggregated fleet state once, as JSON or a plain table, for scripts.
 
 use crate::domain::*;
-use crate::ui::text::money;
+use crate::ui::text::{clean, money};
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -133,7 +133,7 @@ pub fn to_table(s: &Snapshot) -> String {
             a.region,
             a.env.as_deref().unwrap_or("-"),
             a.name,
-            a.reason.replace(|c: char| c.is_control(), " ")
+            a.reason
         );
     }
     let _ = writeln!(out, "GATES WAITING");
@@ -154,5 +154,40 @@ pub fn to_table(s: &Snapshot) -> String {
         money(s.cost.forecast_month_end_usd),
         money(s.cost.last_month_usd)
     );
-    out
+    // Names, versions and reasons come from clusters and AWS: clean every line, as the screens do.
+    out.lines().map(|l| clean(l) + "\n").collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_never_carries_escape_sequences_from_the_data() {
+        let now: Timestamp = "2026-11-21T14:30:00Z".parse().unwrap();
+        let mut fleet = FleetState::default();
+        let alarm = Alarm {
+            name: "evil\x1b]0;owned\x07".into(),
+            account: "1".into(),
+            region: "us-east-1".into(),
+            state: AlarmState::Alarm,
+            reason: "boom\x1b[2J".into(),
+            since: now,
+            metric: "m".into(),
+            enabled: true,
+            env: Some("prod".into()),
+            service: None,
+        };
+        fleet.apply(SourceUpdate::Alarms {
+            source: "a".into(),
+            alarms: vec![alarm],
+            health: SourceHealth::live(now),
+        });
+        let table = to_table(&build(&fleet, now));
+        assert!(table.contains("boom"), "{table}");
+        assert!(
+            !table.chars().any(|c| c.is_control() && c != '\n'),
+            "{table:?}"
+        );
+    }
 }

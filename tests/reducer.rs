@@ -288,11 +288,17 @@ fn a_selection_past_a_shrunken_list_reads_as_its_last_row() {
     update(&mut s, key('G'));
     assert_eq!(s.ui.services_selected, 31);
     // The list shrinks under the selection (here: restricted to one stage, 29 services).
-    s.ui.services_stage = Some(opsdeck::domain::Stage { env: "prod".into(), region: "ap-southeast-2".into() });
+    s.ui.services_stage = Some(opsdeck::domain::Stage {
+        env: "prod".into(),
+        region: "ap-southeast-2".into(),
+    });
     let rows = visible_services(&s);
     assert_eq!(rows.len(), 29);
     update(&mut s, key('k'));
-    assert_eq!(s.ui.services_selected, 27, "moves up from the last row, not from the stale index");
+    assert_eq!(
+        s.ui.services_selected, 27,
+        "moves up from the last row, not from the stale index"
+    );
     update(&mut s, code(KeyCode::Enter));
     assert_eq!(*s.view(), View::ServiceDetail(rows[27].key.clone()));
 }

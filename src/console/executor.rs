@@ -5,10 +5,13 @@ use crate::app::Effect;
 use crate::source::demo::DemoControl;
 use tokio::sync::mpsc;
 
+/// A session runs for hours: keep only a short tail of effects.
+const LOG_LEN: usize = 64;
+
 #[derive(Default)]
 pub struct Executor {
     pub demo: Option<mpsc::Sender<DemoControl>>,
-    /// Effects run so far (tests read this).
+    /// The most recent effects run (tests read this), at most `LOG_LEN`.
     pub log: Vec<Effect>,
 }
 
@@ -22,6 +25,9 @@ impl Executor {
                     let _ = demo.try_send(DemoControl::Refresh);
                 }
             }
+        }
+        if self.log.len() >= LOG_LEN {
+            self.log.remove(0);
         }
         self.log.push(effect);
     }

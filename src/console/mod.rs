@@ -67,7 +67,7 @@ pub async fn run_console(opts: ConsoleOptions) -> color_eyre::Result<()> {
             executor.demo = Some(ctl_tx);
         }
         Fleet::Configured(config) => {
-            for update in configured_placeholders(config, clock.now()) {
+            for update in configured_placeholders(config) {
                 tx.send(Msg::Source(update)).await?;
             }
         }
@@ -108,10 +108,7 @@ pub async fn run_console(opts: ConsoleOptions) -> color_eyre::Result<()> {
 }
 
 /// The configured fleet's layout and clusters, marked as not connected.
-pub fn configured_placeholders(
-    config: &crate::config::Config,
-    now: jiff::Timestamp,
-) -> Vec<SourceUpdate> {
+pub fn configured_placeholders(config: &crate::config::Config) -> Vec<SourceUpdate> {
     let mut out = vec![SourceUpdate::Layout(FleetLayout {
         name: config.fleet.name.clone(),
         envs: config
@@ -138,7 +135,6 @@ pub fn configured_placeholders(
                 status: SourceStatus::Failed("no collector yet; --demo".into()),
                 last_data: None,
             };
-            let _ = now;
             out.push(SourceUpdate::Cluster(Box::new(state)));
         }
     }

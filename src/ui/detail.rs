@@ -43,7 +43,11 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, key: &W
         .instances
         .iter()
         .map(|i| {
-            let w = workload(state, &i.cluster.0, key);
+            let w = state
+                .fleet
+                .clusters
+                .get(&i.cluster)
+                .and_then(|c| c.workloads.get(key));
             let hpa = w
                 .and_then(|w| w.hpa.as_ref())
                 .map(|h| format!("{}≤{}≤{}", h.min, h.current, h.max))
@@ -113,15 +117,6 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, key: &W
     pods(state, theme, frame, left, cluster, key);
     let w = cluster.workloads.get(key);
     side(state, theme, frame, right, cluster, key, w);
-}
-
-fn workload<'a>(state: &'a State, cluster: &str, key: &WorkloadKey) -> Option<&'a Workload> {
-    state
-        .fleet
-        .clusters
-        .iter()
-        .find(|(id, _)| id.0 == cluster)
-        .and_then(|(_, c)| c.workloads.get(key))
 }
 
 fn pods(

@@ -7,7 +7,7 @@ use crate::domain::{CellSummary, SourceStatus, cell_summary};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
@@ -35,19 +35,12 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         for (c, region) in layout.regions.iter().enumerate() {
             let summary = cell_summary(&state.fleet, &env.name, region);
             let selected = state.ui.cell == (r, c);
-            draw_cell(state, theme, frame, cols[c], &summary, selected);
+            draw_cell(theme, frame, cols[c], &summary, selected);
         }
     }
 }
 
-fn draw_cell(
-    state: &State,
-    theme: &Theme,
-    frame: &mut Frame,
-    area: Rect,
-    s: &CellSummary,
-    selected: bool,
-) {
+fn draw_cell(theme: &Theme, frame: &mut Frame, area: Rect, s: &CellSummary, selected: bool) {
     // The PROD badge comes first so a narrow cell never cuts it off.
     let mut title = Vec::new();
     if s.production {
@@ -87,14 +80,14 @@ fn draw_cell(
     let lines = if s.is_empty() {
         vec![Line::styled("no cluster here", theme.muted)]
     } else {
-        cell_lines(state, theme, s, width)
+        cell_lines(theme, s, width)
     };
     let lines: Vec<Line> = lines.into_iter().take(inner.height as usize).collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
 /// Lines in priority order; as many are shown as fit the cell's height.
-fn cell_lines(state: &State, theme: &Theme, s: &CellSummary, width: usize) -> Vec<Line<'static>> {
+fn cell_lines(theme: &Theme, s: &CellSummary, width: usize) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     // Clusters and their connection state.
     let status = s.worst_status.clone().unwrap_or(SourceStatus::Connecting);
@@ -233,11 +226,7 @@ fn cell_lines(state: &State, theme: &Theme, s: &CellSummary, width: usize) -> Ve
             Span::raw(fit(name, width.saturating_sub(2))),
         ]));
     }
-    let _ = state;
     lines
-        .into_iter()
-        .map(|l| l.style(Style::default()))
-        .collect()
 }
 
 fn plural(n: u32) -> &'static str {

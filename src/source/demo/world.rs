@@ -131,19 +131,12 @@ impl DemoWorld {
     /// rollout in progress, a crash-looping canary, a stuck rollout and an HPA at its max.
     fn stage_scenarios(&mut self) {
         let now = self.now;
-        // A production gate: checkout-api's next version is paused in prod/eu-west-1.
-        let use1 = self
-            .cluster_index("prod-use1")
-            .expect("catalog has prod-use1");
-        let euw1 = self
-            .cluster_index(GATE_CLUSTER)
-            .expect("catalog has prod-euw1");
-        let key = WorkloadKey::new("payments", GATE_SERVICE);
-        let next = bump(&self.clusters[use1].workloads[&key].version);
-        let done = self.clusters[use1].workloads.get_mut(&key).unwrap();
-        new_revision(done, &next, now - 2.hours());
-        done.rollout = RolloutState::Complete;
-        let w = self.clusters[euw1].workloads.get_mut(&key).unwrap();
+        // A production gate: checkout-api's next version is out in prod/us-east-1 and paused in
+        // prod/eu-west-1.
+        let next = self.release_next("prod-use1", "payments", GATE_SERVICE, 2.hours());
+        self.workload_at("prod-use1", "payments", GATE_SERVICE)
+            .rollout = RolloutState::Complete;
+        let w = self.workload_at(GATE_CLUSTER, "payments", GATE_SERVICE);
         new_revision(w, &next, now - 25.minutes());
         w.paused = true;
         w.gate = Some(Gate {
@@ -158,43 +151,48 @@ impl DemoWorld {
             version: next,
         });
         // A rollout in progress: catalog-api in prod/us-east-1.
-        let key = WorkloadKey::new("catalog", "catalog-api");
-        let w = self.clusters[use1].workloads.get_mut(&key).unwrap();
-        let next = bump(&w.version);
-        new_revision(w, &next, now - 40.seconds());
+        self.release_next("prod-use1", "catalog", "catalog-api", 40.seconds());
         // A crash-looping canary: recommendations in staging/eu-west-1.
-        let stg = self
-            .cluster_index("stg-euw1")
-            .expect("catalog has stg-euw1");
-        let key = WorkloadKey::new("catalog", "recommendations");
-        let w = self.clusters[stg].workloads.get_mut(&key).unwrap();
-        let next = bump(&w.version);
-        new_revision(w, &next, now - 90.seconds());
+        let next = self.release_next("stg-euw1", "catalog", "recommendations", 90.seconds());
         self.faults.insert(
             ("stg-euw1".into(), "recommendations".into(), next),
             Fault::CrashLoop,
         );
         // A stuck rollout: search-indexer in dev cannot pull its image.
-        let dev = self
-            .cluster_index("dev-use1")
-            .expect("catalog has dev-use1");
-        let key = WorkloadKey::new("catalog", "search-indexer");
-        let w = self.clusters[dev].workloads.get_mut(&key).unwrap();
-        let next = bump(&w.version);
-        new_revision(w, &next, now - 15.minutes());
+        let next = self.release_next("dev-use1", "catalog", "search-indexer", 15.minutes());
         self.faults.insert(
             ("dev-use1".into(), "search-indexer".into(), next),
             Fault::ImagePull,
         );
         // An HPA at its max: events-ingest in prod/us-east-1.
-        let key = WorkloadKey::new("data", "events-ingest");
-        let w = self.clusters[use1].workloads.get_mut(&key).unwrap();
+        let w = self.workload_at("prod-use1", "data", "events-ingest");
         if let Some(h) = w.hpa.as_mut() {
             h.max = w.desired;
             h.current = w.desired;
             h.desired = w.desired;
             h.current_cpu_pct = Some(h.target_cpu_pct + 35);
         }
+    }
+
+    /// A service in a cluster of the catalogue (the storyline names only ones that exist).
+    fn workload_at(&mut self, cluster: &str, ns: &str, name: &str) -> &mut Workload {
+        let idx = self
+            .cluster_index(cluster)
+            .expect("the catalogue has this cluster");
+        let key = WorkloadKey::new(ns, name);
+        self.clusters[idx]
+            .workloads
+            .get_mut(&key)
+            .expect("the catalogue runs this service there")
+    }
+
+    /// Start a service's next patch version in one cluster, `ago` before now; returns the version.
+    fn release_next(&mut self, cluster: &str, ns: &str, name: &str, ago: jiff::Span) -> String {
+        let now = self.now;
+        let w = self.workload_at(cluster, ns, name);
+        let next = bump(&w.version);
+        new_revision(w, &next, now - ago);
+        next
     }
 
     /// Size node groups so the cluster runs at a realistic 55-75 % of its CPU.
