@@ -141,13 +141,7 @@ fn no_color_keeps_production_and_selection_visible() {
         .enumerate()
         .find(|(_, l)| l.contains("PROD"))
         .unwrap();
-    let x = line
-        .chars()
-        .take_while(|_| true)
-        .collect::<String>()
-        .find("PROD")
-        .unwrap();
-    let col = line[..x].chars().count() as u16;
+    let col = line[..line.find("PROD").unwrap()].chars().count() as u16;
     assert!(
         !buf[(col, y as u16)].modifier.is_empty(),
         "PROD label has a modifier"
