@@ -245,17 +245,18 @@ impl Harness {
             "the alternate screen is still on\n{}",
             self.context()
         );
-        // `cursor_flag` exists in the tmux versions we know of (3.x); an unknown format expands
-        // to nothing, and only then is this one check skipped.
+        // `cursor_flag` exists since tmux 2.x; an empty answer means a tmux too old to check with.
         let cursor = self.format("#{cursor_flag}");
-        if !cursor.is_empty() {
-            assert_eq!(
-                cursor,
-                "1",
-                "the cursor is still hidden\n{}",
-                self.context()
-            );
-        }
+        assert!(
+            !cursor.is_empty(),
+            "this tmux does not report #{{cursor_flag}}; install a tmux >= 3 to run these tests"
+        );
+        assert_eq!(
+            cursor,
+            "1",
+            "the cursor is still hidden\n{}",
+            self.context()
+        );
         let before = fs::read_to_string(self.path("BEFORE")).expect("read BEFORE");
         let after = fs::read_to_string(self.path("AFTER")).expect("read AFTER");
         for flag in ["icanon", "echo"] {
