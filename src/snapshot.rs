@@ -122,6 +122,25 @@ pub fn to_table(s: &Snapshot) -> String {
         );
     }
     let _ = writeln!(out);
+    let not_live: Vec<String> = s
+        .cells
+        .iter()
+        .flat_map(|c| &c.clusters)
+        .filter(|(_, status)| *status != SourceStatus::Live)
+        .map(|(name, status)| match status {
+            SourceStatus::Connecting => format!("  {name}: connecting"),
+            SourceStatus::Live => unreachable!("filtered"),
+            SourceStatus::Stale(why) => format!("  {name}: stale: {why}"),
+            SourceStatus::Degraded(why) => format!("  {name}: degraded: {why}"),
+            SourceStatus::Failed(why) => format!("  {name}: failed: {why}"),
+        })
+        .collect();
+    if !not_live.is_empty() {
+        let _ = writeln!(out, "CLUSTERS NOT LIVE");
+        for line in not_live {
+            let _ = writeln!(out, "{line}");
+        }
+    }
     let _ = writeln!(out, "FIRING ALARMS");
     if s.firing_alarms.is_empty() {
         let _ = writeln!(out, "  none");

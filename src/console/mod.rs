@@ -11,12 +11,10 @@ pub use executor::Executor;
 
 use crate::app::{Msg, Settings, State};
 use crate::clock::{Clock, SystemClock};
-use crate::domain::{
-    ClusterId, ClusterInfo, ClusterState, EnvInfo, FleetLayout, SourceHealth, SourceStatus,
-    SourceUpdate,
-};
+use crate::domain::{EnvInfo, FleetLayout, SourceUpdate};
 use crate::keymap::Keymap;
 use crate::source::demo::{self, DemoWorld};
+use crate::source::kube;
 use crate::theme::Theme;
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,8 +30,7 @@ pub enum Fleet {
         seed: u64,
         tick: Duration,
     },
-    /// Configured clusters. Until the Kubernetes collector lands they are shown, honestly, as
-    /// not connected.
+    /// Configured clusters, each watched by its own collector.
     Configured(crate::config::Config),
 }
 
@@ -67,9 +64,14 @@ pub async fn run_console(opts: ConsoleOptions) -> color_eyre::Result<()> {
             executor.demo = Some(ctl_tx);
         }
         Fleet::Configured(config) => {
-            for update in configured_placeholders(config) {
-                tx.send(Msg::Source(update)).await?;
-            }
+            tx.send(Msg::Source(SourceUpdate::Layout(configured_layout(config))))
+                .await?;
+            kube::spawn(
+                kube::targets(config),
+                kube::Timings::default(),
+                clock.clone(),
+                tx.clone(),
+            );
         }
     }
     input::spawn_signals(tx.clone());
@@ -107,9 +109,9 @@ pub async fn run_console(opts: ConsoleOptions) -> color_eyre::Result<()> {
     Ok(())
 }
 
-/// The configured fleet's layout and clusters, marked as not connected.
-pub fn configured_placeholders(config: &crate::config::Config) -> Vec<SourceUpdate> {
-    let mut out = vec![SourceUpdate::Layout(FleetLayout {
+/// The configured fleet's rows and columns; the clusters announce themselves.
+pub fn configured_layout(config: &crate::config::Config) -> FleetLayout {
+    FleetLayout {
         name: config.fleet.name.clone(),
         envs: config
             .environments
@@ -121,22 +123,5 @@ pub fn configured_placeholders(config: &crate::config::Config) -> Vec<SourceUpda
             })
             .collect(),
         regions: config.regions.clone(),
-    })];
-    for env in &config.environments {
-        for c in &env.clusters {
-            let mut state = ClusterState::new(ClusterInfo {
-                id: ClusterId::new(&env.name, &c.region, &c.name),
-                name: c.name.clone(),
-                env: env.name.clone(),
-                region: c.region.clone(),
-                kubernetes_version: String::new(),
-            });
-            state.health = SourceHealth {
-                status: SourceStatus::Failed("no collector yet; --demo".into()),
-                last_data: None,
-            };
-            out.push(SourceUpdate::Cluster(Box::new(state)));
-        }
     }
-    out
 }

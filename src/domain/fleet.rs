@@ -34,6 +34,8 @@ pub enum SourceUpdate {
     Layout(FleetLayout),
     /// Replace everything known about one cluster.
     Cluster(Box<ClusterState>),
+    /// What changed in one cluster since its previous delta (watch-based collectors).
+    ClusterDelta(Box<super::ClusterDelta>),
     ClusterHealth {
         cluster: ClusterId,
         health: SourceHealth,
@@ -77,6 +79,12 @@ impl FleetState {
                     }
                 }
             }
+            SourceUpdate::ClusterDelta(delta) => match self.clusters.get_mut(&delta.cluster) {
+                Some(c) => c.apply_delta(*delta, |_, _| {}),
+                // A delta for a cluster never announced: the source is confused; ignore it
+                // rather than invent a cluster without its env and region.
+                None => false,
+            },
             SourceUpdate::ClusterHealth { cluster, health } => {
                 match self.clusters.get_mut(&cluster) {
                     Some(c) => replace(&mut c.health, health),

@@ -4,6 +4,7 @@
 pub mod alarm;
 pub mod cluster;
 pub mod cost;
+pub mod delta;
 pub mod fleet;
 pub mod summary;
 pub mod workload;
@@ -11,6 +12,7 @@ pub mod workload;
 pub use alarm::*;
 pub use cluster::*;
 pub use cost::*;
+pub use delta::*;
 pub use fleet::*;
 pub use summary::*;
 pub use workload::*;

@@ -2,3 +2,4 @@
 //! console over its channel; none of them knows about the terminal.
 
 pub mod demo;
+pub mod kube;

@@ -1,0 +1,338 @@
+//! One cluster's collector task: connect, watch every resource, probe liveness, and send the
+//! console batched deltas and health. It never blocks anything but itself: a dead or hanging
+//! cluster only ever makes its own data stale.
+
+use super::connect::{Endpoint, connect};
+use super::health::{HealthTracker, WatchId};
+use super::model::{ClusterModel, ModelOptions, Record, Resource};
+use super::translate;
+use super::watch::{CappedBackoff, Incoming, client_failure, watch};
+use crate::app::Msg;
+use crate::clock::Clock;
+use crate::domain::{
+    ClusterDelta, ClusterInfo, ClusterState, SourceHealth, SourceStatus, SourceUpdate,
+};
+use futures::stream::{BoxStream, SelectAll, StreamExt};
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::core::v1::{Event, Node, Pod};
+use kube::api::{ApiResource, DynamicObject};
+use kube::runtime::watcher;
+use kube::{Api, Client};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// One cluster to collect from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub info: ClusterInfo,
+    pub endpoint: Endpoint,
+    /// Empty: all namespaces.
+    pub namespaces: Vec<String>,
+    pub model: ModelOptions,
+}
+
+/// Timings. The defaults suit real clusters; tests shorten them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timings {
+    pub connect_timeout: Duration,
+    /// Liveness probe (`GET /version`): how often, and how long an answer may take.
+    pub probe_every: Duration,
+    pub probe_timeout: Duration,
+    /// Retry delays after failures: exponential with jitter between these.
+    pub backoff_min: Duration,
+    pub backoff_max: Duration,
+    /// Changes are batched for this long before they are sent to the console.
+    pub batch_every: Duration,
+    /// The first data is held until every watch has listed, or this long at most.
+    pub initial_sync_grace: Duration,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Timings {
+            connect_timeout: Duration::from_secs(5),
+            probe_every: Duration::from_secs(10),
+            probe_timeout: Duration::from_secs(5),
+            backoff_min: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(30),
+            batch_every: Duration::from_millis(100),
+            initial_sync_grace: Duration::from_secs(3),
+        }
+    }
+}
+
+/// Collect from one cluster until the console goes away.
+pub async fn run(target: Target, timings: Timings, clock: Arc<dyn Clock>, tx: mpsc::Sender<Msg>) {
+    let id = target.info.id.clone();
+    let send = |update: SourceUpdate| {
+        let tx = tx.clone();
+        async move { tx.send(Msg::Source(update)).await.is_ok() }
+    };
+    if !send(SourceUpdate::Cluster(Box::new(ClusterState::new(
+        target.info.clone(),
+    ))))
+    .await
+    {
+        return;
+    }
+    let mut health = HealthTracker::new();
+    let mut backoff = CappedBackoff::new(timings.backoff_min, timings.backoff_max);
+    let connection = loop {
+        match connect(&target.endpoint, timings.connect_timeout).await {
+            Ok(c) => break c,
+            Err(why) => {
+                health.setup_failed(why);
+                let mut d = ClusterDelta::new(id.clone());
+                d.health = Some(health.health());
+                if !send(SourceUpdate::ClusterDelta(Box::new(d))).await {
+                    return;
+                }
+                // A fixed kubeconfig is picked up without a restart.
+                tokio::time::sleep(backoff.next().unwrap_or(timings.backoff_max)).await;
+            }
+        }
+    };
+    health.setup_ok();
+    for w in connection.warnings {
+        health.warn(w);
+    }
+    let client = connection.client;
+    let mut probes = spawn_probe(client.clone(), timings.clone());
+    let mut streams = SelectAll::new();
+    let rollouts = discover_rollouts(&client, &timings).await;
+    for (watch_id, stream) in watches(&client, &target, rollouts, &timings) {
+        health.add_watch(watch_id);
+        streams.push(stream);
+    }
+    let mut model = ClusterModel::new(id.clone(), target.model.clone());
+    let mut sent_health: Option<SourceHealth> = None;
+    let mut known_version = String::new();
+    let started = tokio::time::Instant::now();
+    let mut batch = tokio::time::interval(timings.batch_every);
+    batch.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            Some(incoming) = streams.next() => ingest(&mut model, &mut health, incoming, clock.now()),
+            Some(probe) = probes.rx.recv() => {
+                if let Ok(v) = &probe
+                    && !v.is_empty()
+                    && *v != known_version
+                {
+                    known_version = v.clone();
+                    let mut d = ClusterDelta::new(id.clone());
+                    d.kubernetes_version = Some(known_version.clone());
+                    if !send(SourceUpdate::ClusterDelta(Box::new(d))).await {
+                        return;
+                    }
+                }
+                health.probed(probe.map(|_| ()), clock.now());
+            }
+            _ = batch.tick() => {
+                let current = health.health();
+                let hold = current.status == SourceStatus::Connecting
+                    && started.elapsed() < timings.initial_sync_grace;
+                let health_changed = sent_health.as_ref() != Some(&current);
+                if hold || !(health_changed || model.has_changes()) {
+                    continue;
+                }
+                let mut delta = model.flush();
+                if health_changed {
+                    delta.health = Some(current.clone());
+                    sent_health = Some(current);
+                }
+                if !send(SourceUpdate::ClusterDelta(Box::new(delta))).await {
+                    return;
+                }
+            }
+            _ = tx.closed() => return,
+        }
+    }
+}
+
+fn ingest(
+    model: &mut ClusterModel,
+    health: &mut HealthTracker,
+    incoming: Incoming,
+    now: crate::domain::Timestamp,
+) {
+    let Incoming { watch, result } = incoming;
+    match result {
+        Ok(step) => {
+            let synced = matches!(step, Some(super::model::Step::Synced));
+            health.delivered(&watch, synced, now);
+            if let Some(step) = step {
+                model.apply(watch.0, &watch.1, step);
+            }
+        }
+        Err(failure) => {
+            tracing::debug!(resource = watch.0.plural(), ?failure, "watch failed");
+            health.failed(&watch, failure, now);
+        }
+    }
+}
+
+/// The liveness probe runs beside the watchers so a hanging server cannot stall the collector.
+struct Probe {
+    rx: mpsc::Receiver<Result<String, String>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Probe {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn spawn_probe(client: Client, timings: Timings) -> Probe {
+    let (tx, rx) = mpsc::channel(2);
+    let task = tokio::spawn(async move {
+        loop {
+            let result =
+                match tokio::time::timeout(timings.probe_timeout, client.apiserver_version()).await
+                {
+                    Ok(Ok(info)) => Ok(info.git_version),
+                    Ok(Err(e)) => match client_failure(&e) {
+                        super::health::Failure::Unreachable(why) => Err(why),
+                        // Any HTTP answer means the server is there.
+                        _ => Ok(String::new()),
+                    },
+                    Err(_) => Err(format!(
+                        "API server not answering (no reply in {}s)",
+                        timings.probe_timeout.as_secs_f32()
+                    )),
+                };
+            if tx.send(result).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(timings.probe_every).await;
+        }
+    });
+    Probe { rx, task }
+}
+
+/// The Argo Rollouts CRD, when the cluster serves it. Absent (or undiscoverable) is not an error.
+async fn discover_rollouts(client: &Client, timings: &Timings) -> Option<ApiResource> {
+    let found = tokio::time::timeout(
+        timings.probe_timeout,
+        kube::discovery::group(client, "argoproj.io"),
+    )
+    .await;
+    match found {
+        Ok(Ok(group)) => group.recommended_kind("Rollout").map(|(ar, _)| ar),
+        _ => None,
+    }
+}
+
+type Watches = Vec<(WatchId, BoxStream<'static, Incoming>)>;
+
+fn watches(
+    client: &Client,
+    target: &Target,
+    rollouts: Option<ApiResource>,
+    t: &Timings,
+) -> Watches {
+    let scopes: Vec<Option<String>> = if target.namespaces.is_empty() {
+        vec![None]
+    } else {
+        target.namespaces.iter().cloned().map(Some).collect()
+    };
+    let backoff = || CappedBackoff::new(t.backoff_min, t.backoff_max);
+    let all = watcher::Config::default;
+    let mut out: Watches = Vec::new();
+    let nodes_id = (Resource::Nodes, None);
+    out.push((
+        nodes_id.clone(),
+        watch(
+            Api::<Node>::all(client.clone()),
+            all(),
+            nodes_id,
+            backoff(),
+            |o| translate::node(o).map(Record::Node),
+        ),
+    ));
+    for scope in scopes {
+        let id = |r: Resource| (r, scope.clone());
+        out.push((
+            id(Resource::Deployments),
+            watch(
+                api::<Deployment>(client, &scope),
+                all(),
+                id(Resource::Deployments),
+                backoff(),
+                |o| translate::deployment(o).map(Record::Workload),
+            ),
+        ));
+        out.push((
+            id(Resource::ReplicaSets),
+            watch(
+                api::<ReplicaSet>(client, &scope),
+                all(),
+                id(Resource::ReplicaSets),
+                backoff(),
+                |o| translate::replicaset(o).map(Record::ReplicaSet),
+            ),
+        ));
+        out.push((
+            id(Resource::Pods),
+            watch(
+                api::<Pod>(client, &scope),
+                all(),
+                id(Resource::Pods),
+                backoff(),
+                |o| translate::pod(o).map(Record::Pod),
+            ),
+        ));
+        out.push((
+            id(Resource::Hpas),
+            watch(
+                api::<HorizontalPodAutoscaler>(client, &scope),
+                all(),
+                id(Resource::Hpas),
+                backoff(),
+                |o| translate::hpa(o).map(Record::Hpa),
+            ),
+        ));
+        out.push((
+            id(Resource::Events),
+            watch(
+                api::<Event>(client, &scope),
+                all().fields("type=Warning"),
+                id(Resource::Events),
+                backoff(),
+                |o| {
+                    let key = (
+                        o.metadata.namespace.clone().unwrap_or_default(),
+                        o.metadata.name.clone()?,
+                    );
+                    translate::event(o).map(|event| Record::Event { key, event })
+                },
+            ),
+        ));
+        if let Some(ar) = &rollouts {
+            let api = match &scope {
+                Some(ns) => Api::<DynamicObject>::namespaced_with(client.clone(), ns, ar),
+                None => Api::<DynamicObject>::all_with(client.clone(), ar),
+            };
+            out.push((
+                id(Resource::Rollouts),
+                watch(api, all(), id(Resource::Rollouts), backoff(), |o| {
+                    translate::rollout(o).map(Record::Workload)
+                }),
+            ));
+        }
+    }
+    out
+}
+
+fn api<K>(client: &Client, scope: &Option<String>) -> Api<K>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+    <K as kube::Resource>::DynamicType: Default,
+{
+    match scope {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    }
+}

@@ -1,0 +1,139 @@
+//! From a cluster's config entry to a kube client: kubeconfig file and context, timeouts, and
+//! exec credential plugins forced to run non-interactively (their stdin/stderr never touch the
+//! console's terminal).
+
+use kube::config::{ExecInteractiveMode, KubeConfigOptions, Kubeconfig};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where to find a cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint {
+    /// None: `$KUBECONFIG`, then `~/.kube/config`.
+    pub kubeconfig: Option<PathBuf>,
+    /// None: the kubeconfig's current context.
+    pub context: Option<String>,
+}
+
+/// A connected client and what the user should know about the connection.
+pub struct Connection {
+    pub client: kube::Client,
+    pub warnings: Vec<String>,
+}
+
+/// Build a client. Reading the kubeconfig is file I/O: it runs on the blocking pool.
+pub async fn connect(endpoint: &Endpoint, connect_timeout: Duration) -> Result<Connection, String> {
+    let path = endpoint.kubeconfig.clone();
+    let file = path
+        .as_ref()
+        .map_or_else(|| "kubeconfig".to_string(), |p| p.display().to_string());
+    let kubeconfig = tokio::task::spawn_blocking(move || match &path {
+        Some(p) => Kubeconfig::read_from(p),
+        None => Kubeconfig::read(),
+    })
+    .await
+    .map_err(|e| format!("reading {file}: {e}"))?
+    .map_err(|e| format!("{file}: {e}"))?;
+    let kubeconfig = non_interactive(kubeconfig);
+    let options = KubeConfigOptions {
+        context: endpoint.context.clone(),
+        ..KubeConfigOptions::default()
+    };
+    let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .map_err(|e| match &endpoint.context {
+            Some(ctx) => format!("{file}, context {ctx:?}: {e}"),
+            None => format!("{file}: {e}"),
+        })?;
+    config.connect_timeout = Some(connect_timeout);
+    let mut warnings = Vec::new();
+    if config.accept_invalid_certs {
+        warnings.push("TLS verification disabled by the kubeconfig".to_string());
+    }
+    let client = kube::Client::try_from(config).map_err(|e| format!("{file}: {e}"))?;
+    Ok(Connection { client, warnings })
+}
+
+/// Exec plugins (e.g. `aws eks get-token`, `kubelogin`) must never prompt on or write to the
+/// terminal the console draws on: with interactiveMode Never kube pipes their stdin and
+/// captures their stderr.
+fn non_interactive(mut kubeconfig: Kubeconfig) -> Kubeconfig {
+    for user in &mut kubeconfig.auth_infos {
+        if let Some(exec) = user.auth_info.as_mut().and_then(|a| a.exec.as_mut()) {
+            exec.interactive_mode = Some(ExecInteractiveMode::Never);
+        }
+    }
+    kubeconfig
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KUBECONFIG: &str = r#"
+apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: {server: "http://127.0.0.1:1"}
+users:
+- name: u
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: aws
+      args: [eks, get-token, --cluster-name, x]
+      interactiveMode: Always
+contexts:
+- name: ctx
+  context: {cluster: c, user: u}
+current-context: ctx
+"#;
+
+    #[test]
+    fn exec_plugins_are_forced_non_interactive() {
+        let k = non_interactive(Kubeconfig::from_yaml(KUBECONFIG).unwrap());
+        let exec = k.auth_infos[0]
+            .auth_info
+            .as_ref()
+            .unwrap()
+            .exec
+            .as_ref()
+            .unwrap();
+        assert_eq!(exec.interactive_mode, Some(ExecInteractiveMode::Never));
+    }
+
+    #[tokio::test]
+    async fn unknown_context_names_file_and_context() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kubeconfig");
+        std::fs::write(&path, KUBECONFIG).unwrap();
+        let err = connect(
+            &Endpoint {
+                kubeconfig: Some(path.clone()),
+                context: Some("nope".into()),
+            },
+            Duration::from_secs(1),
+        )
+        .await
+        .err()
+        .unwrap();
+        assert!(err.contains(&path.display().to_string()), "{err}");
+        assert!(err.contains("\"nope\""), "{err}");
+    }
+
+    #[tokio::test]
+    async fn missing_file_is_named() {
+        let err = connect(
+            &Endpoint {
+                kubeconfig: Some("/nonexistent/kubeconfig".into()),
+                context: None,
+            },
+            Duration::from_secs(1),
+        )
+        .await
+        .err()
+        .unwrap();
+        assert!(err.contains("/nonexistent/kubeconfig"), "{err}");
+    }
+}

@@ -1,0 +1,291 @@
+//! One cluster's health from its watchers and its liveness probe: which resources are synced,
+//! forbidden or failing, and whether the API server answers at all. Pure.
+
+use super::model::Resource;
+use crate::domain::{SourceHealth, SourceStatus, Timestamp};
+use std::collections::BTreeMap;
+
+/// Why a request failed, in the terms the console shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// 403: this resource is not visible to us; the rest still works.
+    Forbidden(String),
+    /// 401: the credentials were rejected.
+    Unauthorized(String),
+    /// The watch's resourceVersion expired (410): the watcher relists by itself. Not an error.
+    Expired,
+    /// The server does not serve this resource (404).
+    NotServed,
+    /// No answer: connection refused, reset, timed out, DNS.
+    Unreachable(String),
+    /// Anything else (5xx, 429, malformed data).
+    Other(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum WatchState {
+    Syncing,
+    Synced,
+    Forbidden(String),
+    Unauthorized(String),
+    Failing(String),
+}
+
+/// A watch is identified by its resource and namespace (None: all namespaces).
+pub type WatchId = (Resource, Option<String>);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthTracker {
+    watches: BTreeMap<WatchId, WatchState>,
+    unreachable: Option<String>,
+    last_contact: Option<Timestamp>,
+    /// Permanent notes, e.g. TLS verification disabled by the kubeconfig.
+    warnings: Vec<String>,
+    /// Set before any watch exists: the client could not be built.
+    setup_error: Option<String>,
+}
+
+impl HealthTracker {
+    pub fn new() -> HealthTracker {
+        HealthTracker {
+            watches: BTreeMap::new(),
+            unreachable: None,
+            last_contact: None,
+            warnings: Vec::new(),
+            setup_error: None,
+        }
+    }
+
+    pub fn add_watch(&mut self, id: WatchId) {
+        self.watches.insert(id, WatchState::Syncing);
+    }
+
+    pub fn warn(&mut self, note: impl Into<String>) {
+        self.warnings.push(note.into());
+    }
+
+    pub fn setup_failed(&mut self, why: impl Into<String>) {
+        self.setup_error = Some(why.into());
+    }
+
+    pub fn setup_ok(&mut self) {
+        self.setup_error = None;
+    }
+
+    /// The server answered something.
+    pub fn contact(&mut self, now: Timestamp) {
+        self.unreachable = None;
+        self.last_contact = Some(now);
+    }
+
+    /// A watch delivered an event (its list completed, or an object changed).
+    pub fn delivered(&mut self, id: &WatchId, synced: bool, now: Timestamp) {
+        self.contact(now);
+        if let Some(state) = self.watches.get_mut(id)
+            && (synced || !matches!(state, WatchState::Syncing))
+        {
+            *state = WatchState::Synced;
+        }
+    }
+
+    pub fn failed(&mut self, id: &WatchId, failure: Failure, now: Timestamp) {
+        let state = match failure {
+            Failure::Expired => return,
+            Failure::Unreachable(why) => {
+                self.unreachable = Some(why);
+                return;
+            }
+            Failure::Forbidden(why) => WatchState::Forbidden(why),
+            Failure::Unauthorized(why) => WatchState::Unauthorized(why),
+            Failure::NotServed => WatchState::Failing("not served by this API server".into()),
+            Failure::Other(why) => WatchState::Failing(why),
+        };
+        // An HTTP answer, even an error, proves the server is there.
+        self.contact(now);
+        self.watches.insert(id.clone(), state);
+    }
+
+    /// Result of a liveness probe (`GET /version`).
+    pub fn probed(&mut self, result: Result<(), String>, now: Timestamp) {
+        match result {
+            Ok(()) => self.contact(now),
+            Err(why) => self.unreachable = Some(why),
+        }
+    }
+
+    pub fn is_syncing(&self) -> bool {
+        self.watches.values().any(|s| *s == WatchState::Syncing)
+    }
+
+    pub fn health(&self) -> SourceHealth {
+        let status = self.status();
+        SourceHealth {
+            status,
+            last_data: self.last_contact,
+        }
+    }
+
+    fn status(&self) -> SourceStatus {
+        if let Some(why) = &self.setup_error {
+            return SourceStatus::Failed(why.clone());
+        }
+        if let Some(why) = &self.unreachable {
+            return SourceStatus::Stale(why.clone());
+        }
+        let named = |pred: fn(&WatchState) -> Option<&String>| -> Vec<String> {
+            let mut v: Vec<String> = self
+                .watches
+                .iter()
+                .filter_map(|((r, ns), s)| {
+                    pred(s).map(|why| match ns {
+                        Some(ns) => format!("{} in {ns}: {why}", r.plural()),
+                        None => format!("{}: {why}", r.plural()),
+                    })
+                })
+                .collect();
+            v.dedup();
+            v
+        };
+        let unauthorized = named(|s| match s {
+            WatchState::Unauthorized(w) => Some(w),
+            _ => None,
+        });
+        if !unauthorized.is_empty() && unauthorized.len() == self.watches.len() {
+            return SourceStatus::Failed(format!("credentials rejected: {}", unauthorized[0]));
+        }
+        if self.is_syncing() {
+            return SourceStatus::Connecting;
+        }
+        let mut problems = unauthorized;
+        problems.extend(named(|s| match s {
+            WatchState::Forbidden(w) | WatchState::Failing(w) => Some(w),
+            _ => None,
+        }));
+        problems.extend(self.warnings.iter().cloned());
+        if problems.is_empty() {
+            SourceStatus::Live
+        } else {
+            SourceStatus::Degraded(problems.join("; "))
+        }
+    }
+}
+
+impl Default for HealthTracker {
+    fn default() -> Self {
+        HealthTracker::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + s).unwrap()
+    }
+
+    fn tracker() -> HealthTracker {
+        let mut h = HealthTracker::new();
+        h.add_watch((Resource::Pods, None));
+        h.add_watch((Resource::Deployments, None));
+        h
+    }
+
+    #[test]
+    fn connecting_until_every_watch_synced() {
+        let mut h = tracker();
+        assert_eq!(h.health().status, SourceStatus::Connecting);
+        h.delivered(&(Resource::Pods, None), false, t(1));
+        h.delivered(&(Resource::Pods, None), true, t(1));
+        assert_eq!(h.health().status, SourceStatus::Connecting);
+        h.delivered(&(Resource::Deployments, None), true, t(2));
+        assert_eq!(h.health(), SourceHealth::live(t(2)));
+    }
+
+    #[test]
+    fn forbidden_resource_degrades_and_names_it() {
+        let mut h = tracker();
+        h.delivered(&(Resource::Deployments, None), true, t(1));
+        h.failed(
+            &(Resource::Pods, None),
+            Failure::Forbidden("pods is forbidden: User \"x\" cannot list".into()),
+            t(2),
+        );
+        match h.health().status {
+            SourceStatus::Degraded(why) => {
+                assert!(why.starts_with("pods: pods is forbidden"), "{why}")
+            }
+            s => panic!("{s:?}"),
+        }
+        // Probes succeeding do not hide the forbidden resource.
+        h.probed(Ok(()), t(3));
+        assert!(matches!(h.health().status, SourceStatus::Degraded(_)));
+    }
+
+    #[test]
+    fn unreachable_is_stale_with_last_contact_then_recovers() {
+        let mut h = tracker();
+        h.delivered(&(Resource::Pods, None), true, t(1));
+        h.delivered(&(Resource::Deployments, None), true, t(1));
+        h.failed(
+            &(Resource::Pods, None),
+            Failure::Unreachable("connection refused".into()),
+            t(5),
+        );
+        let health = h.health();
+        assert_eq!(
+            health.status,
+            SourceStatus::Stale("connection refused".into())
+        );
+        assert_eq!(health.last_data, Some(t(1)));
+        h.probed(Err("no answer in 3s".into()), t(8));
+        assert_eq!(
+            h.health().status,
+            SourceStatus::Stale("no answer in 3s".into())
+        );
+        h.probed(Ok(()), t(9));
+        assert_eq!(h.health(), SourceHealth::live(t(9)));
+    }
+
+    #[test]
+    fn expired_watch_is_not_a_problem() {
+        let mut h = tracker();
+        h.delivered(&(Resource::Pods, None), true, t(1));
+        h.delivered(&(Resource::Deployments, None), true, t(1));
+        h.failed(&(Resource::Pods, None), Failure::Expired, t(2));
+        assert_eq!(h.health(), SourceHealth::live(t(1)));
+    }
+
+    #[test]
+    fn all_unauthorized_fails_and_setup_errors_win() {
+        let mut h = tracker();
+        h.failed(
+            &(Resource::Pods, None),
+            Failure::Unauthorized("401".into()),
+            t(1),
+        );
+        h.failed(
+            &(Resource::Deployments, None),
+            Failure::Unauthorized("401".into()),
+            t(1),
+        );
+        assert!(matches!(h.health().status, SourceStatus::Failed(_)));
+        h.setup_failed("kubeconfig: context \"x\" not found");
+        assert_eq!(
+            h.health().status,
+            SourceStatus::Failed("kubeconfig: context \"x\" not found".into())
+        );
+    }
+
+    #[test]
+    fn warnings_show_as_degraded() {
+        let mut h = tracker();
+        h.warn("TLS verification disabled");
+        h.delivered(&(Resource::Pods, None), true, t(1));
+        h.delivered(&(Resource::Deployments, None), true, t(1));
+        assert_eq!(
+            h.health().status,
+            SourceStatus::Degraded("TLS verification disabled".into())
+        );
+    }
+}

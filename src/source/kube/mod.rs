@@ -1,0 +1,112 @@
+//! Live Kubernetes state through watches (kube-rs): one collector task per configured cluster.
+//!
+//! - `connect`: kubeconfig + context → a client (exec plugins run non-interactively).
+//! - `translate`: API objects → the compact records the console keeps (pure).
+//! - `model`: one cluster's records; turns watch events into `ClusterDelta`s (pure).
+//! - `health`: per-resource watch status → the cluster's `SourceHealth` (pure).
+//! - `collector`: the task: watchers, liveness probe, batching, backoff.
+
+pub mod annotations;
+pub mod collector;
+pub mod connect;
+pub mod health;
+pub mod model;
+pub mod quantity;
+pub mod store;
+pub mod translate;
+pub mod watch;
+
+pub use collector::{Target, Timings};
+
+use crate::app::Msg;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::{ClusterId, ClusterInfo};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// Every configured cluster as a collector target, in config order.
+pub fn targets(config: &Config) -> Vec<Target> {
+    let mut out = Vec::new();
+    for env in &config.environments {
+        for c in &env.clusters {
+            out.push(Target {
+                info: ClusterInfo {
+                    id: ClusterId::new(&env.name, &c.region, &c.name),
+                    name: c.name.clone(),
+                    env: env.name.clone(),
+                    region: c.region.clone(),
+                    kubernetes_version: String::new(),
+                },
+                endpoint: connect::Endpoint {
+                    kubeconfig: c.kubeconfig.clone(),
+                    context: c.context.clone(),
+                },
+                namespaces: c.namespaces.clone(),
+                model: model::ModelOptions {
+                    production: env.production,
+                    ..model::ModelOptions::default()
+                },
+            });
+        }
+    }
+    out
+}
+
+/// Start one collector task per target. Each stops by itself when the console's channel closes.
+pub fn spawn(
+    targets: Vec<Target>,
+    timings: Timings,
+    clock: Arc<dyn Clock>,
+    tx: mpsc::Sender<Msg>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    targets
+        .into_iter()
+        .map(|t| {
+            tokio::spawn(collector::run(
+                t,
+                timings.clone(),
+                clock.clone(),
+                tx.clone(),
+            ))
+        })
+        .collect()
+}
+
+/// Collect from every target until each has settled (delivered its first data or failed), or
+/// until `deadline`; for one-shot uses such as `opsdeck snapshot`.
+pub async fn settle(
+    layout: crate::domain::FleetLayout,
+    targets: Vec<Target>,
+    timings: Timings,
+    clock: Arc<dyn Clock>,
+    deadline: std::time::Duration,
+) -> crate::domain::FleetState {
+    use crate::domain::{SourceStatus, SourceUpdate};
+    let mut fleet = crate::domain::FleetState::default();
+    fleet.apply(SourceUpdate::Layout(layout));
+    let expected = targets.len();
+    let (tx, mut rx) = mpsc::channel(1024);
+    let tasks = spawn(targets, timings, clock, tx);
+    let settled = |f: &crate::domain::FleetState| {
+        f.clusters.len() == expected
+            && f.clusters
+                .values()
+                .all(|c| c.health.status != SourceStatus::Connecting)
+    };
+    let _ = tokio::time::timeout(deadline, async {
+        while let Some(msg) = rx.recv().await {
+            if let Msg::Source(update) = msg {
+                fleet.apply(update);
+                if settled(&fleet) {
+                    return;
+                }
+            }
+        }
+    })
+    .await;
+    for t in tasks {
+        t.abort();
+    }
+    fleet
+}
