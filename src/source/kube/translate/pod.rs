@@ -183,6 +183,20 @@ mod tests {
     }
 
     #[test]
+    fn kept_size_does_not_grow_with_parts_never_shown() {
+        let small = pod(&pod_json(serde_json::json!({"phase": "Running"}))).unwrap();
+        let mut big = pod_json(serde_json::json!({"phase": "Running"}));
+        big.metadata.annotations = Some(
+            (0..1000)
+                .map(|i| (format!("note/{i}"), "x".repeat(1000)))
+                .collect(),
+        );
+        big.metadata.managed_fields = Some(vec![Default::default(); 1000]);
+        let kept = pod(&big).unwrap();
+        assert_eq!(kept, small, "annotations and managedFields are not kept");
+    }
+
+    #[test]
     fn owner_without_hash_label_strips_last_segment() {
         let mut k = pod_json(serde_json::json!({}));
         k.metadata.labels = None;
