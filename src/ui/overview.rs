@@ -106,20 +106,36 @@ fn cell_lines(theme: &Theme, s: &CellSummary, width: usize) -> Vec<Line<'static>
         Span::styled(fit(&label, width.saturating_sub(12)), theme.base),
     ];
     if status != SourceStatus::Live {
-        first.push(Span::styled(
-            format!(" {}", status_word(&status)),
-            status_style(theme, &status),
-        ));
+        // With several clusters, say how many are in the worst state, not that all are.
+        let rank = crate::domain::status_rank(&status);
+        let count = s
+            .clusters
+            .iter()
+            .filter(|(_, st)| crate::domain::status_rank(st) == rank)
+            .count();
+        let word = if count == names.len() {
+            format!(" {}", status_word(&status))
+        } else {
+            format!(" · {count} {}", status_word(&status))
+        };
+        first.push(Span::styled(word, status_style(theme, &status)));
     }
     lines.push(Line::from(first));
-    // A cluster we cannot reach: say why first; its last numbers follow.
-    for (_, st) in &s.clusters {
-        if let SourceStatus::Failed(why) | SourceStatus::Stale(why) | SourceStatus::Degraded(why) =
+    // The worst cluster we cannot fully see: say why first; its last numbers follow.
+    let worst = s
+        .clusters
+        .iter()
+        .max_by_key(|(_, st)| crate::domain::status_rank(st));
+    if let Some((name, st)) = worst
+        && let SourceStatus::Failed(why) | SourceStatus::Stale(why) | SourceStatus::Degraded(why) =
             st
-        {
-            lines.push(Line::styled(fit(why, width), status_style(theme, st)));
-            break;
-        }
+    {
+        let why = if names.len() > 1 {
+            format!("{}: {why}", clean(name))
+        } else {
+            why.clone()
+        };
+        lines.push(Line::styled(fit(&why, width), status_style(theme, st)));
     }
     // Services.
     let unhealthy = s.services_total - s.services_healthy;
@@ -221,9 +237,15 @@ fn cell_lines(theme: &Theme, s: &CellSummary, width: usize) -> Vec<Line<'static>
         pending_style,
     ));
     for (name, st) in s.clusters.iter().filter(|_| s.clusters.len() > 1) {
+        let word = if *st == SourceStatus::Live {
+            String::new()
+        } else {
+            format!(" {}", status_word(st))
+        };
         lines.push(Line::from(vec![
             Span::styled("● ", status_style(theme, st)),
-            Span::raw(fit(name, width.saturating_sub(2))),
+            Span::raw(fit(name, width.saturating_sub(2 + word.len()))),
+            Span::styled(word, status_style(theme, st)),
         ]));
     }
     lines

@@ -4,7 +4,7 @@
 
 use super::connect::{Endpoint, connect};
 use super::health::{HealthTracker, WatchId};
-use super::model::{ClusterModel, ModelOptions, Record, Resource};
+use super::model::{ClusterModel, ModelOptions, Record, Resource, Step};
 use super::translate;
 use super::watch::{CappedBackoff, Incoming, client_failure, watch};
 use crate::app::Msg;
@@ -160,8 +160,11 @@ fn ingest(
     let Incoming { watch, result } = incoming;
     match result {
         Ok(step) => {
-            let synced = matches!(step, Some(super::model::Step::Synced));
-            health.delivered(&watch, synced, now);
+            // kube-runtime announces a (re)list before making the request: not a sign of life.
+            if step != Some(Step::Begin) {
+                let synced = step == Some(Step::Synced);
+                health.delivered(&watch, synced, now);
+            }
             if let Some(step) = step {
                 model.apply(watch.0, &watch.1, step);
             }

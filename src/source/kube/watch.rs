@@ -183,3 +183,4 @@ mod tests {
         assert!(b.next().unwrap() <= Duration::from_millis(200));
     }
 }
+
