@@ -47,6 +47,9 @@ pub struct Timings {
     pub batch_every: Duration,
     /// The first data is held until every watch has listed, or this long at most.
     pub initial_sync_grace: Duration,
+    /// Watches are ended by the server after this long and resumed (a WATCH, not a LIST), so a
+    /// connection that died silently is noticed by the read timeout of `connect`.
+    pub watch_timeout: Duration,
 }
 
 impl Default for Timings {
@@ -59,6 +62,7 @@ impl Default for Timings {
             backoff_max: Duration::from_secs(30),
             batch_every: Duration::from_millis(100),
             initial_sync_grace: Duration::from_secs(3),
+            watch_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -80,7 +84,7 @@ pub async fn run(target: Target, timings: Timings, clock: Arc<dyn Clock>, tx: mp
     let mut health = HealthTracker::new();
     let mut backoff = CappedBackoff::new(timings.backoff_min, timings.backoff_max);
     let connection = loop {
-        match connect(&target.endpoint, timings.connect_timeout).await {
+        match connect(&target.endpoint, &timings).await {
             Ok(c) => break c,
             Err(why) => {
                 health.setup_failed(why);
@@ -242,7 +246,8 @@ fn watches(
         target.namespaces.iter().cloned().map(Some).collect()
     };
     let backoff = || CappedBackoff::new(t.backoff_min, t.backoff_max);
-    let all = watcher::Config::default;
+    let watch_secs = t.watch_timeout.as_secs().clamp(1, u32::MAX as u64) as u32;
+    let all = || watcher::Config::default().timeout(watch_secs);
     let mut out: Watches = Vec::new();
     let nodes_id = (Resource::Nodes, None);
     out.push((

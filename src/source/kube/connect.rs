@@ -2,6 +2,7 @@
 //! exec credential plugins forced to run non-interactively (their stdin/stderr never touch the
 //! console's terminal).
 
+use super::collector::Timings;
 use kube::config::{ExecInteractiveMode, KubeConfigOptions, Kubeconfig};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -22,7 +23,7 @@ pub struct Connection {
 }
 
 /// Build a client. Reading the kubeconfig is file I/O: it runs on the blocking pool.
-pub async fn connect(endpoint: &Endpoint, connect_timeout: Duration) -> Result<Connection, String> {
+pub async fn connect(endpoint: &Endpoint, timings: &Timings) -> Result<Connection, String> {
     let path = endpoint.kubeconfig.clone();
     let file = path
         .as_ref()
@@ -45,7 +46,9 @@ pub async fn connect(endpoint: &Endpoint, connect_timeout: Duration) -> Result<C
             Some(ctx) => format!("{file}, context {ctx:?}: {e}"),
             None => format!("{file}: {e}"),
         })?;
-    config.connect_timeout = Some(connect_timeout);
+    config.connect_timeout = Some(timings.connect_timeout);
+    // Reads never pause longer than a watch lasts (plus slack): a dead connection is noticed.
+    config.read_timeout = Some(timings.watch_timeout + Duration::from_secs(15));
     let mut warnings = Vec::new();
     if config.accept_invalid_certs {
         warnings.push("TLS verification disabled by the kubeconfig".to_string());
@@ -113,7 +116,7 @@ current-context: ctx
                 kubeconfig: Some(path.clone()),
                 context: Some("nope".into()),
             },
-            Duration::from_secs(1),
+            &Timings::default(),
         )
         .await
         .err()
@@ -129,7 +132,7 @@ current-context: ctx
                 kubeconfig: Some("/nonexistent/kubeconfig".into()),
                 context: None,
             },
-            Duration::from_secs(1),
+            &Timings::default(),
         )
         .await
         .err()

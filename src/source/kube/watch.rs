@@ -183,4 +183,3 @@ mod tests {
         assert!(b.next().unwrap() <= Duration::from_millis(200));
     }
 }
-
