@@ -34,8 +34,13 @@ async fn call(
     ct: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let body = body.map(|b| b.to_string()).unwrap_or_default();
+    call_raw(kube, method, path, ct, &body).await
+}
+
+async fn call_raw(kube: &FakeKube, method: &str, path: &str, ct: &str, body: &str) -> (u16, Value) {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let body = body.to_string();
     let req = Request::builder()
         .method(method)
         .uri(format!("{}{path}", kube.url()))
@@ -831,6 +836,28 @@ async fn merge_and_strategic_merge_patches() {
 }
 
 #[tokio::test]
+async fn server_side_apply_creates_then_merges() {
+    let kube = small_cluster().await;
+    let path = "/api/v1/namespaces/payments/configmaps/flags?fieldManager=opsdeck";
+    let ct = "application/apply-patch+yaml";
+    let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\ndata:\n  a: \"1\"\n";
+    let (status, created) = call_raw(&kube, "PATCH", path, ct, yaml).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["metadata"]["namespace"], "payments");
+    // kube-rs sends its apply patches as JSON, which is YAML too.
+    let (status, merged) = patch(
+        &kube,
+        path,
+        ct,
+        json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "flags"}, "data": {"b": "2"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{merged}");
+    assert_eq!(merged["data"], json!({"a": "1", "b": "2"}));
+}
+
+#[tokio::test]
 async fn json_patch_operations_and_a_failing_test() {
     let kube = small_cluster().await;
     let ct = "application/json-patch+json";
@@ -1420,6 +1447,61 @@ async fn kube_rs_client_and_watcher_sync_follow_and_relist_after_expiry() {
         other => panic!("expected the change after the relist, got {other:?}"),
     }
     assert!(a.count(RequestKind::Watch, "deployments") >= 2);
+}
+
+#[tokio::test]
+async fn kube_rs_watcher_with_streaming_lists() {
+    use futures::StreamExt;
+    use k8s_openapi::api::core::v1::Pod;
+    use kube::api::Api;
+    use kube::runtime::watcher;
+
+    let kube = small_cluster().await;
+    let client = kube::Client::try_from(kube::Config::new(kube.url().parse().unwrap())).unwrap();
+    let config = watcher::Config::default().streaming_lists();
+    let mut stream = watcher(Api::<Pod>::namespaced(client, "payments"), config).boxed();
+    let mut seen = Vec::new();
+    loop {
+        match timeout(T, stream.next())
+            .await
+            .expect("a watcher event in time")
+        {
+            Some(Ok(watcher::Event::Init)) => {}
+            Some(Ok(watcher::Event::InitApply(p))) => seen.push(p.metadata.name.unwrap()),
+            Some(Ok(watcher::Event::InitDone)) => break,
+            other => panic!("unexpected during a streaming list: {other:?}"),
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            "payments-api-6d8f7b9c5d-m4q9t",
+            "payments-api-6d8f7b9c5d-x7k2p"
+        ]
+    );
+    assert_eq!(
+        kube.count(RequestKind::List, "pods"),
+        0,
+        "no LIST with streaming lists"
+    );
+    kube.delete(
+        "v1",
+        "Pod",
+        Some("payments"),
+        "payments-api-6d8f7b9c5d-m4q9t",
+    );
+    match timeout(T, stream.next())
+        .await
+        .expect("the deletion in time")
+    {
+        Some(Ok(watcher::Event::Delete(p))) => {
+            assert_eq!(
+                p.metadata.name.as_deref(),
+                Some("payments-api-6d8f7b9c5d-m4q9t")
+            )
+        }
+        other => panic!("expected the deletion, got {other:?}"),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
