@@ -1,0 +1,572 @@
+//! The Kubernetes collector against fake API servers speaking the real protocol over HTTP on
+//! 127.0.0.1: initial sync, churn, scaling, rollouts, watch expiry, outages, RBAC, hangs, and
+//! the screens fed from fake clusters.
+
+#[path = "support/fake_kube/mod.rs"]
+mod fake_kube;
+mod support;
+
+use fake_kube::{FakeKube, RequestKind};
+use insta::assert_snapshot;
+use opsdeck::app::{Msg, State, update};
+use opsdeck::clock::{Clock, ManualClock, SystemClock};
+use opsdeck::domain::{
+    ClusterId, ClusterInfo, ClusterState, EnvInfo, FleetLayout, FleetState, PodPhase, RolloutState,
+    SourceStatus, SourceUpdate, WorkloadKey,
+};
+use opsdeck::source::kube::connect::Endpoint;
+use opsdeck::source::kube::model::ModelOptions;
+use opsdeck::source::kube::{Target, Timings, spawn};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::*;
+use tokio::sync::mpsc;
+
+const FIXTURE: &str = include_str!("fixtures/kube/small-cluster.yaml");
+const ENV: &str = "prod";
+const REGION: &str = "eu-west-1";
+
+/// Fast timings so outages and recoveries show within a second or two.
+fn timings() -> Timings {
+    Timings {
+        connect_timeout: Duration::from_millis(500),
+        probe_every: Duration::from_millis(200),
+        probe_timeout: Duration::from_millis(500),
+        backoff_min: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(400),
+        batch_every: Duration::from_millis(50),
+        initial_sync_grace: Duration::from_secs(3),
+        watch_timeout: Duration::from_secs(60),
+    }
+}
+
+fn layout() -> FleetLayout {
+    FleetLayout {
+        name: "fake".into(),
+        envs: vec![EnvInfo {
+            name: ENV.into(),
+            production: true,
+            read_only: false,
+        }],
+        regions: vec![REGION.into()],
+    }
+}
+
+fn target(kubeconfig: &std::path::Path, name: &str, namespaces: &[&str]) -> Target {
+    Target {
+        info: ClusterInfo {
+            id: ClusterId::new(ENV, REGION, name),
+            name: name.into(),
+            env: ENV.into(),
+            region: REGION.into(),
+            kubernetes_version: String::new(),
+        },
+        endpoint: Endpoint {
+            kubeconfig: Some(kubeconfig.to_path_buf()),
+            context: Some(name.into()),
+        },
+        namespaces: namespaces.iter().map(|s| s.to_string()).collect(),
+        model: ModelOptions {
+            production: true,
+            ..ModelOptions::default()
+        },
+    }
+}
+
+/// Collectors for some fake servers, and the fleet state their messages build.
+struct Harness {
+    rx: mpsc::Receiver<Msg>,
+    fleet: FleetState,
+    _tasks: Vec<tokio::task::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    async fn start(servers: &[(&str, &FakeKube)]) -> Harness {
+        Harness::start_with(servers, &[], Arc::new(SystemClock)).await
+    }
+
+    async fn start_with(
+        servers: &[(&str, &FakeKube)],
+        namespaces: &[&str],
+        clock: Arc<dyn Clock>,
+    ) -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = fake_kube::write_kubeconfig(dir.path(), servers);
+        let targets = servers
+            .iter()
+            .map(|(n, _)| target(&kubeconfig, n, namespaces))
+            .collect();
+        let (tx, rx) = mpsc::channel(1024);
+        let tasks = spawn(targets, timings(), clock, tx);
+        let mut fleet = FleetState::default();
+        fleet.apply(SourceUpdate::Layout(layout()));
+        Harness {
+            rx,
+            fleet,
+            _tasks: tasks,
+            _dir: dir,
+        }
+    }
+
+    /// Apply messages until `pred` holds; fails with `what` and the cluster states on timeout.
+    async fn until(
+        &mut self,
+        what: &str,
+        within: Duration,
+        pred: impl Fn(&FleetState) -> bool,
+    ) -> Duration {
+        let started = Instant::now();
+        let deadline = tokio::time::Instant::now() + within;
+        while !pred(&self.fleet) {
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(Msg::Source(u))) => {
+                    self.fleet.apply(u);
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("collectors stopped while waiting for: {what}"),
+                Err(_) => panic!(
+                    "not within {within:?}: {what}\nclusters: {:#?}",
+                    self.fleet
+                        .clusters
+                        .values()
+                        .map(|c| (&c.info.name, &c.health, c.workloads.len(), c.pods.len()))
+                        .collect::<Vec<_>>()
+                ),
+            }
+        }
+        started.elapsed()
+    }
+
+    fn cluster(&self, name: &str) -> &ClusterState {
+        &self.fleet.clusters[&ClusterId::new(ENV, REGION, name)]
+    }
+}
+
+fn live(f: &FleetState, name: &str) -> bool {
+    f.clusters
+        .get(&ClusterId::new(ENV, REGION, name))
+        .is_some_and(|c| c.health.status == SourceStatus::Live)
+}
+
+fn key(ns: &str, name: &str) -> WorkloadKey {
+    WorkloadKey::new(ns, name)
+}
+
+const WATCHED: [&str; 6] = [
+    "deployments",
+    "replicasets",
+    "pods",
+    "nodes",
+    "horizontalpodautoscalers",
+    "events",
+];
+
+#[tokio::test]
+async fn initial_sync_builds_the_domain_state_with_one_list_per_resource() {
+    let kube = FakeKube::start_with_yaml(FIXTURE).await;
+    let mut h = Harness::start(&[("fake-a", &kube)]).await;
+    h.until("cluster live", Duration::from_secs(5), |f| {
+        live(f, "fake-a")
+    })
+    .await;
+    h.until("server version known", Duration::from_secs(2), |f| {
+        !f.clusters
+            .values()
+            .next()
+            .unwrap()
+            .info
+            .kubernetes_version
+            .is_empty()
+    })
+    .await;
+    let c = h.cluster("fake-a");
+    assert_eq!(c.workloads.len(), 3, "{:?}", c.workloads.keys());
+
+    let api = &c.workloads[&key("payments", "payments-api")];
+    assert_eq!(api.rollout, RolloutState::Complete);
+    assert_eq!(api.version, "1.42.0");
+    assert_eq!((api.desired, api.ready), (2, 2));
+    assert_eq!(
+        api.history
+            .iter()
+            .map(|r| r.version.as_str())
+            .collect::<Vec<_>>(),
+        vec!["1.42.0", "1.41.0"],
+        "revision history from the ReplicaSets, newest first"
+    );
+    assert_eq!(api.rollback_target().unwrap().version, "1.41.0");
+    assert!(api.hpa.as_ref().unwrap().at_max());
+    assert_eq!(api.team.as_deref(), Some("payments"), "{api:?}");
+
+    let checkout = &c.workloads[&key("storefront", "checkout")];
+    assert_eq!(checkout.rollout, RolloutState::Progressing);
+    assert_eq!((checkout.updated, checkout.desired), (1, 2));
+    let catalog = &c.workloads[&key("storefront", "catalog")];
+    assert_eq!(
+        catalog.rollout,
+        RolloutState::Stuck("ProgressDeadlineExceeded".into())
+    );
+
+    assert_eq!(c.pods.len(), 7);
+    assert!(
+        c.pods
+            .values()
+            .any(|p| p.is_crashlooping() && p.restarts > 0)
+    );
+    assert!(
+        c.pods
+            .values()
+            .any(|p| p.phase == PodPhase::Pending && p.node.is_none())
+    );
+    assert_eq!(c.nodes.len(), 2);
+    assert_eq!(c.nodes.values().filter(|n| n.ready).count(), 1);
+    assert!(
+        c.events
+            .iter()
+            .all(|e| e.kind == opsdeck::domain::EventKind::Warning)
+    );
+    assert_eq!(c.events.len(), 2, "only Warning events are watched");
+
+    for r in WATCHED {
+        assert_eq!(kube.count(RequestKind::List, r), 1, "one LIST of {r}");
+        assert!(
+            kube.count(RequestKind::Watch, r) >= 1,
+            "then a WATCH of {r}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn changes_arrive_within_a_second_without_another_list() {
+    let kube = FakeKube::start_with_yaml(FIXTURE).await;
+    let mut h = Harness::start(&[("fake-a", &kube)]).await;
+    h.until("cluster live", Duration::from_secs(5), |f| {
+        live(f, "fake-a")
+    })
+    .await;
+
+    // Scaled elsewhere (e.g. kubectl scale).
+    let mut d = kube
+        .get("apps/v1", "Deployment", Some("payments"), "payments-api")
+        .unwrap();
+    d["spec"]["replicas"] = json!(5);
+    kube.apply(d);
+    let took = h
+        .until("scale seen", Duration::from_secs(1), |f| {
+            f.clusters.values().next().unwrap().workloads[&key("payments", "payments-api")].desired
+                == 5
+        })
+        .await;
+    assert!(took < Duration::from_secs(1), "{took:?}");
+
+    // Pod churn: one pod comes, one goes.
+    let mut p = kube
+        .get(
+            "v1",
+            "Pod",
+            Some("payments"),
+            "payments-api-6d8f7b9c5d-x7k2p",
+        )
+        .unwrap();
+    p["metadata"]["name"] = json!("payments-api-6d8f7b9c5d-new01");
+    p["metadata"].as_object_mut().unwrap().remove("uid");
+    p["metadata"]
+        .as_object_mut()
+        .unwrap()
+        .remove("resourceVersion");
+    kube.apply(p);
+    kube.delete(
+        "v1",
+        "Pod",
+        Some("payments"),
+        "payments-api-6d8f7b9c5d-m4q9t",
+    );
+    h.until("pod churn seen", Duration::from_secs(1), |f| {
+        let pods = &f.clusters.values().next().unwrap().pods;
+        pods.contains_key(&("payments".into(), "payments-api-6d8f7b9c5d-new01".into()))
+            && !pods.contains_key(&("payments".into(), "payments-api-6d8f7b9c5d-m4q9t".into()))
+    })
+    .await;
+
+    // The rollout in progress completes.
+    let mut d = kube
+        .get("apps/v1", "Deployment", Some("storefront"), "checkout")
+        .unwrap();
+    d["status"]["updatedReplicas"] = json!(2);
+    d["status"]["replicas"] = json!(2);
+    d["status"]["availableReplicas"] = json!(2);
+    d["status"]["readyReplicas"] = json!(2);
+    kube.apply(d);
+    h.until("rollout complete", Duration::from_secs(1), |f| {
+        f.clusters.values().next().unwrap().workloads[&key("storefront", "checkout")].rollout
+            == RolloutState::Complete
+    })
+    .await;
+
+    for r in WATCHED {
+        assert_eq!(
+            kube.count(RequestKind::List, r),
+            1,
+            "no periodic LIST of {r}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn expired_watch_relists_without_duplicates_and_drops_what_went_away() {
+    let kube = FakeKube::start_with_yaml(FIXTURE).await;
+    let mut h = Harness::start(&[("fake-a", &kube)]).await;
+    h.until("cluster live", Duration::from_secs(5), |f| {
+        live(f, "fake-a")
+    })
+    .await;
+    let pods_before = h.cluster("fake-a").pods.len();
+
+    kube.expire_watches();
+    kube.delete("v1", "Pod", Some("storefront"), "catalog-84c9f7d6b5-bx4lm");
+    h.until("pods relisted", Duration::from_secs(3), |_| {
+        kube.count(RequestKind::List, "pods") >= 2
+    })
+    .await;
+    h.until("deleted pod gone", Duration::from_secs(2), |f| {
+        f.clusters.values().next().unwrap().pods.len() == pods_before - 1
+    })
+    .await;
+    // Everything else exactly once, and the cluster never looked broken to the user.
+    let c = h.cluster("fake-a");
+    assert_eq!(c.workloads.len(), 3);
+    assert_eq!(c.nodes.len(), 2);
+    assert_eq!(c.health.status, SourceStatus::Live);
+}
+
+#[tokio::test]
+async fn server_down_goes_stale_keeps_data_and_recovers_by_itself() {
+    let kube = FakeKube::start_with_yaml(FIXTURE).await;
+    let mut h = Harness::start(&[("fake-a", &kube)]).await;
+    h.until("cluster live", Duration::from_secs(5), |f| {
+        live(f, "fake-a")
+    })
+    .await;
+
+    kube.go_down().await;
+    h.until("stale", Duration::from_secs(3), |f| {
+        matches!(
+            f.clusters.values().next().unwrap().health.status,
+            SourceStatus::Stale(_)
+        )
+    })
+    .await;
+    let c = h.cluster("fake-a");
+    assert_eq!(c.workloads.len(), 3, "the last data stays on screen");
+    assert!(c.health.last_data.is_some(), "with its age");
+
+    // Meanwhile the deployment is scaled; when the server is back the console catches up.
+    let mut d = kube
+        .get("apps/v1", "Deployment", Some("payments"), "payments-api")
+        .unwrap();
+    d["spec"]["replicas"] = json!(4);
+    kube.apply(d);
+    kube.come_back().await;
+    h.until("live and fresh again", Duration::from_secs(5), |f| {
+        let c = f.clusters.values().next().unwrap();
+        c.health.status == SourceStatus::Live
+            && c.workloads[&key("payments", "payments-api")].desired == 4
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_forbidden_resource_is_named_and_the_rest_is_shown() {
+    let kube = FakeKube::start_with_yaml(FIXTURE).await;
+    kube.forbid("pods", true);
+    let mut h = Harness::start(&[("fake-a", &kube)]).await;
+    h.until("degraded", Duration::from_secs(5), |f| {
+        matches!(
+            f.clusters.values().next().map(|c| &c.health.status),
+            Some(SourceStatus::Degraded(_))
+        )
+    })
+    .await;
+    let c = h.cluster("fake-a");
+    let SourceStatus::Degraded(why) = &c.health.status else {
+        unreachable!()
+    };
+    assert!(
+        why.starts_with("pods:") && why.contains("forbidden"),
+        "{why}"
+    );
+    assert_eq!(c.workloads.len(), 3, "deployments still shown");
+    assert!(c.pods.is_empty());
+
+    // Permission granted later: the collector picks pods up by itself.
+    kube.forbid("pods", false);
+    h.until("pods after the grant", Duration::from_secs(5), |f| {
+        let c = f.clusters.values().next().unwrap();
+        c.pods.len() == 7 && c.health.status == SourceStatus::Live
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn namespaces_limit_what_is_watched() {
+    let kube = FakeKube::start_with_yaml(FIXTURE).await;
+    let mut h =
+        Harness::start_with(&[("fake-a", &kube)], &["payments"], Arc::new(SystemClock)).await;
+    h.until("cluster live", Duration::from_secs(5), |f| {
+        live(f, "fake-a")
+    })
+    .await;
+    let c = h.cluster("fake-a");
+    assert_eq!(
+        c.workloads.keys().cloned().collect::<Vec<_>>(),
+        vec![key("payments", "payments-api")]
+    );
+    assert!(c.pods.keys().all(|(ns, _)| ns == "payments"));
+    assert_eq!(c.nodes.len(), 2, "nodes are cluster-wide");
+}
+
+#[tokio::test]
+async fn a_hanging_cluster_delays_neither_the_others_nor_the_ui() {
+    let servers = [
+        FakeKube::start_with_yaml(FIXTURE).await,
+        FakeKube::start_with_yaml(FIXTURE).await,
+        FakeKube::start_with_yaml(FIXTURE).await,
+        FakeKube::start_with_yaml(FIXTURE).await,
+    ];
+    servers[3].hang(true);
+    let names = ["fake-a", "fake-b", "fake-c", "fake-hung"];
+    let pairs: Vec<(&str, &FakeKube)> = names.iter().copied().zip(servers.iter()).collect();
+    let mut h = Harness::start(&pairs).await;
+    let took = h
+        .until("three live clusters", Duration::from_secs(5), |f| {
+            names[..3].iter().all(|n| live(f, n))
+        })
+        .await;
+    assert!(
+        took < Duration::from_secs(2),
+        "the hung cluster held others back: {took:?}"
+    );
+    h.until("hung cluster stale", Duration::from_secs(3), |f| {
+        matches!(
+            f.clusters
+                .get(&ClusterId::new(ENV, REGION, "fake-hung"))
+                .map(|c| &c.health.status),
+            Some(SourceStatus::Stale(_))
+        )
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_console_stays_responsive_with_a_hanging_cluster() {
+    use opsdeck::console::{Executor, LoopOptions, LoopStats, run};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    let live_server = FakeKube::start_with_yaml(FIXTURE).await;
+    let hung = FakeKube::start_with_yaml(FIXTURE).await;
+    hung.hang(true);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = fake_kube::write_kubeconfig(
+        dir.path(),
+        &[("fake-a", &live_server), ("fake-hung", &hung)],
+    );
+    let (tx, rx) = mpsc::channel(1024);
+    tx.send(Msg::Source(SourceUpdate::Layout(layout())))
+        .await
+        .unwrap();
+    let _tasks = spawn(
+        vec![
+            target(&kubeconfig, "fake-a", &[]),
+            target(&kubeconfig, "fake-hung", &[]),
+        ],
+        timings(),
+        Arc::new(SystemClock),
+        tx.clone(),
+    );
+    let keys = tx.clone();
+    drop(tx);
+    let driver = async move {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        keys.send(support::key('2')).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        keys.send(support::key('q')).await.unwrap();
+    };
+    let mut term = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    let mut settings = settings();
+    settings.demo = false;
+    let state = State::new(
+        opsdeck::keymap::Keymap::default(),
+        settings,
+        jiff::Timestamp::now(),
+    );
+    let theme = theme("dark");
+    let mut exec = Executor::default();
+    let mut stats = LoopStats::default();
+    let started = Instant::now();
+    let (state, ()) = tokio::join!(
+        run(
+            &mut term,
+            state,
+            &theme,
+            rx,
+            &mut exec,
+            LoopOptions::default(),
+            &mut stats
+        ),
+        driver
+    );
+    let state = state.unwrap();
+    assert!(state.should_quit);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "quit took {:?}",
+        started.elapsed()
+    );
+    let screen = buffer_text(term.backend().buffer());
+    assert!(screen.contains("payments-api"), "{screen}");
+    assert!(stats.frames >= 2, "frames: {}", stats.frames);
+}
+
+/// The screens as a user sees them, fed from two fake clusters (one with a forbidden resource)
+/// on a frozen clock.
+#[tokio::test]
+async fn screens_from_fake_clusters() {
+    let a = FakeKube::start_with_yaml(FIXTURE).await;
+    let b = FakeKube::start_with_yaml(FIXTURE).await;
+    b.forbid("events", true);
+    let now: jiff::Timestamp = "2026-11-21T14:30:00Z".parse().unwrap();
+    let clock = Arc::new(ManualClock::new(now));
+    let mut h = Harness::start_with(&[("fake-a", &a), ("fake-b", &b)], &[], clock).await;
+    h.until("both reported", Duration::from_secs(5), |f| {
+        live(f, "fake-a")
+            && matches!(
+                f.clusters
+                    .get(&ClusterId::new(ENV, REGION, "fake-b"))
+                    .map(|c| &c.health.status),
+                Some(SourceStatus::Degraded(_))
+            )
+            && f.clusters
+                .values()
+                .all(|c| !c.info.kubernetes_version.is_empty())
+    })
+    .await;
+    let mut s = settings();
+    s.demo = false;
+    let mut state = State::new(opsdeck::keymap::Keymap::default(), s, now);
+    update(&mut state, Msg::Source(SourceUpdate::Layout(layout())));
+    for c in h.fleet.clusters.values() {
+        update(
+            &mut state,
+            Msg::Source(SourceUpdate::Cluster(Box::new(c.clone()))),
+        );
+    }
+    let theme = theme("dark");
+    assert_snapshot!("kube_overview_80x24", render(&state, &theme, 80, 24));
+    assert_snapshot!("kube_overview_200x50", render(&state, &theme, 200, 50));
+    keys(&mut state, "2");
+    assert_snapshot!("kube_services_80x24", render(&state, &theme, 80, 24));
+    assert_snapshot!("kube_services_200x50", render(&state, &theme, 200, 50));
+}

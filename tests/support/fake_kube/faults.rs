@@ -1,0 +1,116 @@
+//! Fault knobs (forbidden resources, hanging, latency) and the request log.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// What a request was, as the tests count them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RequestKind {
+    List,
+    Watch,
+    Get,
+    Patch,
+    Put,
+    Post,
+    Delete,
+    /// `/version`, `/api`, `/apis`, `/api/v1`, `/apis/{group}[/{version}]`.
+    Discovery,
+    /// Anything else (unknown paths, `/openapi/...`).
+    Other,
+}
+
+/// One request the fake received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRecord {
+    pub method: String,
+    pub path: String,
+    /// The raw (still percent-encoded) query string.
+    pub query: String,
+    pub kind: RequestKind,
+    /// The resource plural (`deployments`), with the subresource for subresource requests
+    /// (`deployments/scale`); "" for discovery and unknown paths.
+    pub resource: String,
+    /// The response's status code; 0 while the request has no answer yet (e.g. `hang`).
+    pub status: u16,
+}
+
+pub struct Faults {
+    forbidden: Mutex<BTreeSet<String>>,
+    hang: watch::Sender<bool>,
+    latency: Mutex<Duration>,
+    /// The log, and how many records `clear_requests` dropped before it.
+    requests: Mutex<(Vec<RequestRecord>, usize)>,
+}
+
+pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Faults {
+    pub fn new() -> Faults {
+        Faults {
+            forbidden: Mutex::new(BTreeSet::new()),
+            hang: watch::Sender::new(false),
+            latency: Mutex::new(Duration::ZERO),
+            requests: Mutex::new((Vec::new(), 0)),
+        }
+    }
+
+    pub fn forbid(&self, resource: &str, forbidden: bool) {
+        let mut set = lock(&self.forbidden);
+        if forbidden {
+            set.insert(resource.to_string());
+        } else {
+            set.remove(resource);
+        }
+    }
+
+    pub fn is_forbidden(&self, resource: &str) -> bool {
+        lock(&self.forbidden).contains(resource)
+    }
+
+    pub fn set_hang(&self, on: bool) {
+        self.hang.send_replace(on);
+    }
+
+    /// Returns at once unless the server hangs; then when it stops hanging.
+    pub async fn wait_not_hung(&self) {
+        let mut rx = self.hang.subscribe();
+        let _ = rx.wait_for(|hung| !hung).await;
+    }
+
+    pub fn set_latency(&self, d: Duration) {
+        *lock(&self.latency) = d;
+    }
+
+    pub fn latency(&self) -> Duration {
+        *lock(&self.latency)
+    }
+
+    /// Log a request on arrival; returns its index for `answered`.
+    pub fn arrived(&self, record: RequestRecord) -> usize {
+        let mut log = lock(&self.requests);
+        log.0.push(record);
+        log.0.len() - 1 + log.1
+    }
+
+    pub fn answered(&self, index: usize, status: u16) {
+        let mut log = lock(&self.requests);
+        let (records, dropped) = &mut *log;
+        if let Some(r) = index.checked_sub(*dropped).and_then(|i| records.get_mut(i)) {
+            r.status = status;
+        }
+    }
+
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        lock(&self.requests).0.clone()
+    }
+
+    pub fn clear_requests(&self) {
+        let mut log = lock(&self.requests);
+        log.1 += log.0.len();
+        log.0.clear();
+    }
+}
