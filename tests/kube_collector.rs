@@ -570,3 +570,56 @@ async fn screens_from_fake_clusters() {
     assert_snapshot!("kube_services_80x24", render(&state, &theme, 80, 24));
     assert_snapshot!("kube_services_200x50", render(&state, &theme, 200, 50));
 }
+
+#[tokio::test]
+async fn argo_rollouts_are_watched_when_the_crd_exists() {
+    let with_argo = FakeKube::start_with_yaml(FIXTURE).await;
+    with_argo.enable_argo_rollouts();
+    with_argo.apply(json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+        "metadata": {"name": "search", "namespace": "storefront",
+            "annotations": {"rollout.argoproj.io/revision": "4"}},
+        "spec": {"replicas": 3, "template": {"spec": {"containers": [
+            {"name": "app", "image": "ecr/search:3.1.0"}]}}},
+        "status": {"replicas": 3, "readyReplicas": 3, "updatedReplicas": 1,
+            "availableReplicas": 3, "phase": "Paused",
+            "pauseConditions": [{"reason": "CanaryPauseStep", "startTime": "2026-11-21T14:00:00Z"}]}
+    }));
+    let without = FakeKube::start_with_yaml(FIXTURE).await;
+    let mut h = Harness::start(&[("argo", &with_argo), ("plain", &without)]).await;
+    h.until("both live", Duration::from_secs(5), |f| {
+        live(f, "argo") && live(f, "plain")
+    })
+    .await;
+    let search = &h.cluster("argo").workloads[&key("storefront", "search")];
+    assert_eq!(search.kind, opsdeck::domain::WorkloadKind::Rollout);
+    assert_eq!(search.rollout, RolloutState::Paused);
+    let gate = search
+        .gate
+        .as_ref()
+        .expect("a paused production Rollout is a gate");
+    assert_eq!(gate.version, "3.1.0");
+    assert_eq!(with_argo.count(RequestKind::List, "rollouts"), 1);
+    // Without the CRD: no error, no request for rollouts, the rest as usual.
+    assert_eq!(h.cluster("plain").workloads.len(), 3);
+    assert_eq!(without.count(RequestKind::List, "rollouts"), 0);
+
+    // A promotion (pause condition cleared) shows up.
+    let mut r = with_argo
+        .get(
+            "argoproj.io/v1alpha1",
+            "Rollout",
+            Some("storefront"),
+            "search",
+        )
+        .unwrap();
+    r["status"]["pauseConditions"] = json!(null);
+    r["status"]["phase"] = json!("Progressing");
+    with_argo.apply(r);
+    h.until("rollout resumed", Duration::from_secs(1), |f| {
+        f.clusters[&ClusterId::new(ENV, REGION, "argo")].workloads[&key("storefront", "search")]
+            .rollout
+            == RolloutState::Progressing
+    })
+    .await;
+}
