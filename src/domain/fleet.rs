@@ -1,6 +1,9 @@
 //! The whole fleet: environments x regions, the clusters in each cell, alarms and cost.
 
-use super::{Alarm, ClusterId, ClusterState, CostReport, SourceHealth, Timestamp};
+use super::{
+    Alarm, Change, ChangeLog, ClusterId, ClusterState, CostReport, SourceHealth, Timestamp,
+    alarm_changes, cluster_changes,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -60,6 +63,9 @@ pub struct FleetState {
     pub alarm_health: BTreeMap<String, SourceHealth>,
     pub cost: CostReport,
     pub cost_health: Option<SourceHealth>,
+    /// What changed since the console started (deploys, scaling, gates, alarms), bounded.
+    /// Filled by `apply` from the differences between a source's consecutive reports.
+    pub changes: ChangeLog,
 }
 
 impl FleetState {
@@ -69,13 +75,24 @@ impl FleetState {
             SourceUpdate::Layout(layout) => replace(&mut self.layout, layout),
             SourceUpdate::Cluster(cluster) => {
                 let id = cluster.info.id.clone();
-                match self.clusters.get_mut(&id) {
+                // A cluster's first data is a baseline, not a list of changes.
+                let changes = match self.clusters.get(&id) {
+                    Some(old) if old.health.last_data.is_some() => {
+                        let at = cluster.health.last_data.or(old.health.last_data);
+                        at.map(|at| cluster_changes(old, &cluster, at))
+                            .unwrap_or_default()
+                    }
+                    _ => Vec::new(),
+                };
+                let changed = match self.clusters.get_mut(&id) {
                     Some(existing) => replace(existing, *cluster),
                     None => {
                         self.clusters.insert(id, *cluster);
                         true
                     }
-                }
+                };
+                self.record_changes(changes);
+                changed
             }
             SourceUpdate::ClusterHealth { cluster, health } => {
                 match self.clusters.get_mut(&cluster) {
@@ -89,7 +106,12 @@ impl FleetState {
                 health,
             } => {
                 let a = match self.alarms.get_mut(&source) {
-                    Some(existing) => replace(existing, alarms),
+                    Some(existing) => {
+                        let changes = alarm_changes(existing, &alarms);
+                        let changed = replace(existing, alarms);
+                        self.record_changes(changes);
+                        changed
+                    }
                     None => {
                         self.alarms.insert(source.clone(), alarms);
                         true
@@ -109,6 +131,18 @@ impl FleetState {
                 self.cost_health = Some(health);
                 r || h
             }
+        }
+    }
+
+    /// Append changes to the log, placing workload changes in their cluster's env and region.
+    /// Sources that apply deltas call this with `workload_changes` for each workload they touch.
+    pub fn record_changes(&mut self, changes: Vec<Change>) {
+        for mut c in changes {
+            if let Some(info) = c.cluster.as_ref().and_then(|id| self.clusters.get(id)) {
+                c.env.get_or_insert_with(|| info.info.env.clone());
+                c.region.get_or_insert_with(|| info.info.region.clone());
+            }
+            self.changes.push(c);
         }
     }
 
