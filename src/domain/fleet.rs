@@ -135,7 +135,9 @@ impl FleetState {
     }
 
     /// Append changes to the log, placing workload changes in their cluster's env and region.
-    /// Sources that apply deltas call this with `workload_changes` for each workload they touch.
+    /// Sources that apply deltas call this with `workload_changes` for each workload they touch,
+    /// once the cluster has delivered data before (its first data is a baseline, not changes:
+    /// `health.last_data` is None until then).
     pub fn record_changes(&mut self, changes: Vec<Change>) {
         for mut c in changes {
             if let Some(info) = c.cluster.as_ref().and_then(|id| self.clusters.get(id)) {
