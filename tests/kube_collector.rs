@@ -260,6 +260,20 @@ async fn changes_arrive_within_a_second_without_another_list() {
         })
         .await;
     assert!(took < Duration::from_secs(1), "{took:?}");
+    // The initial sync was a baseline; the scale is on the timeline, in its env and region.
+    let changes: Vec<_> = h.fleet.changes.iter().collect();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].service.as_deref(), Some("payments-api"));
+    assert_eq!(changes[0].env.as_deref(), Some(ENV));
+    assert!(matches!(
+        changes[0].kind,
+        opsdeck::domain::ChangeKind::Scale {
+            from: 2,
+            to: 5,
+            by_hpa: false,
+            ..
+        }
+    ));
 
     // Pod churn: one pod comes, one goes.
     let mut p = kube

@@ -4,8 +4,13 @@ mod support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use jiff::SignedDuration;
-use opsdeck::app::{Effect, Input, Msg, ServiceSort, View, update, visible_services};
+use opsdeck::app::{
+    AlertSort, CapacitySort, CostSort, Effect, Input, Msg, PipelineSort, ServiceSort, TOP_VIEWS,
+    TimeWindow, TimelineSort, View, release, update, visible_alerts, visible_capacity,
+    visible_changes, visible_cost_rows, visible_pipelines, visible_services,
+};
 use opsdeck::domain::WorkloadKey;
+use opsdeck::domain::{Attention, ChangeKind, CostScope, Severity, Stage};
 use support::*;
 
 #[test]
@@ -15,11 +20,19 @@ fn number_keys_tab_and_backtab_switch_views() {
     update(&mut s, key('2'));
     assert_eq!(*s.view(), View::Services);
     update(&mut s, code(KeyCode::Tab));
-    assert_eq!(*s.view(), View::Overview);
+    assert_eq!(*s.view(), View::Pipelines);
     update(&mut s, code(KeyCode::BackTab));
     assert_eq!(*s.view(), View::Services);
     update(&mut s, key('1'));
     assert_eq!(*s.view(), View::Overview);
+    update(&mut s, code(KeyCode::BackTab));
+    assert_eq!(*s.view(), View::Timeline, "backtab wraps around");
+    update(&mut s, code(KeyCode::Tab));
+    assert_eq!(*s.view(), View::Overview, "tab wraps around");
+    for (k, view) in ('1'..='7').zip(TOP_VIEWS) {
+        update(&mut s, key(k));
+        assert_eq!(*s.view(), view, "key {k}");
+    }
 }
 
 #[test]
@@ -301,4 +314,187 @@ fn a_selection_past_a_shrunken_list_reads_as_its_last_row() {
     );
     update(&mut s, code(KeyCode::Enter));
     assert_eq!(*s.view(), View::ServiceDetail(rows[27].key.clone()));
+}
+
+#[test]
+fn pipelines_filter_sort_and_open_the_release() {
+    let mut s = state_with_fleet(20);
+    update(&mut s, key('3'));
+    assert_eq!(visible_pipelines(&s).len(), 32);
+    update(&mut s, key('s'));
+    assert_eq!(s.ui.pipelines.sort, PipelineSort::Attention);
+    let rows = visible_pipelines(&s);
+    assert!(
+        rows.windows(2)
+            .all(|w| w[0].attention() >= w[1].attention())
+    );
+    assert_eq!(rows[0].attention(), Attention::Stuck);
+    update(&mut s, key('/'));
+    keys(&mut s, "checkout");
+    update(&mut s, code(KeyCode::Enter));
+    assert_eq!(s.ui.pipelines.filter, "checkout");
+    assert_eq!(visible_pipelines(&s).len(), 1);
+    update(&mut s, code(KeyCode::Enter));
+    let checkout = WorkloadKey::new("payments", "checkout-api");
+    assert_eq!(*s.view(), View::Release(checkout.clone()));
+    // The release opens at its gate (prod/eu-west-1, the fifth stage); j/k move over stages.
+    assert_eq!(release(&s).unwrap().1, 4);
+    update(&mut s, key('j'));
+    assert_eq!(release(&s).unwrap().1, 5);
+    update(&mut s, key('j'));
+    assert_eq!(release(&s).unwrap().1, 5, "bounded");
+    update(&mut s, key('g'));
+    assert_eq!(release(&s).unwrap().1, 0);
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(*s.view(), View::Pipelines);
+    assert_eq!(
+        s.ui.release_selected, None,
+        "the next release opens at its focus"
+    );
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(s.ui.pipelines.filter, "", "esc clears the filter next");
+}
+
+#[test]
+fn alerts_sort_filter_by_field_and_open_the_service_at_its_stage() {
+    let mut s = state_with_fleet(20);
+    update(&mut s, key('4'));
+    let rows = visible_alerts(&s);
+    assert!(rows.len() >= 5);
+    assert!(rows.windows(2).all(|w| w[0].severity >= w[1].severity));
+    assert_eq!(rows[0].severity, Severity::Critical);
+    assert!(rows[0].production, "production first among equals");
+    update(&mut s, key('s'));
+    assert_eq!(s.ui.alerts.sort, AlertSort::Newest);
+    let rows = visible_alerts(&s);
+    assert!(rows.windows(2).all(|w| w[0].since >= w[1].since));
+    update(&mut s, key('/'));
+    keys(&mut s, "env:staging svc:recomm");
+    update(&mut s, code(KeyCode::Enter));
+    let rows = visible_alerts(&s);
+    let titles: Vec<&str> = rows.iter().map(|a| a.title.as_str()).collect();
+    assert_eq!(titles, ["recommendations-error-rate", "CrashLoopBackOff"]);
+    assert!(rows[0].rollback.is_some(), "the canary is mid-rollout");
+    update(&mut s, code(KeyCode::Enter));
+    assert_eq!(
+        *s.view(),
+        View::ServiceDetail(WorkloadKey::new("catalog", "recommendations"))
+    );
+    assert_eq!(s.ui.detail_selected, 2, "the staging/eu-west-1 instance");
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(*s.view(), View::Alerts);
+}
+
+#[test]
+fn capacity_sorts_by_fullest_and_opens_a_clusters_services() {
+    let mut s = state_with_fleet(20);
+    update(&mut s, key('5'));
+    update(&mut s, key('s'));
+    assert_eq!(s.ui.capacity.sort, CapacitySort::Fullest);
+    let rows = visible_capacity(&s);
+    assert!(rows.windows(2).all(|w| w[0].used_pct() >= w[1].used_pct()));
+    // Cluster and nodegroup lines: 6 clusters with 2 nodegroups each.
+    update(&mut s, key('G'));
+    assert_eq!(s.ui.capacity.selected, 17);
+    update(&mut s, key('/'));
+    keys(&mut s, "env:prod apse2");
+    update(&mut s, code(KeyCode::Enter));
+    assert_eq!(visible_capacity(&s).len(), 1);
+    update(&mut s, code(KeyCode::Enter));
+    assert_eq!(*s.view(), View::Services);
+    let stage = Stage {
+        env: "prod".into(),
+        region: "ap-southeast-2".into(),
+    };
+    assert_eq!(s.ui.services_stage, Some(stage));
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(*s.view(), View::Capacity);
+    assert_eq!(s.ui.services_stage, None);
+}
+
+#[test]
+fn cost_rows_sort_by_change_and_a_service_row_opens_the_service() {
+    let mut s = state_with_fleet(20);
+    update(&mut s, key('6'));
+    let rows = visible_cost_rows(&s);
+    assert!(matches!(rows[0].scope, CostScope::Env { .. }));
+    for _ in 0..3 {
+        update(&mut s, key('s'));
+    }
+    assert_eq!(s.ui.cost.sort, CostSort::Change);
+    let rows = visible_cost_rows(&s);
+    let size = |i: usize| rows[i].change7().unwrap_or(0.0).abs();
+    assert!((1..rows.len()).all(|i| size(i - 1) >= size(i)));
+    update(&mut s, key('/'));
+    keys(&mut s, "svc:recomm");
+    update(&mut s, code(KeyCode::Enter));
+    let rows = visible_cost_rows(&s);
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].change7().unwrap() > 0.0, "recommendations grows");
+    update(&mut s, code(KeyCode::Enter));
+    assert_eq!(
+        *s.view(),
+        View::ServiceDetail(WorkloadKey::new("catalog", "recommendations"))
+    );
+}
+
+#[test]
+fn timeline_shows_what_changed_newest_first_within_a_window() {
+    let mut s = state_following_fleet(300);
+    update(&mut s, key('7'));
+    assert_eq!(s.ui.timeline_window, TimeWindow::Hour);
+    let rows = visible_changes(&s);
+    assert!(rows.windows(2).all(|w| w[0].at >= w[1].at));
+    let labels: std::collections::BTreeSet<&str> = rows.iter().map(|c| c.kind.label()).collect();
+    for kind in ["deploy", "scale", "alarm"] {
+        assert!(labels.contains(kind), "{labels:?}");
+    }
+    // The canary's alarm fired ten seconds in: it is on the timeline.
+    assert!(rows.iter().any(|c| matches!(
+        &c.kind,
+        ChangeKind::Alarm { name, .. } if name == "recommendations-error-rate"
+    )));
+    update(&mut s, key('s'));
+    assert_eq!(s.ui.timeline.sort, TimelineSort::Oldest);
+    let rows = visible_changes(&s);
+    assert!(rows.windows(2).all(|w| w[0].at <= w[1].at));
+    update(&mut s, key('/'));
+    keys(&mut s, "env:dev deploy");
+    update(&mut s, code(KeyCode::Enter));
+    let rows = visible_changes(&s);
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|c| c.env.as_deref() == Some("dev")));
+    assert!(rows.iter().all(|c| c.kind.label() == "deploy"));
+    update(&mut s, code(KeyCode::Enter));
+    assert!(matches!(s.view(), View::ServiceDetail(_)));
+    update(&mut s, code(KeyCode::Esc));
+    // The window: an hour later nothing of this is in the last hour, but in the last 6h.
+    let later = s.now + SignedDuration::from_secs(3600 + 301);
+    update(&mut s, Msg::Tick(later));
+    update(&mut s, code(KeyCode::Esc));
+    assert!(visible_changes(&s).is_empty());
+    update(&mut s, key('w'));
+    assert_eq!(s.ui.timeline_window, TimeWindow::SixHours);
+    assert!(s.ui.notice.as_ref().unwrap().0.contains("6h"));
+    assert!(!visible_changes(&s).is_empty());
+}
+
+#[test]
+fn filter_from_a_view_without_a_list_filters_the_services() {
+    let mut s = state_with_fleet(0);
+    s.ui.stack = vec![
+        View::Pipelines,
+        View::Release(WorkloadKey::new("payments", "checkout-api")),
+    ];
+    update(&mut s, key('/'));
+    assert_eq!(*s.view(), View::Services);
+    assert_eq!(s.ui.input, Input::Filter);
+    // Every list keeps its own filter.
+    keys(&mut s, "auth");
+    update(&mut s, key('3'));
+    assert_eq!(s.ui.services_filter, "auth3", "typing goes to the prompt");
+    update(&mut s, code(KeyCode::Enter));
+    update(&mut s, key('3'));
+    assert_eq!(s.ui.pipelines.filter, "");
+    assert_eq!(visible_pipelines(&s).len(), 32);
 }

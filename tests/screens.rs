@@ -55,6 +55,56 @@ fn service_detail_of_the_gated_service() {
 }
 
 #[test]
+fn pipelines() {
+    let mut state = state_with_fleet(20);
+    update(&mut state, key('3'));
+    snap_all("pipelines", &state);
+}
+
+#[test]
+fn release_of_the_gated_service() {
+    let mut state = state_with_fleet(20);
+    update(&mut state, key('3'));
+    update(&mut state, key('/'));
+    keys(&mut state, "checkout");
+    update(&mut state, code(KeyCode::Enter));
+    update(&mut state, code(KeyCode::Enter));
+    assert_eq!(
+        *state.view(),
+        View::Release(WorkloadKey::new("payments", "checkout-api"))
+    );
+    snap_all("release", &state);
+}
+
+#[test]
+fn alerts() {
+    let mut state = state_with_fleet(20);
+    update(&mut state, key('4'));
+    snap_all("alerts", &state);
+}
+
+#[test]
+fn capacity() {
+    let mut state = state_with_fleet(20);
+    update(&mut state, key('5'));
+    snap_all("capacity", &state);
+}
+
+#[test]
+fn cost() {
+    let mut state = state_with_fleet(20);
+    update(&mut state, key('6'));
+    snap_all("cost", &state);
+}
+
+#[test]
+fn timeline_after_five_minutes() {
+    let mut state = state_following_fleet(300);
+    update(&mut state, key('7'));
+    snap_all("timeline", &state);
+}
+
+#[test]
 fn help() {
     let mut state = state_with_fleet(20);
     update(&mut state, key('?'));
@@ -96,6 +146,13 @@ fn huge_terminal_and_every_view_never_panics() {
         View::Overview,
         View::Services,
         View::ServiceDetail(WorkloadKey::new("catalog", "catalog-api")),
+        View::Pipelines,
+        View::Release(WorkloadKey::new("catalog", "catalog-api")),
+        View::Release(WorkloadKey::new("gone", "nothing")),
+        View::Alerts,
+        View::Capacity,
+        View::Cost,
+        View::Timeline,
     ] {
         state.ui.stack = vec![view];
         render(&state, &theme, 500, 200);
@@ -107,6 +164,151 @@ fn huge_terminal_and_every_view_never_panics() {
             width: 1,
             height: 1,
         },
+    );
+}
+
+/// The alerts screen carries severity, production and new-alert styling: capture it per theme.
+#[test]
+fn alerts_styles_per_theme() {
+    let mut state = state_with_fleet(20);
+    update(&mut state, key('4'));
+    for name in opsdeck::theme::theme_names_builtin() {
+        let theme = theme(name);
+        let buf = render_buffer(&state, &theme, 80, 24);
+        insta::assert_debug_snapshot!(format!("styles_alerts_{name}"), buf);
+    }
+}
+
+const NEW_VIEWS: [(char, &str); 5] = [
+    ('3', "Pipelines"),
+    ('4', "Alerts"),
+    ('5', "Capacity"),
+    ('6', "Cost"),
+    ('7', "Timeline"),
+];
+
+#[test]
+fn every_new_screen_says_what_it_waits_for_before_data() {
+    use opsdeck::domain::{ClusterId, ClusterInfo, ClusterState, SourceUpdate};
+    let theme = theme("dark");
+    let mut state = opsdeck::app::State::new(opsdeck::keymap::Keymap::default(), settings(), t0());
+    for (k, name) in NEW_VIEWS {
+        update(&mut state, key(k));
+        let text = render(&state, &theme, 80, 24);
+        assert!(
+            text.contains("waiting for the first data from the sources"),
+            "{name}:\n{text}"
+        );
+    }
+    // A cluster the source announced but has not delivered yet: counted.
+    let info = ClusterInfo {
+        id: ClusterId::new("prod", "us-east-1", "c1"),
+        name: "c1".into(),
+        env: "prod".into(),
+        region: "us-east-1".into(),
+        kubernetes_version: "1.33".into(),
+    };
+    update(
+        &mut state,
+        Msg::Source(SourceUpdate::Cluster(Box::new(ClusterState::new(info)))),
+    );
+    update(&mut state, key('3'));
+    let text = render(&state, &theme, 80, 24);
+    assert!(text.contains("waiting for 1 source…"), "{text}");
+}
+
+#[test]
+fn empty_screens_say_so() {
+    use opsdeck::domain::{ClusterId, ClusterInfo, ClusterState, SourceHealth, SourceUpdate};
+    let theme = theme("dark");
+    let mut state = opsdeck::app::State::new(opsdeck::keymap::Keymap::default(), settings(), t0());
+    let mut cluster = ClusterState::new(ClusterInfo {
+        id: ClusterId::new("prod", "us-east-1", "c1"),
+        name: "c1".into(),
+        env: "prod".into(),
+        region: "us-east-1".into(),
+        kubernetes_version: "1.33".into(),
+    });
+    cluster.health = SourceHealth::live(t0());
+    update(
+        &mut state,
+        Msg::Source(SourceUpdate::Cluster(Box::new(cluster))),
+    );
+    for (k, expect) in [
+        ('3', "no services in the fleet yet"),
+        ('4', "no firing alarms and no cluster alerts"),
+        ('7', "no changes (last 1h) — w widens the window"),
+    ] {
+        update(&mut state, key(k));
+        let text = render(&state, &theme, 80, 24);
+        assert!(text.contains(expect), "{expect}:\n{text}");
+    }
+    // A filter that hides everything says so, and how to undo it.
+    let mut state = state_with_fleet(20);
+    for (k, _) in NEW_VIEWS {
+        update(&mut state, key(k));
+        update(&mut state, key('/'));
+        keys(&mut state, "zzzq");
+        update(&mut state, code(KeyCode::Enter));
+        let text = render(&state, &theme, 80, 24);
+        assert!(
+            text.contains("nothing matches /zzzq (esc clears it)"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_failed_source_is_named_with_its_age_on_every_screen_that_reads_it() {
+    use jiff::SignedDuration;
+    use opsdeck::domain::{ClusterId, SourceHealth, SourceStatus, SourceUpdate};
+    let theme = theme("dark");
+    let mut state = state_with_fleet(20);
+    let health = SourceHealth {
+        status: SourceStatus::Failed("connection refused".into()),
+        last_data: Some(state.now - SignedDuration::from_secs(125)),
+    };
+    update(
+        &mut state,
+        Msg::Source(SourceUpdate::ClusterHealth {
+            cluster: ClusterId::new("prod", "us-east-1", "prod-use1"),
+            health,
+        }),
+    );
+    for (k, name) in [
+        ('3', "Pipelines"),
+        ('4', "Alerts"),
+        ('5', "Capacity"),
+        ('7', "Timeline"),
+    ] {
+        update(&mut state, key(k));
+        let text = render(&state, &theme, 80, 24);
+        assert!(
+            text.contains("⚠ prod-use1 failed 2m: connection refused"),
+            "{name}:\n{text}"
+        );
+        assert!(text.contains("data age: 6 clusters 2m"), "{name}:\n{text}");
+    }
+    // The cost screen does not read clusters: no banner there (the header still names it).
+    update(&mut state, key('6'));
+    assert!(!render(&state, &theme, 80, 24).contains("⚠"));
+    // A source that failed before delivering anything: the screen says so instead of a list.
+    let mut state = opsdeck::app::State::new(opsdeck::keymap::Keymap::default(), settings(), t0());
+    update(
+        &mut state,
+        Msg::Source(SourceUpdate::Cost {
+            report: Default::default(),
+            health: SourceHealth {
+                status: SourceStatus::Failed("AccessDeniedException".into()),
+                last_data: None,
+            },
+        }),
+    );
+    update(&mut state, key('6'));
+    let text = render(&state, &theme, 80, 24);
+    assert!(
+        text.contains("no data: cost failed: AccessDeniedException"),
+        "{text}"
     );
 }
 

@@ -13,15 +13,27 @@ pub enum KeyContext {
     Overview,
     Services,
     ServiceDetail,
+    Pipelines,
+    Release,
+    Alerts,
+    Capacity,
+    Cost,
+    Timeline,
 }
 
 impl KeyContext {
-    pub const ALL: [KeyContext; 5] = [
+    pub const ALL: [KeyContext; 11] = [
         KeyContext::Global,
         KeyContext::List,
         KeyContext::Overview,
         KeyContext::Services,
         KeyContext::ServiceDetail,
+        KeyContext::Pipelines,
+        KeyContext::Release,
+        KeyContext::Alerts,
+        KeyContext::Capacity,
+        KeyContext::Cost,
+        KeyContext::Timeline,
     ];
 
     pub fn name(self) -> &'static str {
@@ -31,6 +43,12 @@ impl KeyContext {
             KeyContext::Overview => "overview",
             KeyContext::Services => "services",
             KeyContext::ServiceDetail => "service_detail",
+            KeyContext::Pipelines => "pipelines",
+            KeyContext::Release => "release",
+            KeyContext::Alerts => "alerts",
+            KeyContext::Capacity => "capacity",
+            KeyContext::Cost => "cost",
+            KeyContext::Timeline => "timeline",
         }
     }
 
@@ -41,6 +59,12 @@ impl KeyContext {
             KeyContext::Overview => "Overview",
             KeyContext::Services => "Services",
             KeyContext::ServiceDetail => "Service detail",
+            KeyContext::Pipelines => "Pipelines",
+            KeyContext::Release => "Release detail",
+            KeyContext::Alerts => "Alerts",
+            KeyContext::Capacity => "Capacity",
+            KeyContext::Cost => "Cost",
+            KeyContext::Timeline => "Timeline",
         }
     }
 }
@@ -57,6 +81,11 @@ pub enum Action {
     PrevView,
     ViewOverview,
     ViewServices,
+    ViewPipelines,
+    ViewAlerts,
+    ViewCapacity,
+    ViewCost,
+    ViewTimeline,
     Up,
     Down,
     Left,
@@ -67,11 +96,12 @@ pub enum Action {
     PageDown,
     Select,
     Sort,
+    TimeWindow,
     Refresh,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 26] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -81,6 +111,11 @@ impl Action {
         Action::PrevView,
         Action::ViewOverview,
         Action::ViewServices,
+        Action::ViewPipelines,
+        Action::ViewAlerts,
+        Action::ViewCapacity,
+        Action::ViewCost,
+        Action::ViewTimeline,
         Action::Up,
         Action::Down,
         Action::Left,
@@ -91,6 +126,7 @@ impl Action {
         Action::PageDown,
         Action::Select,
         Action::Sort,
+        Action::TimeWindow,
         Action::Refresh,
     ];
 
@@ -106,6 +142,11 @@ impl Action {
             Action::PrevView => "prev_view",
             Action::ViewOverview => "overview",
             Action::ViewServices => "services",
+            Action::ViewPipelines => "pipelines",
+            Action::ViewAlerts => "alerts",
+            Action::ViewCapacity => "capacity",
+            Action::ViewCost => "cost",
+            Action::ViewTimeline => "timeline",
             Action::Up => "up",
             Action::Down => "down",
             Action::Left => "left",
@@ -116,6 +157,7 @@ impl Action {
             Action::PageDown => "page_down",
             Action::Select => "select",
             Action::Sort => "sort",
+            Action::TimeWindow => "window",
             Action::Refresh => "refresh",
         }
     }
@@ -136,6 +178,11 @@ impl Action {
             Action::PrevView => "Previous view",
             Action::ViewOverview => "Fleet overview (env x region)",
             Action::ViewServices => "All services across the fleet",
+            Action::ViewPipelines => "Versions by stage, rollouts, gates",
+            Action::ViewAlerts => "Firing alarms and cluster alerts",
+            Action::ViewCapacity => "Capacity per cluster and nodegroup",
+            Action::ViewCost => "Spend, forecast, movers, anomalies",
+            Action::ViewTimeline => "Changes: deploys, scaling, alarms",
             Action::Up => "Move up",
             Action::Down => "Move down",
             Action::Left => "Move left",
@@ -146,6 +193,7 @@ impl Action {
             Action::PageDown => "Page down",
             Action::Select => "Open / drill in",
             Action::Sort => "Cycle sort order",
+            Action::TimeWindow => "Timeline window: 1h/6h/24h/all",
             Action::Refresh => "Ask every source to refresh now",
         }
     }
@@ -157,6 +205,12 @@ impl Action {
             Action::Help => &["?", "keys"],
             Action::ViewOverview => &["ov", "fleet", "matrix", "home"],
             Action::ViewServices => &["svc", "deploy", "deployments", "workloads"],
+            Action::ViewPipelines => &["pipe", "releases", "promotions", "versions"],
+            Action::ViewAlerts => &["alarms", "firing", "incidents"],
+            Action::ViewCapacity => &["cap", "nodes", "headroom"],
+            Action::ViewCost => &["spend", "billing", "money"],
+            Action::ViewTimeline => &["changes", "what-changed", "history", "events"],
+            Action::TimeWindow => &["since", "range"],
             Action::Refresh => &["reload", "r"],
             Action::Sort => &["order"],
             _ => &[],

@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod effect;
+pub mod filter;
 pub mod msg;
 pub mod queries;
 pub mod state;
@@ -10,6 +11,13 @@ pub mod update;
 pub use action::{Action, KeyContext};
 pub use effect::Effect;
 pub use msg::{Msg, ShutdownReason};
-pub use queries::{PaletteItem, detail_key, palette_items, selected_index, visible_services};
-pub use state::{Input, ServiceSort, Settings, State, TOP_VIEWS, UiState, View};
+pub use queries::{
+    PaletteItem, SourceKind, SourceReport, capacity_lines, detail_key, find_service, list_filter,
+    list_len, palette_items, release, selected_index, source_reports, visible_alerts,
+    visible_capacity, visible_changes, visible_cost_rows, visible_pipelines, visible_services,
+};
+pub use state::{
+    AlertSort, CapacitySort, CostSort, Input, ListUi, PipelineSort, ServiceSort, Settings,
+    SortOrder, State, TOP_VIEWS, TimeWindow, TimelineSort, UiState, View,
+};
 pub use update::{apply_action, update};

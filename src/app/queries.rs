@@ -1,9 +1,17 @@
 //! Derived lists shared by `update` (selection bounds, what `enter` opens) and `view` (what is
-//! drawn), so the two can never disagree about which row is which.
+//! drawn), so the two can never disagree about which row is which. Each applies its screen's
+//! `/` filter and sort order to a pure derivation from `crate::domain`.
 
-use super::state::{ServiceSort, State, View};
+use super::filter::{Fields, ListFilter};
+use super::state::{
+    AlertSort, CapacitySort, CostSort, PipelineSort, ServiceSort, State, TimelineSort, View,
+};
 use crate::app::Action;
-use crate::domain::{ServiceRow, WorkloadKey, service_rows};
+use crate::domain::{
+    Alert, Change, ClusterCapacity, CostRow, CostScope, PipelineRow, ServiceRow, SourceHealth,
+    SourceStatus, Stage, WorkloadKey, alerts, cluster_capacities, cost_rows, pipeline_rows,
+    service_rows, stages,
+};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
@@ -13,18 +21,11 @@ pub fn visible_services(state: &State) -> Vec<ServiceRow> {
     if let Some(stage) = &state.ui.services_stage {
         rows.retain(|r| r.instance_at(stage).is_some());
     }
-    let filter = state.ui.services_filter.trim();
-    if !filter.is_empty() {
-        let pattern = Pattern::parse(filter, CaseMatching::Smart, Normalization::Smart);
-        let mut matcher = Matcher::new(Config::DEFAULT);
-        let mut buf = Vec::new();
-        rows.retain(|r| {
-            let hay = format!("{} {}", r.key, r.team.as_deref().unwrap_or(""));
-            pattern
-                .score(Utf32Str::new(&hay, &mut buf), &mut matcher)
-                .is_some()
-        });
-    }
+    ListFilter::new(&state.ui.services_filter).retain(&mut rows, |r| Fields {
+        service: Some(&r.key.name),
+        text: format!("{} {}", r.key, r.team.as_deref().unwrap_or("")),
+        ..Fields::default()
+    });
     match state.ui.services_sort {
         ServiceSort::Name => {}
         ServiceSort::Health => {
@@ -40,6 +41,238 @@ pub fn visible_services(state: &State) -> Vec<ServiceRow> {
     rows
 }
 
+/// Pipelines after the filter (service, namespace, team, versions), in the chosen order.
+pub fn visible_pipelines(state: &State) -> Vec<PipelineRow> {
+    let ui = &state.ui.pipelines;
+    let mut rows = pipeline_rows(&state.fleet);
+    ListFilter::new(&ui.filter).retain(&mut rows, |r| {
+        let versions: Vec<&str> = r.present().map(|s| s.version.as_str()).collect();
+        Fields {
+            service: Some(&r.key.name),
+            text: format!(
+                "{} {} {}",
+                r.key,
+                r.team.as_deref().unwrap_or(""),
+                versions.join(" ")
+            ),
+            ..Fields::default()
+        }
+    });
+    match ui.sort {
+        PipelineSort::Name => {}
+        PipelineSort::Attention => rows.sort_by(|a, b| {
+            b.attention()
+                .cmp(&a.attention())
+                .then_with(|| a.key.cmp(&b.key))
+        }),
+        PipelineSort::Drift => rows.sort_by(|a, b| {
+            b.version_count()
+                .cmp(&a.version_count())
+                .then_with(|| a.key.cmp(&b.key))
+        }),
+        PipelineSort::Team => {
+            rows.sort_by(|a, b| a.team.cmp(&b.team).then_with(|| a.key.cmp(&b.key)))
+        }
+    }
+    rows
+}
+
+/// Alerts after the filter, in the chosen order (the default is the domain's urgency order).
+pub fn visible_alerts(state: &State) -> Vec<Alert> {
+    let ui = &state.ui.alerts;
+    let mut rows = alerts(&state.fleet, state.now);
+    ListFilter::new(&ui.filter).retain(&mut rows, |a| Fields {
+        env: a.env.as_deref(),
+        region: Some(&a.region),
+        service: a.service.as_deref(),
+        text: format!(
+            "{} {} {} {} {} {}",
+            a.severity.label(),
+            a.env.as_deref().unwrap_or(""),
+            a.region,
+            a.service.as_deref().unwrap_or(""),
+            a.title,
+            a.detail
+        ),
+    });
+    let order = stage_order(state);
+    match ui.sort {
+        AlertSort::Severity => {}
+        AlertSort::Newest => rows.sort_by_key(|a| std::cmp::Reverse(a.since)),
+        AlertSort::Stage => rows.sort_by(|a, b| {
+            order(a.stage().as_ref())
+                .cmp(&order(b.stage().as_ref()))
+                .then_with(|| a.service.cmp(&b.service))
+                .then(b.severity.cmp(&a.severity))
+        }),
+        AlertSort::Service => rows.sort_by(|a, b| {
+            a.service
+                .cmp(&b.service)
+                .then_with(|| order(a.stage().as_ref()).cmp(&order(b.stage().as_ref())))
+                .then(b.severity.cmp(&a.severity))
+        }),
+    }
+    rows
+}
+
+/// Clusters' capacity after the filter (cluster, env/region, nodegroups), in the chosen order.
+pub fn visible_capacity(state: &State) -> Vec<ClusterCapacity> {
+    let ui = &state.ui.capacity;
+    let mut rows = cluster_capacities(&state.fleet);
+    ListFilter::new(&ui.filter).retain(&mut rows, |c| {
+        let groups: Vec<String> = c
+            .nodegroups
+            .iter()
+            .map(|g| format!("{} {}", g.name, g.instance_type))
+            .collect();
+        Fields {
+            env: Some(&c.stage.env),
+            region: Some(&c.stage.region),
+            service: None,
+            text: format!("{} {} {}", c.name, c.stage, groups.join(" ")),
+        }
+    });
+    match ui.sort {
+        CapacitySort::Stage => {}
+        CapacitySort::Fullest => rows.sort_by_key(|c| std::cmp::Reverse(c.used_pct())),
+        CapacitySort::Pending => rows.sort_by_key(|c| std::cmp::Reverse(c.pending_pods)),
+    }
+    rows
+}
+
+/// The capacity screen's lines: each cluster, then its nodegroups. `(cluster, nodegroup)`
+/// indices into `visible_capacity`; the selection moves over these.
+pub fn capacity_lines(clusters: &[ClusterCapacity]) -> Vec<(usize, Option<usize>)> {
+    clusters
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| {
+            std::iter::once((i, None)).chain((0..c.nodegroups.len()).map(move |g| (i, Some(g))))
+        })
+        .collect()
+}
+
+/// Cost rows after the filter, in the chosen order.
+pub fn visible_cost_rows(state: &State) -> Vec<CostRow> {
+    let ui = &state.ui.cost;
+    let mut rows = cost_rows(&state.fleet.cost, &state.fleet.layout);
+    ListFilter::new(&ui.filter).retain(&mut rows, |r| {
+        let (env, region, service) = match &r.scope {
+            CostScope::Env { env } => (Some(env.as_str()), None, None),
+            CostScope::Cell { env, region } => (Some(env.as_str()), Some(region.as_str()), None),
+            CostScope::Service { name } => (None, None, Some(name.as_str())),
+            CostScope::Fleet => (None, None, None),
+        };
+        Fields {
+            env,
+            region,
+            service,
+            text: r.scope.to_string(),
+        }
+    });
+    let desc = |f: fn(&CostRow) -> f64| move |a: &CostRow, b: &CostRow| f(b).total_cmp(&f(a));
+    match ui.sort {
+        CostSort::Scope => {}
+        CostSort::Spend => rows.sort_by(desc(|r| r.mtd)),
+        CostSort::Forecast => rows.sort_by(desc(|r| r.forecast_month_end)),
+        CostSort::Change => rows.sort_by(desc(|r| r.change7().unwrap_or(0.0).abs())),
+    }
+    rows
+}
+
+/// The timeline: changes within the time window, after the filter, in the chosen order.
+pub fn visible_changes(state: &State) -> Vec<&Change> {
+    let ui = &state.ui.timeline;
+    let window = state.ui.timeline_window.secs();
+    let mut rows: Vec<&Change> = state
+        .fleet
+        .changes
+        .iter()
+        .filter(|c| window.is_none_or(|w| (state.now - c.at).get_seconds() <= w))
+        .collect();
+    ListFilter::new(&ui.filter).retain(&mut rows, |c| Fields {
+        env: c.env.as_deref(),
+        region: c.region.as_deref(),
+        service: c.service.as_deref(),
+        text: format!(
+            "{} {} {} {} {}",
+            c.env.as_deref().unwrap_or(""),
+            c.region.as_deref().unwrap_or(""),
+            c.service.as_deref().unwrap_or(""),
+            c.kind.label(),
+            c.kind.describe()
+        ),
+    });
+    // Newest first is the base order; a stable sort keeps it within groups.
+    rows.sort_by_key(|c| std::cmp::Reverse(c.at));
+    match ui.sort {
+        TimelineSort::Newest => {}
+        TimelineSort::Oldest => rows.reverse(),
+        TimelineSort::Service => rows.sort_by(|a, b| a.service.cmp(&b.service)),
+        TimelineSort::Kind => rows.sort_by_key(|c| c.kind.label()),
+    }
+    rows
+}
+
+/// Position of a stage in the layout's order (unknown stages last), for grouping.
+fn stage_order(state: &State) -> impl Fn(Option<&Stage>) -> usize {
+    let order = stages(&state.fleet);
+    move |s| {
+        s.and_then(|s| order.iter().position(|o| o == s))
+            .unwrap_or(usize::MAX)
+    }
+}
+
+/// The release shown by the release detail, and its selected stage (an index into the row's
+/// present stages): the user's choice, else the stage the release is about.
+pub fn release(state: &State) -> Option<(PipelineRow, usize)> {
+    let View::Release(key) = state.view() else {
+        return None;
+    };
+    let row = pipeline_rows(&state.fleet)
+        .into_iter()
+        .find(|r| &r.key == key)?;
+    let len = row.present().count();
+    let index = match state.ui.release_selected {
+        Some(i) => selected_index(i, len)?,
+        None => row.focus(),
+    };
+    Some((row, index))
+}
+
+/// How many rows the current view's list has (for moving the selection).
+pub fn list_len(state: &State) -> usize {
+    match state.view() {
+        View::Overview => 0,
+        View::Services => visible_services(state).len(),
+        View::ServiceDetail(key) => service_rows(&state.fleet)
+            .into_iter()
+            .find(|r| &r.key == key)
+            .map_or(0, |r| r.instances.len()),
+        View::Pipelines => visible_pipelines(state).len(),
+        View::Release(_) => release(state).map_or(0, |(r, _)| r.present().count()),
+        View::Alerts => visible_alerts(state).len(),
+        View::Capacity => capacity_lines(&visible_capacity(state)).len(),
+        View::Cost => visible_cost_rows(state).len(),
+        View::Timeline => visible_changes(state).len(),
+    }
+}
+
+/// The current view's `/` filter, for views that have a filtered list.
+pub fn list_filter(state: &State) -> Option<&str> {
+    let ui = &state.ui;
+    let filter = match state.view() {
+        View::Services => &ui.services_filter,
+        View::Pipelines => &ui.pipelines.filter,
+        View::Alerts => &ui.alerts.filter,
+        View::Capacity => &ui.capacity.filter,
+        View::Cost => &ui.cost.filter,
+        View::Timeline => &ui.timeline.filter,
+        View::Overview | View::ServiceDetail(_) | View::Release(_) => return None,
+    };
+    Some(filter)
+}
+
 /// A stored selection as an index into a list of `len` rows: the list may have shrunk since the
 /// selection was made (data changed), so it is clamped where it is read. None for an empty list.
 pub fn selected_index(selected: usize, len: usize) -> Option<usize> {
@@ -52,6 +285,77 @@ pub fn detail_key(state: &State) -> Option<&WorkloadKey> {
         View::ServiceDetail(key) => Some(key),
         _ => None,
     }
+}
+
+/// The workload a service name (and namespace, when known) refers to, and the index of its
+/// instance in `stage` (for opening the service detail there).
+pub fn find_service(
+    state: &State,
+    namespace: Option<&str>,
+    name: &str,
+    stage: Option<&Stage>,
+) -> Option<(WorkloadKey, usize)> {
+    let row = service_rows(&state.fleet)
+        .into_iter()
+        .find(|r| r.key.name == name && namespace.is_none_or(|ns| r.key.namespace == ns))?;
+    let index = stage
+        .and_then(|s| row.instances.iter().position(|i| &i.stage == s))
+        .unwrap_or(0);
+    Some((row.key, index))
+}
+
+/// Kinds of source a screen reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    Clusters,
+    Alarms,
+    Cost,
+}
+
+/// One source a screen reads, as the screen reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceReport {
+    pub kind: SourceKind,
+    pub name: String,
+    pub health: SourceHealth,
+    /// Failed, stale, degraded, or live but silent for longer than `stale_after_secs`.
+    pub trouble: bool,
+}
+
+/// The sources of the given kinds, for a screen's data-age line and its loading / error states.
+pub fn source_reports(state: &State, kinds: &[SourceKind]) -> Vec<SourceReport> {
+    let fleet = &state.fleet;
+    let mut out = Vec::new();
+    let mut add = |kind, name: String, health: &SourceHealth| {
+        let trouble = health.is_stale(state.now, state.settings.stale_after_secs)
+            || matches!(health.status, SourceStatus::Degraded(_));
+        out.push(SourceReport {
+            kind,
+            name,
+            health: health.clone(),
+            trouble,
+        });
+    };
+    for kind in kinds {
+        match kind {
+            SourceKind::Clusters => {
+                for c in fleet.clusters.values() {
+                    add(*kind, c.info.name.clone(), &c.health);
+                }
+            }
+            SourceKind::Alarms => {
+                for (name, h) in &fleet.alarm_health {
+                    add(*kind, format!("alarms {name}"), h);
+                }
+            }
+            SourceKind::Cost => {
+                if let Some(h) = &fleet.cost_health {
+                    add(*kind, "cost".into(), h);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A palette entry: an action and how well it matched.

@@ -11,6 +11,13 @@ pub enum View {
     Overview,
     Services,
     ServiceDetail(WorkloadKey),
+    Pipelines,
+    /// One service's release: stages, gate, approvals, history, checklist.
+    Release(WorkloadKey),
+    Alerts,
+    Capacity,
+    Cost,
+    Timeline,
 }
 
 impl View {
@@ -19,6 +26,12 @@ impl View {
             View::Overview => "Overview",
             View::Services => "Services",
             View::ServiceDetail(_) => "Service",
+            View::Pipelines => "Pipelines",
+            View::Release(_) => "Release",
+            View::Alerts => "Alerts",
+            View::Capacity => "Capacity",
+            View::Cost => "Cost",
+            View::Timeline => "Timeline",
         }
     }
     pub fn key_context(&self) -> KeyContext {
@@ -26,12 +39,36 @@ impl View {
             View::Overview => KeyContext::Overview,
             View::Services => KeyContext::Services,
             View::ServiceDetail(_) => KeyContext::ServiceDetail,
+            View::Pipelines => KeyContext::Pipelines,
+            View::Release(_) => KeyContext::Release,
+            View::Alerts => KeyContext::Alerts,
+            View::Capacity => KeyContext::Capacity,
+            View::Cost => KeyContext::Cost,
+            View::Timeline => KeyContext::Timeline,
         }
     }
 }
 
 /// Top-level views reachable with `tab` and the number keys, in order.
-pub const TOP_VIEWS: [View; 2] = [View::Overview, View::Services];
+pub const TOP_VIEWS: [View; 7] = [
+    View::Overview,
+    View::Services,
+    View::Pipelines,
+    View::Alerts,
+    View::Capacity,
+    View::Cost,
+    View::Timeline,
+];
+
+/// A list's sort orders, cycled by the `sort` action in this order.
+pub trait SortOrder: Copy + PartialEq + 'static {
+    const ALL: &'static [Self];
+    fn label(self) -> &'static str;
+    fn next(self) -> Self {
+        let i = Self::ALL.iter().position(|s| *s == self).unwrap_or(0);
+        Self::ALL[(i + 1) % Self::ALL.len()]
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ServiceSort {
@@ -44,16 +81,9 @@ pub enum ServiceSort {
     Restarts,
 }
 
-impl ServiceSort {
-    pub fn next(self) -> ServiceSort {
-        match self {
-            ServiceSort::Name => ServiceSort::Health,
-            ServiceSort::Health => ServiceSort::Team,
-            ServiceSort::Team => ServiceSort::Restarts,
-            ServiceSort::Restarts => ServiceSort::Name,
-        }
-    }
-    pub fn label(self) -> &'static str {
+impl SortOrder for ServiceSort {
+    const ALL: &'static [Self] = &[Self::Name, Self::Health, Self::Team, Self::Restarts];
+    fn label(self) -> &'static str {
         match self {
             ServiceSort::Name => "name",
             ServiceSort::Health => "health",
@@ -61,6 +91,163 @@ impl ServiceSort {
             ServiceSort::Restarts => "restarts",
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PipelineSort {
+    #[default]
+    Name,
+    /// Stuck, then gates, then rolling, then drift.
+    Attention,
+    /// Most distinct versions along the pipeline first.
+    Drift,
+    Team,
+}
+
+impl SortOrder for PipelineSort {
+    const ALL: &'static [Self] = &[Self::Name, Self::Attention, Self::Drift, Self::Team];
+    fn label(self) -> &'static str {
+        match self {
+            PipelineSort::Name => "name",
+            PipelineSort::Attention => "attention",
+            PipelineSort::Drift => "drift",
+            PipelineSort::Team => "team",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AlertSort {
+    /// Severity, production first, newest first.
+    #[default]
+    Severity,
+    Newest,
+    /// Grouped by environment and region, then service.
+    Stage,
+    /// Grouped by service, then stage.
+    Service,
+}
+
+impl SortOrder for AlertSort {
+    const ALL: &'static [Self] = &[Self::Severity, Self::Newest, Self::Stage, Self::Service];
+    fn label(self) -> &'static str {
+        match self {
+            AlertSort::Severity => "severity",
+            AlertSort::Newest => "newest",
+            AlertSort::Stage => "env/region",
+            AlertSort::Service => "service",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CapacitySort {
+    /// The layout's order.
+    #[default]
+    Stage,
+    /// Fullest (CPU or memory) first.
+    Fullest,
+    /// Most pending pods first.
+    Pending,
+}
+
+impl SortOrder for CapacitySort {
+    const ALL: &'static [Self] = &[Self::Stage, Self::Fullest, Self::Pending];
+    fn label(self) -> &'static str {
+        match self {
+            CapacitySort::Stage => "env/region",
+            CapacitySort::Fullest => "fullest",
+            CapacitySort::Pending => "pending",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CostSort {
+    /// Environments with their regions, then services by name.
+    #[default]
+    Scope,
+    /// Month to date, highest first.
+    Spend,
+    Forecast,
+    /// Largest 7-day change first (either way).
+    Change,
+}
+
+impl SortOrder for CostSort {
+    const ALL: &'static [Self] = &[Self::Scope, Self::Spend, Self::Forecast, Self::Change];
+    fn label(self) -> &'static str {
+        match self {
+            CostSort::Scope => "env/region",
+            CostSort::Spend => "mtd",
+            CostSort::Forecast => "forecast",
+            CostSort::Change => "7d change",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimelineSort {
+    #[default]
+    Newest,
+    Oldest,
+    /// Grouped by service, newest first within.
+    Service,
+    /// Grouped by kind of change, newest first within.
+    Kind,
+}
+
+impl SortOrder for TimelineSort {
+    const ALL: &'static [Self] = &[Self::Newest, Self::Oldest, Self::Service, Self::Kind];
+    fn label(self) -> &'static str {
+        match self {
+            TimelineSort::Newest => "newest",
+            TimelineSort::Oldest => "oldest",
+            TimelineSort::Service => "service",
+            TimelineSort::Kind => "kind",
+        }
+    }
+}
+
+/// How far back the timeline looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimeWindow {
+    #[default]
+    Hour,
+    SixHours,
+    Day,
+    All,
+}
+
+impl SortOrder for TimeWindow {
+    const ALL: &'static [Self] = &[Self::Hour, Self::SixHours, Self::Day, Self::All];
+    fn label(self) -> &'static str {
+        match self {
+            TimeWindow::Hour => "last 1h",
+            TimeWindow::SixHours => "last 6h",
+            TimeWindow::Day => "last 24h",
+            TimeWindow::All => "everything kept",
+        }
+    }
+}
+
+impl TimeWindow {
+    pub fn secs(self) -> Option<i64> {
+        match self {
+            TimeWindow::Hour => Some(3600),
+            TimeWindow::SixHours => Some(6 * 3600),
+            TimeWindow::Day => Some(86_400),
+            TimeWindow::All => None,
+        }
+    }
+}
+
+/// Selection, `/` filter and sort order of one list screen.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListUi<S> {
+    pub selected: usize,
+    pub filter: String,
+    pub sort: S,
 }
 
 /// Which line-editing prompt, if any, has the keyboard.
@@ -89,6 +276,14 @@ pub struct UiState {
     pub services_stage: Option<crate::domain::Stage>,
     pub services_sort: ServiceSort,
     pub detail_selected: usize,
+    pub pipelines: ListUi<PipelineSort>,
+    /// The stage selected in the release detail (None: the stage the release is about).
+    pub release_selected: Option<usize>,
+    pub alerts: ListUi<AlertSort>,
+    pub capacity: ListUi<CapacitySort>,
+    pub cost: ListUi<CostSort>,
+    pub timeline: ListUi<TimelineSort>,
+    pub timeline_window: TimeWindow,
     /// A one-line notice in the footer (e.g. "refresh requested"), with when it was set.
     pub notice: Option<(String, Timestamp)>,
     /// Rows that fit in the main list area at the last resize (for PgUp/PgDn).

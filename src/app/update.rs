@@ -2,10 +2,13 @@
 //! so every interaction can be tested by feeding messages.
 
 use super::effect::Effect;
-use super::queries::{palette_items, selected_index, visible_services};
-use super::state::{Input, State, TOP_VIEWS, View};
+use super::queries::{
+    capacity_lines, find_service, list_len, palette_items, release, selected_index, visible_alerts,
+    visible_capacity, visible_changes, visible_cost_rows, visible_pipelines, visible_services,
+};
+use super::state::{Input, SortOrder, State, TOP_VIEWS, View};
 use super::{Action, KeyContext, Msg};
-use crate::domain::{Stage, service_rows};
+use crate::domain::{CostScope, Stage};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// How long a footer notice stays.
@@ -103,22 +106,41 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 fn edit_filter(state: &mut State, key: KeyEvent) {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
-        KeyCode::Esc => {
-            state.ui.services_filter.clear();
-            state.ui.input = Input::None;
-        }
-        KeyCode::Enter => state.ui.input = Input::None,
+        KeyCode::Up => return move_selection(state, -1),
+        KeyCode::Down => return move_selection(state, 1),
+        KeyCode::Esc | KeyCode::Enter => state.ui.input = Input::None,
+        _ => {}
+    }
+    let Some((filter, selected)) = list_ui_mut(state) else {
+        state.ui.input = Input::None;
+        return;
+    };
+    match key.code {
+        KeyCode::Esc => filter.clear(),
+        KeyCode::Enter => {}
         KeyCode::Backspace => {
-            state.ui.services_filter.pop();
+            filter.pop();
         }
-        KeyCode::Char('u') if ctrl => state.ui.services_filter.clear(),
-        KeyCode::Up => move_selection(state, -1),
-        KeyCode::Down => move_selection(state, 1),
-        KeyCode::Char(c) if !ctrl && !c.is_control() => state.ui.services_filter.push(c),
+        KeyCode::Char('u') if ctrl => filter.clear(),
+        KeyCode::Char(c) if !ctrl && !c.is_control() => filter.push(c),
         _ => return,
     }
-    if !matches!(key.code, KeyCode::Up | KeyCode::Down) {
-        state.ui.services_selected = 0;
+    if key.code != KeyCode::Enter {
+        *selected = 0;
+    }
+}
+
+/// The current view's `/` filter and selection, for views that have a filtered list.
+fn list_ui_mut(state: &mut State) -> Option<(&mut String, &mut usize)> {
+    let ui = &mut state.ui;
+    match ui.stack.last()? {
+        View::Services => Some((&mut ui.services_filter, &mut ui.services_selected)),
+        View::Pipelines => Some((&mut ui.pipelines.filter, &mut ui.pipelines.selected)),
+        View::Alerts => Some((&mut ui.alerts.filter, &mut ui.alerts.selected)),
+        View::Capacity => Some((&mut ui.capacity.filter, &mut ui.capacity.selected)),
+        View::Cost => Some((&mut ui.cost.filter, &mut ui.cost.selected)),
+        View::Timeline => Some((&mut ui.timeline.filter, &mut ui.timeline.selected)),
+        View::Overview | View::ServiceDetail(_) | View::Release(_) => None,
     }
 }
 
@@ -179,7 +201,8 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::Filter => {
-            if *state.view() != View::Services {
+            // Views without a list of their own filter the services.
+            if list_ui_mut(state).is_none() {
                 state.ui.stack = vec![View::Services];
             }
             state.ui.input = Input::Filter;
@@ -200,6 +223,11 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::ViewOverview => switch_to(state, View::Overview),
         Action::ViewServices => switch_to(state, View::Services),
+        Action::ViewPipelines => switch_to(state, View::Pipelines),
+        Action::ViewAlerts => switch_to(state, View::Alerts),
+        Action::ViewCapacity => switch_to(state, View::Capacity),
+        Action::ViewCost => switch_to(state, View::Cost),
+        Action::ViewTimeline => switch_to(state, View::Timeline),
         Action::Up => move_selection(state, -1),
         Action::Down => move_selection(state, 1),
         Action::PageUp => move_selection(state, -(state.ui.page_rows as i64)),
@@ -210,11 +238,15 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Right => move_cell(state, 0, 1),
         Action::Select => select(state),
         Action::Sort => {
-            state.ui.services_sort = state.ui.services_sort.next();
-            state.ui.notice = Some((
-                format!("sorted by {}", state.ui.services_sort.label()),
-                state.now,
-            ));
+            let label = cycle_sort(state);
+            state.ui.notice = Some((format!("sorted by {label}"), state.now));
+        }
+        Action::TimeWindow => {
+            let window = state.ui.timeline_window.next();
+            state.ui.timeline_window = window;
+            state.ui.timeline.selected = 0;
+            let notice = format!("timeline: {}", window.label());
+            state.ui.notice = Some((notice, state.now));
         }
         Action::Refresh => {
             state.ui.notice = Some(("refresh requested from every source".into(), state.now));
@@ -224,23 +256,65 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
     vec![]
 }
 
+/// Next sort order of the current view's list (views without one sort the services); returns
+/// its label.
+fn cycle_sort(state: &mut State) -> &'static str {
+    fn next<S: SortOrder>(sort: &mut S) -> &'static str {
+        *sort = sort.next();
+        sort.label()
+    }
+    let ui = &mut state.ui;
+    match ui.stack.last() {
+        Some(View::Pipelines) => next(&mut ui.pipelines.sort),
+        Some(View::Alerts) => next(&mut ui.alerts.sort),
+        Some(View::Capacity) => next(&mut ui.capacity.sort),
+        Some(View::Cost) => next(&mut ui.cost.sort),
+        Some(View::Timeline) => next(&mut ui.timeline.sort),
+        _ => next(&mut ui.services_sort),
+    }
+}
+
 fn switch_to(state: &mut State, view: View) {
     state.ui.stack = vec![view];
     state.ui.services_stage = None;
 }
 
 fn back(state: &mut State) {
-    if *state.view() == View::Services && !state.ui.services_filter.is_empty() {
-        state.ui.services_filter.clear();
-        state.ui.services_selected = 0;
-    } else if state.ui.stack.len() > 1 {
-        if let Some(View::Services) = state.ui.stack.pop() {
-            state.ui.services_stage = None;
+    let stack_len = state.ui.stack.len();
+    if let Some((filter, selected)) = list_ui_mut(state).filter(|(f, _)| !f.is_empty()) {
+        filter.clear();
+        *selected = 0;
+    } else if stack_len > 1 {
+        match state.ui.stack.pop() {
+            Some(View::Services) => state.ui.services_stage = None,
+            Some(View::Release(_)) => state.ui.release_selected = None,
+            _ => {}
         }
         state.ui.detail_selected = 0;
     } else if state.ui.services_stage.is_some() {
         state.ui.services_stage = None;
     }
+}
+
+/// Open a service's detail at the instance in `stage`, or say why not.
+fn open_service(state: &mut State, namespace: Option<&str>, name: &str, stage: Option<&Stage>) {
+    match find_service(state, namespace, name, stage) {
+        Some((key, index)) => {
+            state.ui.detail_selected = index;
+            state.ui.stack.push(View::ServiceDetail(key));
+        }
+        None => {
+            let notice = format!("{name} runs in no cluster");
+            state.ui.notice = Some((notice, state.now));
+        }
+    }
+}
+
+/// Open the services of one stage (from the overview, capacity or cost).
+fn open_stage(state: &mut State, stage: Stage) {
+    state.ui.services_stage = Some(stage);
+    state.ui.services_selected = 0;
+    state.ui.stack.push(View::Services);
 }
 
 fn select(state: &mut State) {
@@ -249,12 +323,11 @@ fn select(state: &mut State) {
             let (row, col) = state.ui.cell;
             let layout = &state.fleet.layout;
             if let (Some(env), Some(region)) = (layout.envs.get(row), layout.regions.get(col)) {
-                state.ui.services_stage = Some(Stage {
+                let stage = Stage {
                     env: env.name.clone(),
                     region: region.clone(),
-                });
-                state.ui.services_selected = 0;
-                state.ui.stack.push(View::Services);
+                };
+                open_stage(state, stage);
             }
         }
         View::Services => {
@@ -267,7 +340,67 @@ fn select(state: &mut State) {
                 state.ui.stack.push(View::ServiceDetail(key));
             }
         }
-        View::ServiceDetail(_) => {}
+        View::Pipelines => {
+            let rows = visible_pipelines(state);
+            if let Some(i) = selected_index(state.ui.pipelines.selected, rows.len()) {
+                state.ui.release_selected = None;
+                state.ui.stack.push(View::Release(rows[i].key.clone()));
+            }
+        }
+        View::Alerts => {
+            let rows = visible_alerts(state);
+            if let Some(a) = selected_index(state.ui.alerts.selected, rows.len()).map(|i| &rows[i])
+            {
+                match &a.service {
+                    Some(name) => {
+                        open_service(state, a.namespace.as_deref(), name, a.stage().as_ref())
+                    }
+                    None => {
+                        let notice = "this alert names no service".to_string();
+                        state.ui.notice = Some((notice, state.now));
+                    }
+                }
+            }
+        }
+        View::Capacity => {
+            let clusters = visible_capacity(state);
+            let lines = capacity_lines(&clusters);
+            if let Some(i) = selected_index(state.ui.capacity.selected, lines.len()) {
+                let stage = clusters[lines[i].0].stage.clone();
+                open_stage(state, stage);
+            }
+        }
+        View::Cost => {
+            let rows = visible_cost_rows(state);
+            let scope = selected_index(state.ui.cost.selected, rows.len()).map(|i| &rows[i].scope);
+            match scope {
+                Some(CostScope::Service { name }) => open_service(state, None, name, None),
+                Some(CostScope::Cell { env, region }) => {
+                    let stage = Stage {
+                        env: env.clone(),
+                        region: region.clone(),
+                    };
+                    open_stage(state, stage);
+                }
+                _ => {}
+            }
+        }
+        View::Timeline => {
+            let change = {
+                let rows = visible_changes(state);
+                selected_index(state.ui.timeline.selected, rows.len()).map(|i| rows[i].clone())
+            };
+            if let Some(c) = change {
+                let stage = c
+                    .env
+                    .zip(c.region)
+                    .map(|(env, region)| Stage { env, region });
+                if let Some(name) = &c.service {
+                    open_service(state, c.namespace.as_deref(), name, stage.as_ref());
+                }
+            }
+        }
+        View::ServiceDetail(_) | View::Release(_) => {}
     }
 }
 
@@ -294,27 +427,30 @@ fn move_selection(state: &mut State, delta: i64) {
                 .clamp(0, len as i64 - 1) as usize
         }
     };
-    match state.view().clone() {
-        View::Overview => {
-            // Up/down move between environments; paging jumps to the ends.
-            let d = delta.clamp(-1, 1);
-            move_cell(state, d, 0);
-            if delta.abs() > 1 {
-                move_cell(state, delta.signum() * 1000, 0);
-            }
+    if *state.view() == View::Overview {
+        // Up/down move between environments; paging jumps to the ends.
+        let d = delta.clamp(-1, 1);
+        move_cell(state, d, 0);
+        if delta.abs() > 1 {
+            move_cell(state, delta.signum() * 1000, 0);
         }
-        View::Services => {
-            let len = visible_services(state).len();
-            state.ui.services_selected = step(state.ui.services_selected, len);
-        }
-        View::ServiceDetail(key) => {
-            let len = service_rows(&state.fleet)
-                .into_iter()
-                .find(|r| r.key == key)
-                .map_or(0, |r| r.instances.len());
-            state.ui.detail_selected = step(state.ui.detail_selected, len);
-        }
+        return;
     }
+    let len = list_len(state);
+    if let View::Release(_) = state.view() {
+        let current = release(state).map_or(0, |(_, i)| i);
+        state.ui.release_selected = Some(step(current, len));
+        return;
+    }
+    let ui = &mut state.ui;
+    let selected = match ui.stack.last() {
+        Some(View::ServiceDetail(_)) => &mut ui.detail_selected,
+        _ => match list_ui_mut(state) {
+            Some((_, selected)) => selected,
+            None => return,
+        },
+    };
+    *selected = step(*selected, len);
 }
 
 /// Keep the overview's cell inside the layout when it changes. List selections are not clamped

@@ -1,6 +1,9 @@
 //! The whole fleet: environments x regions, the clusters in each cell, alarms and cost.
 
-use super::{Alarm, ClusterId, ClusterState, CostReport, SourceHealth, Timestamp};
+use super::{
+    Alarm, Change, ChangeLog, ClusterId, ClusterState, CostReport, SourceHealth, Timestamp,
+    alarm_changes, cluster_changes, workload_changes,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -62,6 +65,9 @@ pub struct FleetState {
     pub alarm_health: BTreeMap<String, SourceHealth>,
     pub cost: CostReport,
     pub cost_health: Option<SourceHealth>,
+    /// What changed since the console started (deploys, scaling, gates, alarms), bounded.
+    /// Filled by `apply` from the differences between a source's consecutive reports.
+    pub changes: ChangeLog,
 }
 
 impl FleetState {
@@ -71,20 +77,44 @@ impl FleetState {
             SourceUpdate::Layout(layout) => replace(&mut self.layout, layout),
             SourceUpdate::Cluster(cluster) => {
                 let id = cluster.info.id.clone();
-                match self.clusters.get_mut(&id) {
+                // A cluster's first data is a baseline, not a list of changes.
+                let changes = match self.clusters.get(&id) {
+                    Some(old) if old.health.last_data.is_some() => {
+                        let at = cluster.health.last_data.or(old.health.last_data);
+                        at.map(|at| cluster_changes(old, &cluster, at))
+                            .unwrap_or_default()
+                    }
+                    _ => Vec::new(),
+                };
+                let changed = match self.clusters.get_mut(&id) {
                     Some(existing) => replace(existing, *cluster),
                     None => {
                         self.clusters.insert(id, *cluster);
                         true
                     }
-                }
+                };
+                self.record_changes(changes);
+                changed
             }
-            SourceUpdate::ClusterDelta(delta) => match self.clusters.get_mut(&delta.cluster) {
-                Some(c) => c.apply_delta(*delta, |_, _| {}),
+            SourceUpdate::ClusterDelta(delta) => {
                 // A delta for a cluster never announced: the source is confused; ignore it
                 // rather than invent a cluster without its env and region.
-                None => false,
-            },
+                let Some(c) = self.clusters.get_mut(&delta.cluster) else {
+                    return false;
+                };
+                // As for whole clusters, the first data is a baseline, not changes.
+                let baseline = c.health.last_data;
+                let at = delta.health.as_ref().and_then(|h| h.last_data).or(baseline);
+                let id = delta.cluster.clone();
+                let mut changes = Vec::new();
+                let changed = c.apply_delta(*delta, |old, new| {
+                    if let (Some(_), Some(at)) = (baseline, at) {
+                        changes.extend(workload_changes(&id, old, new, at));
+                    }
+                });
+                self.record_changes(changes);
+                changed
+            }
             SourceUpdate::ClusterHealth { cluster, health } => {
                 match self.clusters.get_mut(&cluster) {
                     Some(c) => replace(&mut c.health, health),
@@ -97,7 +127,12 @@ impl FleetState {
                 health,
             } => {
                 let a = match self.alarms.get_mut(&source) {
-                    Some(existing) => replace(existing, alarms),
+                    Some(existing) => {
+                        let changes = alarm_changes(existing, &alarms);
+                        let changed = replace(existing, alarms);
+                        self.record_changes(changes);
+                        changed
+                    }
                     None => {
                         self.alarms.insert(source.clone(), alarms);
                         true
@@ -117,6 +152,20 @@ impl FleetState {
                 self.cost_health = Some(health);
                 r || h
             }
+        }
+    }
+
+    /// Append changes to the log, placing workload changes in their cluster's env and region.
+    /// Sources that apply deltas call this with `workload_changes` for each workload they touch,
+    /// once the cluster has delivered data before (its first data is a baseline, not changes:
+    /// `health.last_data` is None until then).
+    pub fn record_changes(&mut self, changes: Vec<Change>) {
+        for mut c in changes {
+            if let Some(info) = c.cluster.as_ref().and_then(|id| self.clusters.get(id)) {
+                c.env.get_or_insert_with(|| info.info.env.clone());
+                c.region.get_or_insert_with(|| info.info.region.clone());
+            }
+            self.changes.push(c);
         }
     }
 

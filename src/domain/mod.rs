@@ -2,18 +2,30 @@
 //! simulator, Kubernetes, AWS). Plain owned data: no I/O, no ratatui.
 
 pub mod alarm;
+pub mod alerts;
+pub mod capacity;
+pub mod changes;
+pub mod checklist;
 pub mod cluster;
 pub mod cost;
 pub mod delta;
 pub mod fleet;
+pub mod pipeline;
 pub mod summary;
+#[cfg(test)]
+pub(crate) mod testkit;
 pub mod workload;
 
 pub use alarm::*;
+pub use alerts::*;
+pub use capacity::*;
+pub use changes::*;
+pub use checklist::*;
 pub use cluster::*;
 pub use cost::*;
 pub use delta::*;
 pub use fleet::*;
+pub use pipeline::*;
 pub use summary::*;
 pub use workload::*;
 

@@ -2,7 +2,7 @@
 
 use super::text::{age, clean};
 use super::{status_style, status_word};
-use crate::app::{Action, Input, State, View};
+use crate::app::{Action, Input, State, View, list_filter};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
@@ -82,23 +82,35 @@ pub fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             ));
         }
     }
+    let left_w: usize = left.iter().map(|s| s.width()).sum();
     frame.render_widget(Paragraph::new(Line::from(left)).style(theme.header), area);
-    // Views on the right: the current one highlighted.
-    let mut tabs = Vec::new();
+    // Views on the right, the current one highlighted; only its title when room is short.
     let current = state.ui.stack.first().cloned().unwrap_or(View::Overview);
-    for (i, v) in crate::app::TOP_VIEWS.iter().enumerate() {
-        let style = if *v == current {
-            theme.selection
-        } else {
-            theme.header
-        };
-        tabs.push(Span::styled(format!(" {} {} ", i + 1, v.title()), style));
-    }
-    let width: u16 = tabs.iter().map(|s| s.width() as u16).sum();
-    if area.width > width + 50 {
+    let tabs = |compact: bool| -> Vec<Span<'static>> {
+        crate::app::TOP_VIEWS
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                if *v == current {
+                    Span::styled(format!(" {} {} ", i + 1, v.title()), theme.selection)
+                } else if compact {
+                    Span::styled(format!(" {} ", i + 1), theme.header)
+                } else {
+                    Span::styled(format!(" {} {} ", i + 1, v.title()), theme.header)
+                }
+            })
+            .collect()
+    };
+    let room = (area.width as usize).saturating_sub(left_w + 1);
+    let width = |t: &[Span]| t.iter().map(|s| s.width()).sum::<usize>();
+    let tabs = [tabs(false), tabs(true)]
+        .into_iter()
+        .find(|t| width(t) <= room);
+    if let Some(tabs) = tabs {
+        let w = width(&tabs) as u16;
         let r = Rect {
-            x: area.x + area.width - width,
-            width,
+            x: area.x + area.width - w,
+            width: w,
             ..area
         };
         frame.render_widget(
@@ -112,7 +124,10 @@ pub fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let line = match &state.ui.input {
         Input::Filter => Line::from(vec![
             Span::styled(" / ", theme.filter),
-            Span::styled(clean(&state.ui.services_filter).into_owned(), theme.filter),
+            Span::styled(
+                clean(list_filter(state).unwrap_or_default()).into_owned(),
+                theme.filter,
+            ),
             Span::styled("▏", theme.filter),
             Span::styled("   enter keep · esc clear", theme.muted),
         ]),
@@ -138,14 +153,36 @@ pub fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                     spans.push(Span::styled(format!(" {}", keys.join("")), theme.accent));
                     spans.push(Span::styled(" move ", theme.header));
                 }
-                View::Services => {
-                    spans.extend(hint(Action::Select, "open"));
-                    spans.extend(hint(Action::Filter, "filter"));
-                    spans.extend(hint(Action::Sort, "sort"));
-                }
                 View::ServiceDetail(_) => {
                     spans.extend(hint(Action::Down, "instance"));
                     spans.extend(hint(Action::Back, "back"));
+                }
+                View::Release(_) => {
+                    spans.extend(hint(Action::Down, "stage"));
+                    spans.extend(hint(Action::Back, "back"));
+                }
+                View::Timeline => {
+                    for (a, label) in [
+                        (Action::Filter, "filter"),
+                        (Action::Sort, "sort"),
+                        (Action::TimeWindow, "window"),
+                    ] {
+                        spans.extend(hint(a, label));
+                    }
+                }
+                list => {
+                    let open = match list {
+                        View::Pipelines => "release",
+                        View::Capacity => "services",
+                        _ => "open",
+                    };
+                    for (a, label) in [
+                        (Action::Select, open),
+                        (Action::Filter, "filter"),
+                        (Action::Sort, "sort"),
+                    ] {
+                        spans.extend(hint(a, label));
+                    }
                 }
             }
             spans.extend(hint(Action::Palette, "commands"));

@@ -1,6 +1,7 @@
 //! One service: its instances across the fleet, and for the selected instance its pods,
 //! revision history, alarms and recent events.
 
+use super::parts::revision_lines;
 use super::text::{age_coarse, clean, fit};
 use super::{health_glyph, health_style};
 use crate::app::State;
@@ -188,20 +189,7 @@ fn side(
     let mut lines: Vec<Line> = Vec::new();
     lines.push(Line::styled("Revisions", theme.title));
     if let Some(w) = w {
-        for r in w.history.iter().take(4) {
-            let current = r.number == w.revision;
-            let text = format!(
-                "{} #{} {} {}",
-                if current { "▶" } else { " " },
-                r.number,
-                clean(&r.version),
-                age_coarse((state.now - r.created).get_seconds())
-            );
-            lines.push(Line::styled(
-                fit(&text, width),
-                if current { theme.accent } else { theme.base },
-            ));
-        }
+        lines.extend(revision_lines(state, theme, w, width, 4));
         if let Some(g) = &w.gate {
             let who: Vec<String> = g
                 .approvals

@@ -1,12 +1,19 @@
 //! Drawing. `view` reads the state and draws one frame; it never changes anything.
 
+mod alerts;
+mod capacity;
 mod chrome;
+mod cost;
 mod detail;
 mod help;
 mod overview;
 mod palette;
+mod parts;
+mod pipelines;
+mod release;
 mod services;
 pub mod text;
+mod timeline;
 
 use crate::app::{Input, State, View};
 use crate::domain::{Health, SourceStatus};
@@ -39,6 +46,12 @@ pub fn view(state: &State, theme: &Theme, frame: &mut Frame) {
         View::Overview => overview::draw(state, theme, frame, body),
         View::Services => services::draw(state, theme, frame, body),
         View::ServiceDetail(key) => detail::draw(state, theme, frame, body, key),
+        View::Pipelines => pipelines::draw(state, theme, frame, body),
+        View::Release(_) => release::draw(state, theme, frame, body),
+        View::Alerts => alerts::draw(state, theme, frame, body),
+        View::Capacity => capacity::draw(state, theme, frame, body),
+        View::Cost => cost::draw(state, theme, frame, body),
+        View::Timeline => timeline::draw(state, theme, frame, body),
     }
     chrome::footer(state, theme, frame, footer);
     if state.ui.help_open {

@@ -1,8 +1,9 @@
 //! Every service across the fleet, one column per stage (env/region).
 
+use super::parts::list_title;
 use super::text::{clean, fit, region_short};
 use super::{health_glyph, health_style};
-use crate::app::{Input, State, selected_index, visible_services};
+use crate::app::{SortOrder, State, selected_index, visible_services};
 use crate::domain::{ServiceRow, Stage, stages};
 use crate::theme::Theme;
 use ratatui::Frame;
@@ -14,30 +15,26 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let rows = visible_services(state);
     let stages = stages(&state.fleet);
     let total = crate::domain::service_count(&state.fleet);
-    let mut title = vec![Span::styled(
-        format!(" Services {}/{} ", rows.len(), total),
-        theme.title,
-    )];
+    let mut extra = Vec::new();
     if let Some(stage) = &state.ui.services_stage {
-        title.push(Span::styled(
+        extra.push(Span::styled(
             format!(" in {} ", clean(&stage.to_string())),
             theme.accent,
         ));
     }
-    if !state.ui.services_filter.is_empty() || state.ui.input == Input::Filter {
-        title.push(Span::styled(
-            format!(" /{} ", clean(&state.ui.services_filter)),
-            theme.filter,
-        ));
-    }
-    title.push(Span::styled(
-        format!(" sort: {} ", state.ui.services_sort.label()),
-        theme.muted,
-    ));
+    let title = list_title(
+        state,
+        theme,
+        "Services",
+        (rows.len(), total),
+        extra,
+        &state.ui.services_filter,
+        state.ui.services_sort.label(),
+    );
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(Line::from(title));
+        .title(title);
     let inner_w = area.width.saturating_sub(2) as usize;
 
     // Column widths: the name gets what the stages leave; stage cells widen when there is room.

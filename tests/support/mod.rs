@@ -44,6 +44,25 @@ pub fn state_with_fleet(secs: i64) -> State {
     state
 }
 
+/// A state that followed the demo fleet second by second for `secs` seconds, as the console
+/// does: the first delivery is the baseline, every later one may record changes.
+pub fn state_following_fleet(secs: i64) -> State {
+    let mut w = world(0);
+    let mut state = State::new(Keymap::default(), settings(), w.now);
+    for u in w.take_updates(true) {
+        update(&mut state, Msg::Source(u));
+    }
+    for i in 1..=secs {
+        let now = t0() + SignedDuration::from_secs(i);
+        w.step(now);
+        for u in w.take_updates(false) {
+            update(&mut state, Msg::Source(u));
+        }
+        update(&mut state, Msg::Tick(now));
+    }
+    state
+}
+
 pub fn theme(name: &str) -> Theme {
     load_theme(name, None, false).unwrap()
 }

@@ -9,6 +9,10 @@ use std::collections::BTreeMap;
 /// The alarm that flips between OK and ALARM every few minutes.
 pub const FLAPPING_ALARM: &str = "storefront-5xx-rate";
 
+/// The crash-looping canary's error-rate alarm (staging/eu-west-1): it fires ten seconds in.
+pub const CANARY_ALARM: &str = "recommendations-error-rate";
+const CANARY_ALARM_TICK: u64 = 10;
+
 pub fn source_name(account: &str, region: &str) -> String {
     format!("{account}/{region}")
 }
@@ -68,7 +72,7 @@ pub fn initial_alarms(world: &DemoWorld) -> BTreeMap<String, Vec<Alarm>> {
         if c.info.env == "staging" && c.info.region == "eu-west-1" {
             let reason = "Insufficient Data: 1 datapoint was unknown";
             add(
-                "recommendations-error-rate".into(),
+                CANARY_ALARM.into(),
                 "recommendations",
                 "opsdeck/app Errors",
                 AlarmState::InsufficientData,
@@ -92,8 +96,22 @@ pub fn initial_alarms(world: &DemoWorld) -> BTreeMap<String, Vec<Alarm>> {
 }
 
 impl DemoWorld {
-    /// Every few minutes the storefront's 5xx alarm in prod flips state.
+    /// The canary's errors trip its alarm once; every few minutes the storefront's 5xx alarm in
+    /// prod flips state.
     pub(super) fn flip_alarms(&mut self) {
+        if self.tick == CANARY_ALARM_TICK {
+            let now = self.now;
+            for a in self.alarms.values_mut().flatten().filter(|a| {
+                a.name == CANARY_ALARM
+                    && a.env.as_deref() == Some("staging")
+                    && a.region == "eu-west-1"
+            }) {
+                a.state = AlarmState::Alarm;
+                a.reason = "Threshold Crossed: 1 out of the last 1 datapoints [14.2] was greater than the threshold (5.0)".into();
+                a.since = now;
+                self.alarms_dirty = true;
+            }
+        }
         if self.tick % 45 != 0 {
             return;
         }

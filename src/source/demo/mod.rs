@@ -11,7 +11,8 @@ mod runner;
 mod sim;
 mod world;
 
-pub use alarms::FLAPPING_ALARM;
+pub use alarms::{CANARY_ALARM, FLAPPING_ALARM};
+pub use cost::ANOMALY_SERVICE;
 pub use ops::OpError;
 pub use runner::{DemoControl, DemoHandle, run, spawn};
 pub use world::{DemoWorld, Fault, GATE_CLUSTER, GATE_SERVICE};

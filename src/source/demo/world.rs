@@ -24,6 +24,8 @@ pub struct DemoWorld {
     pub cost: CostReport,
     /// USD per hour per (env, region), for cost accrual and forecasts.
     pub rates: BTreeMap<CellKey, f64>,
+    /// Each service's share of its cell's spend today, by requested CPU.
+    pub(super) cost_shares: BTreeMap<CellKey, Vec<(String, f64)>>,
     /// Versions that misbehave in one cluster: (cluster, service, version).
     pub faults: BTreeMap<(String, String, String), Fault>,
     pub(super) dice: Dice,
@@ -99,6 +101,7 @@ impl DemoWorld {
             alarms: BTreeMap::new(),
             cost: CostReport::default(),
             rates: BTreeMap::new(),
+            cost_shares: BTreeMap::new(),
             faults: BTreeMap::new(),
             dice,
             tick: 0,

@@ -1,0 +1,286 @@
+//! The deployment checklist of a release (service + version + stage). Items come from the
+//! standard list (design notes); checklist policy and ticking by people arrive with #5. Here the
+//! console verifies what it can see itself and leaves the rest "not ticked".
+
+use super::{FleetState, Health, PipelineRow};
+use serde::Serialize;
+
+/// The standard deployment checklist, in order.
+pub const DEFAULT_CHECKLIST: [&str; 12] = [
+    "Code review",
+    "Tests passing",
+    "Security scan",
+    "Performance benchmarks",
+    "Migrations tested",
+    "Secrets configured",
+    "Monitoring and alerts enabled",
+    "Runbook updated",
+    "Team notified",
+    "Deployment window scheduled",
+    "Rollback plan prepared",
+    "Post-deployment validation",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", content = "detail", rename_all = "snake_case")]
+pub enum CheckState {
+    /// The console checked it and it holds; says what was checked.
+    Verified(String),
+    /// The console checked it and it does not hold; says why.
+    Failed(String),
+    /// Needs a person (not possible yet: #5).
+    NotTicked,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckItem {
+    pub label: &'static str,
+    pub state: CheckState,
+    /// Whether the console verifies this item itself.
+    pub verified_by_console: bool,
+}
+
+/// The checklist for releasing `row`'s candidate version into its `index`-th present stage
+/// (see `PipelineRow::candidate`). Verified live: alarms exist for the service there, are
+/// enabled and none fire; a revision exists to roll back to; every earlier stage runs the
+/// version and is healthy.
+pub fn release_checklist(fleet: &FleetState, row: &PipelineRow, index: usize) -> Vec<CheckItem> {
+    let verified = |label| -> Option<CheckState> {
+        match label {
+            "Monitoring and alerts enabled" => Some(monitoring(fleet, row, index)),
+            "Rollback plan prepared" => Some(rollback_plan(fleet, row, index)),
+            "Post-deployment validation" => Some(earlier_stages(fleet, row, index)),
+            _ => None,
+        }
+    };
+    DEFAULT_CHECKLIST
+        .iter()
+        .map(|&label| match verified(label) {
+            Some(state) => CheckItem {
+                label,
+                state,
+                verified_by_console: true,
+            },
+            None => CheckItem {
+                label,
+                state: CheckState::NotTicked,
+                verified_by_console: false,
+            },
+        })
+        .collect()
+}
+
+fn monitoring(fleet: &FleetState, row: &PipelineRow, index: usize) -> CheckState {
+    let Some(s) = row.present().nth(index) else {
+        return CheckState::Failed("the service does not run in this stage".into());
+    };
+    let alarms: Vec<_> = fleet
+        .all_alarms()
+        .filter(|a| {
+            a.service.as_deref() == Some(row.key.name.as_str())
+                && a.env.as_deref() == Some(s.stage.env.as_str())
+                && a.region == s.stage.region
+        })
+        .collect();
+    if alarms.is_empty() {
+        return CheckState::Failed(format!("no alarms for {} in {}", row.key.name, s.stage));
+    }
+    if let Some(a) = alarms.iter().find(|a| !a.enabled) {
+        return CheckState::Failed(format!("{} is disabled", a.name));
+    }
+    if let Some(a) = alarms.iter().find(|a| a.firing()) {
+        return CheckState::Failed(format!("{} is firing", a.name));
+    }
+    CheckState::Verified(format!("{} alarms enabled, none firing", alarms.len()))
+}
+
+fn rollback_plan(fleet: &FleetState, row: &PipelineRow, index: usize) -> CheckState {
+    let (Some(s), Some(candidate)) = (row.present().nth(index), row.candidate(index)) else {
+        return CheckState::Failed("the service does not run in this stage".into());
+    };
+    // Not deployed here yet: rolling back means returning to what runs now.
+    if s.version != candidate {
+        return CheckState::Verified(format!("back to {} (running now)", s.version));
+    }
+    let target = fleet
+        .clusters
+        .get(&s.cluster)
+        .and_then(|c| c.workloads.get(&row.key))
+        .and_then(|w| w.rollback_target());
+    match target {
+        Some(r) => CheckState::Verified(format!("back to {} (rev {})", r.version, r.number)),
+        None => CheckState::Failed("no earlier revision to roll back to".into()),
+    }
+}
+
+/// Every earlier stage runs the candidate version, or ran it and has moved on to a newer one
+/// (its revision history has it), and is healthy now.
+fn earlier_stages(fleet: &FleetState, row: &PipelineRow, index: usize) -> CheckState {
+    let Some(candidate) = row.candidate(index) else {
+        return CheckState::Failed("the service does not run in this stage".into());
+    };
+    let earlier: Vec<_> = row.present().take(index).collect();
+    if earlier.is_empty() {
+        return CheckState::Verified("first stage: nothing earlier to validate".into());
+    }
+    for s in &earlier {
+        let ran = s.version == candidate
+            || fleet
+                .clusters
+                .get(&s.cluster)
+                .and_then(|c| c.workloads.get(&row.key))
+                .is_some_and(|w| w.history.iter().any(|r| r.version == candidate));
+        if !ran {
+            return CheckState::Failed(format!("{} never ran {candidate}", s.stage));
+        }
+        if s.health != Health::Healthy {
+            return CheckState::Failed(format!("{} is {}", s.stage, s.health.label()));
+        }
+    }
+    CheckState::Verified(format!(
+        "ran in {} earlier stage{}, healthy",
+        earlier.len(),
+        if earlier.len() == 1 { "" } else { "s" }
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::testkit::*;
+    use crate::domain::{AlarmState, SourceHealth, SourceUpdate, pipeline_rows};
+
+    fn fleet_with(prod_version: &str, alarms: Vec<crate::domain::Alarm>) -> FleetState {
+        let mut fleet = fleet();
+        add_cluster(
+            &mut fleet,
+            "dev",
+            "us-east-1",
+            vec![workload("ns", "api", "1.1")],
+        );
+        add_cluster(
+            &mut fleet,
+            "staging",
+            "us-east-1",
+            vec![workload("ns", "api", "1.1")],
+        );
+        let mut prod = workload("ns", "api", prod_version);
+        prod.history.truncate(1);
+        add_cluster(&mut fleet, "prod", "us-east-1", vec![prod]);
+        fleet.apply(SourceUpdate::Alarms {
+            source: "a".into(),
+            alarms,
+            health: SourceHealth::live(t(0)),
+        });
+        fleet
+    }
+
+    fn states(fleet: &FleetState, index: usize) -> Vec<(&'static str, CheckState)> {
+        let row = &pipeline_rows(fleet)[0];
+        release_checklist(fleet, row, index)
+            .into_iter()
+            .filter(|i| i.verified_by_console)
+            .map(|i| (i.label, i.state))
+            .collect()
+    }
+
+    #[test]
+    fn twelve_items_three_verified_by_the_console() {
+        let fleet = fleet_with("1.0", vec![]);
+        let row = &pipeline_rows(&fleet)[0];
+        let items = release_checklist(&fleet, row, 2);
+        assert_eq!(items.len(), 12);
+        assert_eq!(items.iter().filter(|i| i.verified_by_console).count(), 3);
+        assert!(
+            items
+                .iter()
+                .filter(|i| !i.verified_by_console)
+                .all(|i| i.state == CheckState::NotTicked)
+        );
+    }
+
+    #[test]
+    fn promoting_into_prod_checks_alarms_rollback_and_earlier_stages() {
+        let ok = alarm_on("api", "prod", "us-east-1", "api-5xx", AlarmState::Ok, t(0));
+        let fleet = fleet_with("1.0", vec![ok.clone()]);
+        let v = |s: &str| CheckState::Verified(s.into());
+        assert_eq!(
+            states(&fleet, 2),
+            [
+                (
+                    "Monitoring and alerts enabled",
+                    v("1 alarms enabled, none firing")
+                ),
+                ("Rollback plan prepared", v("back to 1.0 (running now)")),
+                (
+                    "Post-deployment validation",
+                    v("ran in 2 earlier stages, healthy")
+                ),
+            ]
+        );
+        // Firing or missing alarms fail the check.
+        let mut firing = ok.clone();
+        firing.state = AlarmState::Alarm;
+        let fleet = fleet_with("1.0", vec![firing]);
+        assert_eq!(
+            states(&fleet, 2)[0].1,
+            CheckState::Failed("api-5xx is firing".into())
+        );
+        let fleet = fleet_with("1.0", vec![]);
+        assert_eq!(
+            states(&fleet, 2)[0].1,
+            CheckState::Failed("no alarms for api in prod/us-east-1".into())
+        );
+    }
+
+    #[test]
+    fn no_earlier_revision_no_rollback_and_an_unhealthy_earlier_stage_fails_validation() {
+        // prod runs 1.1 already, with a single revision: nothing to roll back to.
+        let fleet = fleet_with("1.1", vec![]);
+        assert_eq!(
+            states(&fleet, 2)[1].1,
+            CheckState::Failed("no earlier revision to roll back to".into())
+        );
+        // An earlier stage that is not healthy fails validation.
+        let mut fleet = fleet_with("1.1", vec![]);
+        let stg = crate::domain::ClusterId::new("staging", "us-east-1", "staging-us-east-1");
+        let w = fleet.clusters.get_mut(&stg).unwrap();
+        w.workloads
+            .get_mut(&crate::domain::WorkloadKey::new("ns", "api"))
+            .unwrap()
+            .ready = 1;
+        assert_eq!(
+            states(&fleet, 2)[2].1,
+            CheckState::Failed("staging/us-east-1 is degraded".into())
+        );
+        assert_eq!(
+            states(&fleet, 0)[2].1,
+            CheckState::Verified("first stage: nothing earlier to validate".into())
+        );
+    }
+
+    #[test]
+    fn earlier_stages_that_moved_on_count_ones_that_never_ran_it_fail() {
+        use crate::domain::{ClusterId, RolloutState, WorkloadKey};
+        fn redeploy(fleet: &mut FleetState, env: &str, version: &str) {
+            let id = ClusterId::new(env, "us-east-1", &format!("{env}-us-east-1"));
+            let c = fleet.clusters.get_mut(&id).unwrap();
+            let w = c.workloads.get_mut(&WorkloadKey::new("ns", "api")).unwrap();
+            deploy(w, version, t(-10));
+            w.rollout = RolloutState::Complete;
+        }
+        let mut fleet = fleet_with("1.0", vec![]);
+        // dev ran 1.1 and moved on to 1.2: prod's candidate (staging's 1.1) is validated.
+        redeploy(&mut fleet, "dev", "1.2");
+        assert_eq!(
+            states(&fleet, 2)[2].1,
+            CheckState::Verified("ran in 2 earlier stages, healthy".into())
+        );
+        // staging takes a hotfix dev never had: that is what prod would get, unvalidated.
+        redeploy(&mut fleet, "staging", "1.1.1");
+        assert_eq!(
+            states(&fleet, 2)[2].1,
+            CheckState::Failed("dev/us-east-1 never ran 1.1.1".into())
+        );
+    }
+}

@@ -1,0 +1,286 @@
+//! Pieces every list screen shares: its title (count, filter, sort), the data age of the sources
+//! it reads, and the loading / trouble / empty states.
+
+use super::text::{age_coarse, clean, fit, region_short};
+use super::{status_style, status_word};
+use crate::app::{
+    Input, ListUi, SortOrder, SourceKind, SourceReport, State, selected_index, source_reports,
+};
+use crate::domain::{SourceStatus, Stage, Workload};
+use crate::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
+
+/// ` Name shown/total ` + extra + ` /filter ` + ` sort: label `.
+pub fn list_title<'a>(
+    state: &State,
+    theme: &Theme,
+    name: &str,
+    (shown, total): (usize, usize),
+    extra: Vec<Span<'a>>,
+    filter: &str,
+    sort: &str,
+) -> Line<'a> {
+    let mut title = vec![Span::styled(
+        format!(" {name} {shown}/{total} "),
+        theme.title,
+    )];
+    title.extend(extra);
+    if !filter.is_empty() || state.ui.input == Input::Filter {
+        title.push(Span::styled(format!(" /{} ", clean(filter)), theme.filter));
+    }
+    title.push(Span::styled(format!(" sort: {sort} "), theme.muted));
+    Line::from(title)
+}
+
+/// A bordered block with `title`, and the age of the sources of `kinds` at its bottom right.
+pub fn screen_block<'a>(
+    state: &State,
+    theme: &Theme,
+    title: Line<'a>,
+    kinds: &[SourceKind],
+) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(title)
+        .title_bottom(data_age(state, theme, kinds).right_aligned())
+}
+
+/// ` data age: 6 clusters <1m · 3 alarm sources <1m ` — the oldest data of each kind.
+pub fn data_age(state: &State, theme: &Theme, kinds: &[SourceKind]) -> Line<'static> {
+    let reports = source_reports(state, kinds);
+    let mut parts = Vec::new();
+    for kind in kinds {
+        let of_kind: Vec<&SourceReport> = reports.iter().filter(|r| r.kind == *kind).collect();
+        let oldest = of_kind
+            .iter()
+            .filter_map(|r| r.health.age_secs(state.now))
+            .max();
+        let n = of_kind.len();
+        let what = match (kind, n) {
+            (SourceKind::Clusters, 1) => "1 cluster".to_string(),
+            (SourceKind::Clusters, n) => format!("{n} clusters"),
+            (SourceKind::Alarms, 1) => "1 alarm source".to_string(),
+            (SourceKind::Alarms, n) => format!("{n} alarm sources"),
+            (SourceKind::Cost, _) => "cost".to_string(),
+        };
+        let age = oldest.map_or("no data".to_string(), age_coarse);
+        parts.push(format!("{what} {age}"));
+    }
+    Line::styled(format!(" data age: {} ", parts.join(" · ")), theme.muted)
+}
+
+/// Before any data: say what the screen waits for (or why nothing came) and return None.
+/// With data: a line naming sources in trouble (stale, failed, degraded) and their age, at the
+/// top of `area`, and the rest of `area` for the screen.
+pub fn sources_gate(
+    state: &State,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    kinds: &[SourceKind],
+) -> Option<Rect> {
+    let reports = source_reports(state, kinds);
+    let with_data = reports
+        .iter()
+        .filter(|r| r.health.last_data.is_some())
+        .count();
+    if with_data == 0 {
+        let failed: Vec<&SourceReport> = reports
+            .iter()
+            .filter(|r| matches!(r.health.status, SourceStatus::Failed(_)))
+            .collect();
+        let line = if let Some(r) = failed.first() {
+            Line::styled(
+                format!(" no data: {}", trouble_text(state, r)),
+                theme.critical,
+            )
+        } else if reports.is_empty() {
+            Line::styled(" waiting for the first data from the sources…", theme.muted)
+        } else {
+            let n = reports.len();
+            let s = if n == 1 { "" } else { "s" };
+            Line::styled(format!(" waiting for {n} source{s}…"), theme.muted)
+        };
+        frame.render_widget(Paragraph::new(line), area);
+        return None;
+    }
+    let trouble: Vec<&SourceReport> = reports.iter().filter(|r| r.trouble).collect();
+    if trouble.is_empty() || area.height < 4 {
+        return Some(area);
+    }
+    let mut spans = vec![Span::styled(" ⚠ ", theme.warn)];
+    for (i, r) in trouble.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", theme.muted));
+        }
+        spans.push(Span::styled(
+            trouble_text(state, r),
+            status_style(theme, &r.health.status).patch(theme.stale),
+        ));
+    }
+    let banner = Rect { height: 1, ..area };
+    frame.render_widget(Paragraph::new(Line::from(spans)), banner);
+    Some(Rect {
+        y: area.y + 1,
+        height: area.height - 1,
+        ..area
+    })
+}
+
+/// `prod-use1 stale 2m: connection refused`.
+fn trouble_text(state: &State, r: &SourceReport) -> String {
+    let mut word = status_word(&r.health.status);
+    if word == "live" {
+        word = "stale";
+    }
+    let age = r
+        .health
+        .age_secs(state.now)
+        .map(|a| format!(" {}", age_coarse(a)))
+        .unwrap_or_default();
+    let why = match &r.health.status {
+        SourceStatus::Stale(w) | SourceStatus::Failed(w) | SourceStatus::Degraded(w) => {
+            format!(": {w}")
+        }
+        _ => String::new(),
+    };
+    clean(&format!("{} {word}{age}{why}", r.name)).into_owned()
+}
+
+/// A workload's revisions, newest first, the current one marked: `▶ #3 1.35.6 25m`.
+pub fn revision_lines(
+    state: &State,
+    theme: &Theme,
+    w: &Workload,
+    width: usize,
+    max: usize,
+) -> Vec<Line<'static>> {
+    w.history
+        .iter()
+        .take(max)
+        .map(|r| {
+            let current = r.number == w.revision;
+            let text = format!(
+                "{} #{} {} {}",
+                if current { "▶" } else { " " },
+                r.number,
+                clean(&r.version),
+                age_coarse((state.now - r.created).get_seconds())
+            );
+            let style = if current { theme.accent } else { theme.base };
+            Line::styled(fit(&text, width), style)
+        })
+        .collect()
+}
+
+/// A list screen's table.
+pub struct ListTable<'a> {
+    pub title: Line<'a>,
+    /// Column titles (unstyled) and how many lines they take.
+    pub header: Row<'a>,
+    pub header_height: u16,
+    pub widths: Vec<Constraint>,
+    pub rows: Vec<Row<'a>>,
+    /// The stored selection (clamped to the rows here).
+    pub selected: usize,
+    /// What to say when there are no rows.
+    pub empty: String,
+}
+
+impl<'a> ListTable<'a> {
+    /// A table for the list `ui` (its selection; `nothing` says why it is empty, or its filter
+    /// does), with a one-line header.
+    pub fn new<S>(
+        ui: &ListUi<S>,
+        title: Line<'a>,
+        header: Row<'a>,
+        widths: Vec<Constraint>,
+        rows: Vec<Row<'a>>,
+        nothing: &str,
+    ) -> ListTable<'a> {
+        ListTable {
+            title,
+            header,
+            header_height: 1,
+            widths,
+            rows,
+            selected: ui.selected,
+            empty: empty_message(&ui.filter, nothing),
+        }
+    }
+}
+
+/// `list_title` for a screen's `ListUi`.
+pub fn ui_title<'a, S: SortOrder>(
+    state: &State,
+    theme: &Theme,
+    name: &str,
+    counts: (usize, usize),
+    extra: Vec<Span<'a>>,
+    ui: &ListUi<S>,
+) -> Line<'a> {
+    list_title(
+        state,
+        theme,
+        name,
+        counts,
+        extra,
+        &ui.filter,
+        ui.sort.label(),
+    )
+}
+
+/// Draw a list screen's table: the rows under their header, in a block with the title and the
+/// data age of the `kinds` of source, the selected row highlighted, `empty` when there are none.
+pub fn draw_list(
+    state: &State,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    kinds: &[SourceKind],
+    list: ListTable,
+) {
+    let selected = selected_index(list.selected, list.rows.len());
+    let empty = list.rows.is_empty();
+    let table = Table::new(list.rows, list.widths)
+        .header(list.header.style(theme.title).height(list.header_height))
+        .block(screen_block(state, theme, list.title, kinds))
+        .row_highlight_style(theme.selection)
+        .column_spacing(1);
+    let mut ts = TableState::default().with_selected(selected);
+    frame.render_stateful_widget(table, area, &mut ts);
+    if empty && area.height >= 3 + list.header_height && area.width >= 6 {
+        let r = Rect {
+            x: area.x + 2,
+            y: area.y + 1 + list.header_height,
+            width: area.width - 4,
+            height: 1,
+        };
+        let line = Line::styled(fit(&list.empty, r.width as usize), theme.muted);
+        frame.render_widget(line, r);
+    }
+}
+
+/// `prod/use1`: env and short region, for narrow columns.
+pub fn stage_short(stage: &Stage) -> String {
+    format!("{}/{}", stage.env, region_short(&stage.region))
+}
+
+/// Production is visibly production.
+pub fn env_style(theme: &Theme, production: bool) -> Style {
+    if production { theme.prod } else { theme.base }
+}
+
+/// Why a list is empty: the filter, or nothing to show.
+pub fn empty_message(filter: &str, nothing: &str) -> String {
+    if filter.is_empty() {
+        nothing.to_string()
+    } else {
+        format!("nothing matches /{} (esc clears it)", clean(filter))
+    }
+}
