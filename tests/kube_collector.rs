@@ -637,3 +637,42 @@ async fn argo_rollouts_are_watched_when_the_crd_exists() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn large_lists_are_paged_and_arrive_whole() {
+    let kube = FakeKube::start_with_yaml(FIXTURE).await;
+    let template = kube
+        .get(
+            "v1",
+            "Pod",
+            Some("payments"),
+            "payments-api-6d8f7b9c5d-x7k2p",
+        )
+        .unwrap();
+    for i in 0..1200 {
+        let mut p = template.clone();
+        p["metadata"]["name"] = json!(format!("payments-api-6d8f7b9c5d-bulk{i:04}"));
+        p["metadata"].as_object_mut().unwrap().remove("uid");
+        kube.apply(p);
+    }
+    let mut h = Harness::start(&[("fake-a", &kube)]).await;
+    h.until("cluster live", Duration::from_secs(5), |f| {
+        live(f, "fake-a")
+    })
+    .await;
+    assert_eq!(h.cluster("fake-a").pods.len(), 1207);
+    let pages: Vec<_> = kube
+        .requests()
+        .into_iter()
+        .filter(|r| r.kind == RequestKind::List && r.resource == "pods")
+        .collect();
+    assert_eq!(pages.len(), 3, "500 per page: {pages:?}");
+    assert_eq!(
+        pages
+            .iter()
+            .filter(|r| r.query.contains("continue="))
+            .count(),
+        2,
+        "one list, continued twice"
+    );
+}
