@@ -158,7 +158,10 @@ pub fn cluster_capacity(c: &ClusterState, production: bool) -> ClusterCapacity {
                 groups.len() - 1
             }
         };
-        group_of.insert(&n.name, idx);
+        // Requests on a node that is not ready are not against any allocatable capacity.
+        if n.ready {
+            group_of.insert(&n.name, idx);
+        }
         let g = &mut groups[idx];
         g.nodes += 1;
         g.node_cpu_m = g.node_cpu_m.max(n.allocatable_cpu_m);
@@ -169,7 +172,11 @@ pub fn cluster_capacity(c: &ClusterState, production: bool) -> ClusterCapacity {
             g.mem_mib.allocatable += n.allocatable_mem_mib;
         }
     }
-    for p in c.pods.values().filter(|p| p.phase != PodPhase::Succeeded) {
+    for p in c
+        .pods
+        .values()
+        .filter(|p| !matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed))
+    {
         if let Some(&idx) = p.node.as_deref().and_then(|n| group_of.get(n)) {
             groups[idx].cpu_m.requested += p.cpu_request_m;
             groups[idx].mem_mib.requested += p.mem_request_mib;
@@ -259,6 +266,8 @@ mod tests {
             pod_using("p1", Some("a"), 1500),
             pod_using("p2", Some("c"), 500),
             pod_using("p3", None, 100),
+            // On a node that is not ready: against no allocatable capacity, so not counted.
+            pod_using("p4", Some("b"), 700),
         ] {
             c.pods.insert(("ns".into(), p.name.clone()), p);
         }

@@ -161,11 +161,20 @@ impl ClusterState {
             c.allocatable_mem_mib += n.allocatable_mem_mib;
         }
         for p in self.pods.values() {
-            if p.node.is_some() && p.phase != super::PodPhase::Succeeded {
-                c.requested_cpu_m += p.cpu_request_m;
-                c.requested_mem_mib += p.mem_request_mib;
-            } else if p.node.is_none() {
-                c.pending_pods += 1;
+            match &p.node {
+                // Finished pods hold nothing; pods on a node that is not ready are not in the
+                // allocatable sum either (a node we do not know, e.g. nodes forbidden, counts).
+                Some(node)
+                    if !matches!(
+                        p.phase,
+                        super::PodPhase::Succeeded | super::PodPhase::Failed
+                    ) && self.nodes.get(node).is_none_or(|n| n.ready) =>
+                {
+                    c.requested_cpu_m += p.cpu_request_m;
+                    c.requested_mem_mib += p.mem_request_mib;
+                }
+                Some(_) => {}
+                None => c.pending_pods += 1,
             }
         }
         c
