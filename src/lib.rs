@@ -4,6 +4,7 @@
 //! channel; the pure [`app::update`] changes [`app::State`] and returns [`app::Effect`]s that the
 //! executor runs; [`ui::view`] only reads the state.
 
+pub mod actions;
 pub mod app;
 pub mod cli;
 pub mod clock;

@@ -1,11 +1,11 @@
 //! Clusters, nodes, nodegroups and the health of the source that feeds them.
 
 use super::{Pod, Timestamp, Workload, WorkloadKey};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Stable identity of a cluster: `env/region/name`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
 pub struct ClusterId(pub String);
 
 impl ClusterId {

@@ -1,10 +1,10 @@
 //! Workloads (Deployments / Argo Rollouts), their revisions, HPA, gate, and their pods.
 
 use super::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A service is identified by namespace and name across every cluster it runs in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct WorkloadKey {
     pub namespace: String,
     pub name: String,
@@ -25,7 +25,7 @@ impl std::fmt::Display for WorkloadKey {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum WorkloadKind {
     Deployment,
     Rollout,

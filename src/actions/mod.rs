@@ -1,0 +1,122 @@
+//! Release actions as typed data: what a person asked for, the policy that governs it, and the
+//! audit trail. Sources carry them out (`source::kube::actions`, the demo's `ops`); nothing here
+//! does I/O except the audit log, which must reach the disk before any request is sent.
+
+pub mod audit;
+pub mod policy;
+
+use crate::domain::{ClusterId, WorkloadKey, WorkloadKind};
+use serde::{Deserialize, Serialize};
+
+/// One workload in one cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Target {
+    pub cluster: ClusterId,
+    pub workload: WorkloadKey,
+    pub kind: WorkloadKind,
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} in {}", self.workload, self.cluster)
+    }
+}
+
+/// What is asked. Every variant carries the person's reason (may be empty where the policy
+/// allows it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// Record an approval on a gate; resume (or promote) once the policy is met.
+    Approve { reason: String },
+    /// Refuse a gate: the rollout stays paused (a Deployment) or is aborted (an Argo Rollout).
+    Reject { reason: String },
+    /// `kubectl rollout undo [--to-revision=N]` (Deployment); abort + undo for a Rollout.
+    Rollback {
+        to_revision: Option<u64>,
+        reason: String,
+    },
+    /// Replicas through the scale subresource.
+    Scale { replicas: u32, reason: String },
+    /// HPA bounds.
+    ScaleHpa { min: u32, max: u32, reason: String },
+    /// A person ticks a checklist item of the release (service, version, environment).
+    TickChecklist {
+        item: String,
+        version: String,
+        reason: String,
+    },
+}
+
+impl Action {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Approve { .. } => "approve",
+            Action::Reject { .. } => "reject",
+            Action::Rollback { .. } => "rollback",
+            Action::Scale { .. } => "scale",
+            Action::ScaleHpa { .. } => "scale-hpa",
+            Action::TickChecklist { .. } => "checklist",
+        }
+    }
+
+    pub fn reason(&self) -> &str {
+        match self {
+            Action::Approve { reason }
+            | Action::Reject { reason }
+            | Action::Rollback { reason, .. }
+            | Action::Scale { reason, .. }
+            | Action::ScaleHpa { reason, .. }
+            | Action::TickChecklist { reason, .. } => reason,
+        }
+    }
+
+    /// Whether it changes what runs (as opposed to recording a judgement).
+    pub fn is_destructive(&self) -> bool {
+        matches!(
+            self,
+            Action::Rollback { .. } | Action::Scale { .. } | Action::ScaleHpa { .. }
+        )
+    }
+}
+
+/// An action on one target, by one person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionRequest {
+    pub target: Target,
+    pub action: Action,
+    /// Identity of the person, from the cluster (SelfSubjectReview) or the local user.
+    pub who: String,
+}
+
+/// What an action did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// One line for the person, e.g. "approved (2/2): rollout resumed".
+    pub summary: String,
+    /// The relevant state before and after, e.g. "1.4.2 (rev 7)" → "1.4.1 (rev 8)".
+    pub before: String,
+    pub after: String,
+}
+
+/// Why an action did not happen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum ActionError {
+    /// Read-only (global or per environment): nothing was sent.
+    #[error("read-only: {0}")]
+    ReadOnly(String),
+    /// The policy or the object's state forbids it (self-approval, paused deployment, ...).
+    #[error("refused: {0}")]
+    Refused(String),
+    /// RBAC said no.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// Someone else kept changing the object (409 after retries).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The request failed (network, server error).
+    #[error("failed: {0}")]
+    Failed(String),
+}
