@@ -270,6 +270,12 @@ fn run_console(
             read_only: cli.read_only || cfg.ui.read_only,
             stale_after_secs: cfg.ui.stale_after_secs,
             demo,
+            user: local_user(),
+            policies: cfg
+                .environments
+                .iter()
+                .map(|e| (e.name.clone(), e.policy()))
+                .collect(),
         },
         loop_options: LoopOptions {
             max_fps: cfg.ui.max_fps,
@@ -302,4 +308,14 @@ fn run_console(
             ExitCode::FAILURE
         }
     }
+}
+
+/// The person at the keyboard as the OS knows them (the cluster's identity is asked for when an
+/// action is sent).
+pub fn local_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "unknown".into())
 }

@@ -3,6 +3,7 @@
 //! does I/O except the audit log, which must reach the disk before any request is sent.
 
 pub mod audit;
+pub mod plan;
 pub mod policy;
 
 use crate::domain::{ClusterId, WorkloadKey, WorkloadKind};

@@ -298,6 +298,20 @@ pub struct Settings {
     pub read_only: bool,
     pub stale_after_secs: u64,
     pub demo: bool,
+    /// Who the person at the keyboard is, for policy checks before anything is sent (the
+    /// cluster's own answer, SelfSubjectReview, is what the executor records).
+    pub user: String,
+    /// Release policy per environment name; environments not listed get the defaults.
+    pub policies: std::collections::BTreeMap<String, crate::actions::policy::Policy>,
+}
+
+impl Settings {
+    pub fn policy_for(&self, env: &str, production: bool) -> crate::actions::policy::Policy {
+        self.policies
+            .get(env)
+            .cloned()
+            .unwrap_or_else(|| crate::actions::policy::Policy::default_for(production))
+    }
 }
 
 #[derive(Debug, Clone)]

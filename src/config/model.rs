@@ -108,8 +108,52 @@ pub struct EnvironmentConfig {
     /// Default AWS profile for this environment's clusters.
     #[serde(default)]
     pub aws_profile: Option<String>,
+    /// Release policy: approvals, reasons, checklist, change window.
+    #[serde(default)]
+    pub policy: PolicyConfig,
     #[serde(default)]
     pub clusters: Vec<ClusterConfig>,
+}
+
+/// `[environments.policy]`: every key optional; the defaults depend on `production`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// Approvals a gate needs (production 2, others 1).
+    #[serde(default)]
+    pub approvals: Option<u32>,
+    /// Every action needs a reason (production: yes).
+    #[serde(default)]
+    pub reason_required: Option<bool>,
+    /// A gate cannot be approved before the checklist is complete (production: yes).
+    #[serde(default)]
+    pub checklist_required: Option<bool>,
+    /// Changes only inside this window, in UTC, e.g. "Mon-Fri 09:00-17:00".
+    #[serde(default)]
+    pub window: Option<String>,
+}
+
+impl EnvironmentConfig {
+    /// The effective policy (defaults filled in). A malformed window was reported by
+    /// `check-config`; here it is treated as "no window" only if validation was skipped.
+    pub fn policy(&self) -> crate::actions::policy::Policy {
+        let mut p = crate::actions::policy::Policy::default_for(self.production);
+        if let Some(n) = self.policy.approvals {
+            p.approvals = n;
+        }
+        if let Some(b) = self.policy.reason_required {
+            p.reason_required = b;
+        }
+        if let Some(b) = self.policy.checklist_required {
+            p.checklist_required = b;
+        }
+        p.window = self
+            .policy
+            .window
+            .as_deref()
+            .and_then(|w| crate::actions::policy::ChangeWindow::parse(w).ok());
+        p
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -124,6 +124,24 @@ fn check_environments(c: &mut Checker<'_>, config: &Config) {
                 ),
             );
         }
+        if let Some(w) = &env.policy.window
+            && let Err(why) = crate::actions::policy::ChangeWindow::parse(w)
+        {
+            c.report(
+                env_path.clone().key("policy").key("window"),
+                why,
+                "days (Mon..Sun, ranges with -, lists with ,) then hours in UTC, e.g. \
+                 \"Mon-Fri 09:00-17:00\""
+                    .into(),
+            );
+        }
+        if env.policy.approvals == Some(0) {
+            c.report(
+                env_path.clone().key("policy").key("approvals"),
+                "`policy.approvals` must be at least 1".into(),
+                "1 lets one other person approve; production usually wants 2".into(),
+            );
+        }
         let mut cluster_names = HashSet::new();
         for (j, cluster) in env.clusters.iter().enumerate() {
             let cl_path = env_path.clone().key("clusters").index(j);

@@ -28,8 +28,16 @@ pub enum CheckState {
     Verified(String),
     /// The console checked it and it does not hold; says why.
     Failed(String),
-    /// Needs a person (not possible yet: #5).
+    /// Needs a person, who has not ticked it yet.
     NotTicked,
+    /// A person ticked it (recorded on the workload in the cluster).
+    Ticked { who: String, at: super::Timestamp },
+}
+
+impl CheckState {
+    pub fn done(&self) -> bool {
+        matches!(self, CheckState::Verified(_) | CheckState::Ticked { .. })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -53,6 +61,7 @@ pub fn release_checklist(fleet: &FleetState, row: &PipelineRow, index: usize) ->
             _ => None,
         }
     };
+    let ticks = ticks_for(fleet, row, index);
     DEFAULT_CHECKLIST
         .iter()
         .map(|&label| match verified(label) {
@@ -63,10 +72,41 @@ pub fn release_checklist(fleet: &FleetState, row: &PipelineRow, index: usize) ->
             },
             None => CheckItem {
                 label,
-                state: CheckState::NotTicked,
+                state: ticks
+                    .and_then(|t| t.items.get(label))
+                    .map_or(CheckState::NotTicked, |a| CheckState::Ticked {
+                        who: a.who.clone(),
+                        at: a.at,
+                    }),
                 verified_by_console: false,
             },
         })
+        .collect()
+}
+
+/// The ticks recorded for the candidate version on the stage's workload.
+fn ticks_for<'a>(
+    fleet: &'a FleetState,
+    row: &PipelineRow,
+    index: usize,
+) -> Option<&'a super::ChecklistTicks> {
+    let (s, candidate) = (row.present().nth(index)?, row.candidate(index)?);
+    fleet
+        .clusters
+        .get(&s.cluster)?
+        .workloads
+        .get(&row.key)?
+        .checklist
+        .as_ref()
+        .filter(|t| t.version == candidate)
+}
+
+/// Labels of the items still open (neither verified nor ticked).
+pub fn open_items(fleet: &FleetState, row: &PipelineRow, index: usize) -> Vec<String> {
+    release_checklist(fleet, row, index)
+        .into_iter()
+        .filter(|i| !i.state.done())
+        .map(|i| i.label.to_string())
         .collect()
 }
 

@@ -32,6 +32,7 @@ pub fn workload(ns: &str, name: &str, version: &str) -> Workload {
         history: vec![rev(2, version, 86_400), rev(1, "0.9.0", 172_800)],
         hpa: None,
         gate: None,
+        checklist: None,
         cpu_request_m: 100,
         mem_request_mib: 128,
         changed_at: t(-86_400),

@@ -74,6 +74,14 @@ pub struct Approval {
     pub reason: String,
 }
 
+/// Checklist items ticked by people, for one version being released.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ChecklistTicks {
+    pub version: String,
+    /// By item label.
+    pub items: std::collections::BTreeMap<String, Approval>,
+}
+
 /// A production rollout held for approval (recorded as annotations on the object).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Gate {
@@ -104,6 +112,8 @@ pub struct Workload {
     pub history: Vec<Revision>,
     pub hpa: Option<Hpa>,
     pub gate: Option<Gate>,
+    /// Checklist items people ticked for a release of this workload (shared via the cluster).
+    pub checklist: Option<ChecklistTicks>,
     pub cpu_request_m: u64,
     pub mem_request_mib: u64,
     /// Last time the spec changed (new revision, scale, pause).

@@ -3,7 +3,7 @@
 //! not ticked until checklist state arrives with #5).
 
 use super::parts::{env_style, revision_lines, stage_short};
-use super::text::{age_coarse, clean, fit};
+use super::text::{age, age_coarse, clean, fit};
 use super::{health_glyph, health_style};
 use crate::app::{State, release};
 use crate::domain::{
@@ -217,20 +217,26 @@ impl Release<'_> {
         let (state, theme, row, index) = (self.state, self.theme, &self.row, self.index);
         let width = area.width.saturating_sub(2) as usize;
         let items = release_checklist(&state.fleet, row, index);
-        let verified = items
-            .iter()
-            .filter(|i| matches!(i.state, CheckState::Verified(_)))
-            .count();
+        let verified = items.iter().filter(|i| i.state.done()).count();
         let title = Line::from(vec![
             Span::styled(" Checklist ", theme.title),
             Span::styled(format!(" {verified}/{} ", items.len()), theme.muted),
         ]);
         let mut lines = Vec::new();
+        let mut ticked;
         for item in &items {
             let (glyph, style, detail) = match &item.state {
                 CheckState::Verified(d) => ("✔", theme.ok, Some(d)),
                 CheckState::Failed(d) => ("✖", theme.critical, Some(d)),
                 CheckState::NotTicked => ("☐", theme.muted, None),
+                CheckState::Ticked { who, at } => {
+                    ticked = format!(
+                        "ticked by {} {} ago",
+                        clean(who),
+                        age((state.now - *at).get_seconds().max(0))
+                    );
+                    ("☑", theme.ok, Some(&ticked))
+                }
             };
             let mut spans = vec![
                 Span::styled(format!("{glyph} "), style),
@@ -245,7 +251,7 @@ impl Release<'_> {
             }
         }
         lines.push(Line::styled(
-            "✔ ✖ verified live by opsdeck · ☐ to tick by hand (#5)",
+            "✔ ✖ verified live by opsdeck · ☑ ticked by a person · ☐ open: t ticks one",
             theme.muted,
         ));
         let p = Paragraph::new(lines)

@@ -87,6 +87,8 @@ fn synced() -> (State, ClusterModel) {
         read_only: false,
         stale_after_secs: 30,
         demo: false,
+        user: "lee".into(),
+        policies: Default::default(),
     };
     let now = "2026-11-21T14:30:00Z".parse().unwrap();
     let mut state = State::new(Keymap::default(), settings, now);

@@ -40,6 +40,8 @@ fn state(fleet: FleetState, view: View) -> State {
         read_only: false,
         stale_after_secs: 30,
         demo: true,
+        user: "lee".into(),
+        policies: Default::default(),
     };
     let mut state = State::new(Keymap::default(), settings, start());
     state.fleet = fleet;

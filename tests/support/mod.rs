@@ -31,6 +31,8 @@ pub fn settings() -> Settings {
         read_only: false,
         stale_after_secs: 30,
         demo: true,
+        user: "lee".into(),
+        policies: Default::default(),
     }
 }
 

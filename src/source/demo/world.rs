@@ -298,6 +298,7 @@ fn new_workload(
         history,
         hpa,
         gate: None,
+        checklist: None,
         cpu_request_m: cpu,
         mem_request_mib: mem,
     }

@@ -29,3 +29,8 @@ pub const INSTANCE_TYPE_LABELS: [&str; 2] = [
     "node.kubernetes.io/instance-type",
     "beta.kubernetes.io/instance-type",
 ];
+/// JSON `{"version": .., "items": {label: {"who", "at", "reason"}}}`: checklist ticks of the
+/// release at `version` (a new version starts a new checklist).
+pub const CHECKLIST: &str = "opsdeck.dev/checklist";
+/// A rejected gate: JSON `{"who", "at", "reason"}`.
+pub const GATE_REJECTED: &str = "opsdeck.dev/gate-rejected";

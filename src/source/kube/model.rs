@@ -438,6 +438,7 @@ impl ClusterModel {
             history,
             hpa,
             gate,
+            checklist: rec.checklist.clone(),
             cpu_request_m: rec.cpu_request_m,
             mem_request_mib: rec.mem_request_mib,
             changed_at: rec.changed_at,

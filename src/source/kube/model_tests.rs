@@ -24,6 +24,7 @@ fn dep(name: &str, version: &str, revision: u64) -> WorkloadRecord {
         mem_request_mib: 128,
         changed_at: t("2026-11-21T10:00:00Z"),
         gate: GateRecord::default(),
+        checklist: None,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Deployment → the workload record the console keeps.
 
 use super::{annotation, clip, count, created, namespace, team, template_facts};
-use crate::domain::{Approval, RolloutState, Timestamp, WorkloadKey, WorkloadKind};
+use crate::domain::{Approval, ChecklistTicks, RolloutState, Timestamp, WorkloadKey, WorkloadKind};
 use crate::source::kube::annotations as ann;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -27,6 +27,7 @@ pub struct WorkloadRecord {
     pub mem_request_mib: u64,
     pub changed_at: Timestamp,
     pub gate: GateRecord,
+    pub checklist: Option<ChecklistTicks>,
 }
 
 /// Gate bookkeeping found in the object's annotations (all optional).
@@ -139,7 +140,32 @@ pub fn deployment(d: &Deployment) -> Option<WorkloadRecord> {
         mem_request_mib: facts.mem_request_mib,
         changed_at,
         gate: GateRecord::from_meta(meta),
+        checklist: checklist(meta),
     })
+}
+
+/// Ticks recorded in the checklist annotation: `{"version": .., "items": {label: {who, at,
+/// reason}}}`. Malformed entries are skipped.
+pub fn checklist(meta: &ObjectMeta) -> Option<ChecklistTicks> {
+    let v: serde_json::Value = serde_json::from_str(annotation(meta, ann::CHECKLIST)?).ok()?;
+    let version = clip(v.get("version")?.as_str()?);
+    let items = v
+        .get("items")?
+        .as_object()?
+        .iter()
+        .take(64)
+        .filter_map(|(label, tick)| {
+            Some((
+                clip(label),
+                Approval {
+                    who: clip(tick.get("who")?.as_str()?),
+                    at: tick.get("at")?.as_str()?.parse().ok()?,
+                    reason: clip(tick.get("reason").and_then(|r| r.as_str()).unwrap_or("")),
+                },
+            ))
+        })
+        .collect();
+    Some(ChecklistTicks { version, items })
 }
 
 pub(super) struct RolloutFacts {

@@ -86,6 +86,7 @@ pub fn rollout(obj: &DynamicObject) -> Option<WorkloadRecord> {
         mem_request_mib: facts.mem_request_mib,
         changed_at: created(meta),
         gate: GateRecord::from_meta(meta),
+        checklist: super::deployment::checklist(meta),
     })
 }
 

@@ -1,0 +1,253 @@
+//! What an action would do, before it is confirmed: the version change, the blast radius
+//! (clusters, regions, replicas), the estimated monthly cost change, and whether production's
+//! typed confirmation applies. Pure: read from the fleet state the console holds.
+
+use super::{Action, Target};
+use crate::domain::{ClusterState, FleetState, Workload};
+
+/// Hours in an average month, for monthly cost estimates.
+const HOURS_PER_MONTH: f64 = 730.0;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub title: String,
+    pub targets: Vec<Target>,
+    /// Lines for the confirmation dialog: one per target, then totals.
+    pub lines: Vec<String>,
+    pub production: bool,
+    /// Production: the person types this (the service name) to confirm.
+    pub confirm_word: Option<String>,
+    /// Why it cannot go ahead as asked (the dialog shows it and will not confirm).
+    pub blocked: Option<String>,
+}
+
+/// Plan `action` on `targets`. Targets that no longer exist are reported, not dropped silently.
+pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
+    let service = targets
+        .first()
+        .map(|t| t.workload.name.clone())
+        .unwrap_or_default();
+    let production = targets
+        .iter()
+        .any(|t| fleet.layout.is_production(env_of(fleet, t)));
+    let mut lines = Vec::new();
+    let mut blocked = None;
+    let mut replicas_moved = 0u32;
+    let mut cost_delta = Some(0.0f64);
+    for t in targets {
+        let Some((cluster, w)) = find(fleet, t) else {
+            lines.push(format!("{}: {} not found", t.cluster, t.workload));
+            blocked
+                .get_or_insert_with(|| format!("{} no longer runs in {}", t.workload, t.cluster));
+            continue;
+        };
+        let name = &cluster.info.name;
+        match action {
+            Action::Approve { .. } => match &w.gate {
+                Some(g) => {
+                    let n = g.approvals.len() as u32 + 1;
+                    let effect = if n >= g.required {
+                        format!(
+                            "the rollout resumes: {} → {}",
+                            running_version(cluster, w),
+                            g.version
+                        )
+                    } else {
+                        format!("still waiting for {} more", g.required - n)
+                    };
+                    lines.push(format!(
+                        "{name}: approvals {}/{} → {n}/{}: {effect}",
+                        n - 1,
+                        g.required,
+                        g.required
+                    ));
+                    if n >= g.required {
+                        replicas_moved += w.desired;
+                    }
+                }
+                None => {
+                    blocked.get_or_insert_with(|| {
+                        format!("{} is not waiting at a gate in {name}", t.workload)
+                    });
+                }
+            },
+            Action::Reject { .. } => match &w.gate {
+                Some(g) => lines.push(format!(
+                    "{name}: reject {} — {}",
+                    g.version,
+                    match t.kind {
+                        crate::domain::WorkloadKind::Rollout => "the Rollout is aborted",
+                        crate::domain::WorkloadKind::Deployment => "the deployment stays paused",
+                    }
+                )),
+                None => {
+                    blocked.get_or_insert_with(|| {
+                        format!("{} is not waiting at a gate in {name}", t.workload)
+                    });
+                }
+            },
+            Action::Rollback { to_revision, .. } => {
+                let target = match to_revision {
+                    Some(n) => w
+                        .history
+                        .iter()
+                        .find(|r| r.number == *n && r.number != w.revision),
+                    None => w.rollback_target(),
+                };
+                if w.paused && t.kind == crate::domain::WorkloadKind::Deployment {
+                    blocked.get_or_insert_with(|| {
+                        format!(
+                            "{} is paused in {name}: resume (or approve) it before rolling back",
+                            t.workload
+                        )
+                    });
+                }
+                match target {
+                    Some(r) => {
+                        lines.push(format!(
+                            "{name}: {} (rev {}) → {} (rev {}), {} replicas",
+                            w.version, w.revision, r.version, r.number, w.desired
+                        ));
+                        replicas_moved += w.desired;
+                    }
+                    None => {
+                        blocked.get_or_insert_with(|| {
+                            format!("no earlier revision of {} in {name}", t.workload)
+                        });
+                    }
+                }
+            }
+            Action::Scale { replicas, .. } => {
+                lines.push(format!("{name}: replicas {} → {replicas}", w.desired));
+                if let Some(h) = &w.hpa {
+                    lines.push(format!(
+                        "  note: an HPA ({}..{}) manages it and will pull replicas back within its bounds",
+                        h.min, h.max
+                    ));
+                }
+                let delta = *replicas as i64 - w.desired as i64;
+                replicas_moved += delta.unsigned_abs() as u32;
+                cost_delta = cost_delta
+                    .zip(replica_monthly_usd(cluster, w))
+                    .map(|(c, per)| c + per * delta as f64);
+            }
+            Action::ScaleHpa { min, max, .. } => {
+                if min > max || *min == 0 {
+                    blocked.get_or_insert_with(|| {
+                        format!("HPA bounds must be 1 ≤ min ≤ max, not {min}..{max}")
+                    });
+                }
+                match &w.hpa {
+                    Some(h) => {
+                        lines.push(format!("{name}: HPA {}..{} → {min}..{max}", h.min, h.max));
+                        let per = replica_monthly_usd(cluster, w);
+                        cost_delta = cost_delta
+                            .zip(per)
+                            .map(|(c, per)| c + per * (*max as f64 - h.max as f64));
+                    }
+                    None => {
+                        blocked
+                            .get_or_insert_with(|| format!("{} has no HPA in {name}", t.workload));
+                    }
+                }
+            }
+            Action::TickChecklist { item, version, .. } => {
+                lines.push(format!("{name}: tick \"{item}\" for {version}"));
+            }
+        }
+    }
+    let regions: std::collections::BTreeSet<&str> = targets
+        .iter()
+        .filter_map(|t| {
+            fleet
+                .clusters
+                .get(&t.cluster)
+                .map(|c| c.info.region.as_str())
+        })
+        .collect();
+    if action.is_destructive() || matches!(action, Action::Approve { .. }) {
+        lines.push(format!(
+            "blast radius: {} cluster{} in {} region{}, {replicas_moved} replica{} change",
+            targets.len(),
+            plural(targets.len()),
+            regions.len(),
+            plural(regions.len()),
+            plural(replicas_moved as usize)
+        ));
+    }
+    if matches!(action, Action::Scale { .. } | Action::ScaleHpa { .. }) {
+        lines.push(match cost_delta {
+            Some(c) => format!(
+                "estimated cost change: {}{}/month",
+                if c < 0.0 { "-" } else { "+" },
+                money(c.abs())
+            ),
+            None => "estimated cost change: unknown (no nodegroup prices for this cluster)".into(),
+        });
+    }
+    Plan {
+        title: format!("{} {service}", action.name()),
+        targets: targets.to_vec(),
+        lines,
+        production,
+        confirm_word: production.then_some(service),
+        blocked,
+    }
+}
+
+fn env_of<'a>(fleet: &'a FleetState, t: &'a Target) -> &'a str {
+    fleet
+        .clusters
+        .get(&t.cluster)
+        .map_or("", |c| c.info.env.as_str())
+}
+
+fn find<'a>(fleet: &'a FleetState, t: &Target) -> Option<(&'a ClusterState, &'a Workload)> {
+    let c = fleet.clusters.get(&t.cluster)?;
+    Some((c, c.workloads.get(&t.workload)?))
+}
+
+/// What the pods run now (the gate's new version is not running yet).
+fn running_version(c: &ClusterState, w: &Workload) -> String {
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for p in c.pods_of(&w.key) {
+        *counts.entry(p.version.as_str()).or_default() += 1;
+    }
+    counts.into_iter().max_by_key(|(_, n)| *n).map_or_else(
+        || {
+            w.history
+                .get(1)
+                .map_or(w.version.clone(), |r| r.version.clone())
+        },
+        |(v, _)| v.to_string(),
+    )
+}
+
+/// A replica's monthly cost: its share of a node (the larger of CPU and memory) times the
+/// node's price. None when the cluster has no priced nodegroup.
+fn replica_monthly_usd(c: &ClusterState, w: &Workload) -> Option<f64> {
+    let ng = c.nodegroups.iter().find(|g| g.hourly_usd > 0.0)?;
+    let node = c
+        .nodes
+        .values()
+        .find(|n| n.nodegroup == ng.name && n.allocatable_cpu_m > 0 && n.allocatable_mem_mib > 0)?;
+    let share = (w.cpu_request_m as f64 / node.allocatable_cpu_m as f64)
+        .max(w.mem_request_mib as f64 / node.allocatable_mem_mib as f64);
+    Some(share * ng.hourly_usd * HOURS_PER_MONTH)
+}
+
+fn money(v: f64) -> String {
+    if v >= 100.0 {
+        format!("${v:.0}")
+    } else {
+        format!("${v:.2}")
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;
