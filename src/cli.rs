@@ -277,6 +277,13 @@ fn run_console(
                 .map(|e| (e.name.clone(), e.policy()))
                 .collect(),
         },
+        audit_log: paths.audit_log(),
+        read_only_envs: cfg
+            .environments
+            .iter()
+            .filter(|e| e.read_only)
+            .map(|e| e.name.clone())
+            .collect(),
         loop_options: LoopOptions {
             max_fps: cfg.ui.max_fps,
             panic_after: cli.debug_panic_after_ms.map(Duration::from_millis),
@@ -314,6 +321,7 @@ fn run_console(
 /// action is sent).
 pub fn local_user() -> String {
     std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
         .or_else(|_| std::env::var("USERNAME"))
         .ok()
         .filter(|u| !u.trim().is_empty())

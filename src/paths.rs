@@ -45,6 +45,11 @@ impl Paths {
         }
     }
 
+    /// The audit log of actions (JSON lines), in the data folder.
+    pub fn audit_log(&self) -> Option<PathBuf> {
+        self.data_dir.as_ref().map(|d| d.join("audit.jsonl"))
+    }
+
     /// No user folders at all: only the embedded defaults are used.
     pub fn none() -> Paths {
         Paths {

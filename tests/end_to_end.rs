@@ -70,7 +70,7 @@ async fn scripted_session_through_every_screen() {
     }
     let mut exec = Executor {
         demo: Some(handle.control.clone()),
-        log: vec![],
+        ..Executor::default()
     };
     let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
     let state = State::new(opsdeck::keymap::Keymap::default(), settings(), t0());

@@ -99,7 +99,11 @@ fn default_bindings() {
         ),
         Some(Action::Refresh)
     );
-    assert_eq!(keymap.action_for(&ALL_CONTEXTS, &ch('r')), None);
+    // In the service detail, a bare `r` is rollback (which opens a confirmation, never acts).
+    assert_eq!(
+        keymap.action_for(&ALL_CONTEXTS, &ch('r')),
+        Some(Action::Rollback)
+    );
     assert_eq!(
         keymap.action_for(&ALL_CONTEXTS, &press(KeyCode::BackTab, KeyModifiers::SHIFT)),
         Some(Action::PrevView)
@@ -186,7 +190,11 @@ fn user_override_replaces_only_listed_actions() {
         keymap.action_for(&services, &ch('r')),
         Some(Action::Refresh)
     );
-    assert_eq!(keymap.action_for(&ALL_CONTEXTS, &ch('r')), None);
+    // In the service detail, a bare `r` is rollback (which opens a confirmation, never acts).
+    assert_eq!(
+        keymap.action_for(&ALL_CONTEXTS, &ch('r')),
+        Some(Action::Rollback)
+    );
     assert_eq!(
         keymap.action_for(&services, &press(KeyCode::Char('r'), KeyModifiers::CONTROL)),
         Some(Action::Refresh)

@@ -26,10 +26,10 @@ fn number_keys_tab_and_backtab_switch_views() {
     update(&mut s, key('1'));
     assert_eq!(*s.view(), View::Overview);
     update(&mut s, code(KeyCode::BackTab));
-    assert_eq!(*s.view(), View::Timeline, "backtab wraps around");
+    assert_eq!(*s.view(), View::Activity, "backtab wraps around");
     update(&mut s, code(KeyCode::Tab));
     assert_eq!(*s.view(), View::Overview, "tab wraps around");
-    for (k, view) in ('1'..='7').zip(TOP_VIEWS) {
+    for (k, view) in ('1'..='8').zip(TOP_VIEWS) {
         update(&mut s, key(k));
         assert_eq!(*s.view(), view, "key {k}");
     }

@@ -190,7 +190,9 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
         targets: targets.to_vec(),
         lines,
         production,
-        confirm_word: production.then_some(service),
+        // Typed confirmation guards what changes production, not a checklist tick.
+        confirm_word: (production && !matches!(action, Action::TickChecklist { .. }))
+            .then_some(service),
         blocked,
     }
 }

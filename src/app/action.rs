@@ -19,10 +19,11 @@ pub enum KeyContext {
     Capacity,
     Cost,
     Timeline,
+    Activity,
 }
 
 impl KeyContext {
-    pub const ALL: [KeyContext; 11] = [
+    pub const ALL: [KeyContext; 12] = [
         KeyContext::Global,
         KeyContext::List,
         KeyContext::Overview,
@@ -34,6 +35,7 @@ impl KeyContext {
         KeyContext::Capacity,
         KeyContext::Cost,
         KeyContext::Timeline,
+        KeyContext::Activity,
     ];
 
     pub fn name(self) -> &'static str {
@@ -49,6 +51,7 @@ impl KeyContext {
             KeyContext::Capacity => "capacity",
             KeyContext::Cost => "cost",
             KeyContext::Timeline => "timeline",
+            KeyContext::Activity => "activity",
         }
     }
 
@@ -65,6 +68,7 @@ impl KeyContext {
             KeyContext::Capacity => "Capacity",
             KeyContext::Cost => "Cost",
             KeyContext::Timeline => "Timeline",
+            KeyContext::Activity => "Activity",
         }
     }
 }
@@ -98,10 +102,18 @@ pub enum Action {
     Sort,
     TimeWindow,
     Refresh,
+    ViewActivity,
+    Approve,
+    Reject,
+    Rollback,
+    RollbackProd,
+    Scale,
+    ScaleHpa,
+    Tick,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 34] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -128,6 +140,14 @@ impl Action {
         Action::Sort,
         Action::TimeWindow,
         Action::Refresh,
+        Action::ViewActivity,
+        Action::Approve,
+        Action::Reject,
+        Action::Rollback,
+        Action::RollbackProd,
+        Action::Scale,
+        Action::ScaleHpa,
+        Action::Tick,
     ];
 
     /// The identifier used in `keymap.toml` and typed in the palette.
@@ -159,6 +179,14 @@ impl Action {
             Action::Sort => "sort",
             Action::TimeWindow => "window",
             Action::Refresh => "refresh",
+            Action::ViewActivity => "activity",
+            Action::Approve => "approve",
+            Action::Reject => "reject",
+            Action::Rollback => "rollback",
+            Action::RollbackProd => "rollback_prod",
+            Action::Scale => "scale",
+            Action::ScaleHpa => "scale_hpa",
+            Action::Tick => "tick",
         }
     }
 
@@ -195,6 +223,14 @@ impl Action {
             Action::Sort => "Cycle sort order",
             Action::TimeWindow => "Timeline window: 1h/6h/24h/all",
             Action::Refresh => "Ask every source to refresh now",
+            Action::ViewActivity => "Our actions: audit log, results",
+            Action::Approve => "Approve the gate (resumes at N of M)",
+            Action::Reject => "Reject the gate",
+            Action::Rollback => "Roll back this instance",
+            Action::RollbackProd => "Roll back in every prod region",
+            Action::Scale => "Scale replicas",
+            Action::ScaleHpa => "Change HPA min/max",
+            Action::Tick => "Tick a checklist item",
         }
     }
 
@@ -213,6 +249,14 @@ impl Action {
             Action::TimeWindow => &["since", "range"],
             Action::Refresh => &["reload", "r"],
             Action::Sort => &["order"],
+            Action::ViewActivity => &["audit", "actions", "log"],
+            Action::Approve => &["lgtm", "promote", "ok"],
+            Action::Reject => &["deny", "abort"],
+            Action::Rollback => &["undo", "revert"],
+            Action::RollbackProd => &["undo-all", "rollback-all"],
+            Action::Scale => &["replicas"],
+            Action::ScaleHpa => &["hpa", "autoscale"],
+            Action::Tick => &["checklist", "check"],
             _ => &[],
         }
     }

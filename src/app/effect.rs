@@ -5,4 +5,16 @@
 pub enum Effect {
     /// Ask every source to re-send (or re-fetch) its data now.
     RefreshSources,
+    /// Carry out confirmed actions: audit first, then the request, then `Msg::ActionDone`.
+    Perform(Vec<Perform>),
+}
+
+/// One confirmed action and what the person saw before confirming.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Perform {
+    pub request: crate::actions::ActionRequest,
+    /// The state before, for the audit log (e.g. "1.5.0 (rev 8)").
+    pub before: String,
+    /// Production: the executor sends a server-side dry run first.
+    pub production: bool,
 }

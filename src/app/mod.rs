@@ -1,6 +1,7 @@
 //! The console's core: messages in, a pure reducer, effects out.
 
 pub mod action;
+pub mod dialog;
 pub mod effect;
 pub mod filter;
 pub mod msg;
@@ -9,7 +10,7 @@ pub mod state;
 pub mod update;
 
 pub use action::{Action, KeyContext};
-pub use effect::Effect;
+pub use effect::{Effect, Perform};
 pub use msg::{Msg, ShutdownReason};
 pub use queries::{
     PaletteItem, SourceKind, SourceReport, capacity_lines, detail_key, find_service, list_filter,
@@ -17,7 +18,8 @@ pub use queries::{
     visible_capacity, visible_changes, visible_cost_rows, visible_pipelines, visible_services,
 };
 pub use state::{
-    AlertSort, CapacitySort, CostSort, Input, ListUi, PipelineSort, ServiceSort, Settings,
-    SortOrder, State, TOP_VIEWS, TimeWindow, TimelineSort, UiState, View,
+    ActivityEntry, ActivityStatus, AlertSort, CapacitySort, CostSort, Dialog, DialogField, Input,
+    ListUi, PipelineSort, ServiceSort, Settings, SortOrder, State, TOP_VIEWS, TimeWindow,
+    TimelineSort, UiState, View,
 };
 pub use update::{apply_action, update};

@@ -15,6 +15,13 @@ pub enum Msg {
     Source(SourceUpdate),
     /// The terminal went away or we were asked to stop.
     Shutdown(ShutdownReason),
+    /// An action finished (or was refused before anything was sent).
+    ActionDone {
+        request: crate::actions::ActionRequest,
+        result: Result<crate::actions::Outcome, crate::actions::ActionError>,
+    },
+    /// Earlier actions, from the audit log at start-up.
+    ActivityLoaded(Vec<crate::actions::audit::Record>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

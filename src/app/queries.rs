@@ -255,6 +255,7 @@ pub fn list_len(state: &State) -> usize {
         View::Capacity => capacity_lines(&visible_capacity(state)).len(),
         View::Cost => visible_cost_rows(state).len(),
         View::Timeline => visible_changes(state).len(),
+        View::Activity => state.activity.len(),
     }
 }
 
@@ -268,7 +269,9 @@ pub fn list_filter(state: &State) -> Option<&str> {
         View::Capacity => &ui.capacity.filter,
         View::Cost => &ui.cost.filter,
         View::Timeline => &ui.timeline.filter,
-        View::Overview | View::ServiceDetail(_) | View::Release(_) => return None,
+        View::Overview | View::ServiceDetail(_) | View::Release(_) | View::Activity => {
+            return None;
+        }
     };
     Some(filter)
 }

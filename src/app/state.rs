@@ -18,6 +18,8 @@ pub enum View {
     Capacity,
     Cost,
     Timeline,
+    /// Our own actions: pending, done, failed, and incomplete ones from the audit log.
+    Activity,
 }
 
 impl View {
@@ -32,6 +34,7 @@ impl View {
             View::Capacity => "Capacity",
             View::Cost => "Cost",
             View::Timeline => "Timeline",
+            View::Activity => "Activity",
         }
     }
     pub fn key_context(&self) -> KeyContext {
@@ -45,12 +48,13 @@ impl View {
             View::Capacity => KeyContext::Capacity,
             View::Cost => KeyContext::Cost,
             View::Timeline => KeyContext::Timeline,
+            View::Activity => KeyContext::Activity,
         }
     }
 }
 
 /// Top-level views reachable with `tab` and the number keys, in order.
-pub const TOP_VIEWS: [View; 7] = [
+pub const TOP_VIEWS: [View; 8] = [
     View::Overview,
     View::Services,
     View::Pipelines,
@@ -58,6 +62,7 @@ pub const TOP_VIEWS: [View; 7] = [
     View::Capacity,
     View::Cost,
     View::Timeline,
+    View::Activity,
 ];
 
 /// A list's sort orders, cycled by the `sort` action in this order.
@@ -262,7 +267,7 @@ pub enum Input {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UiState {
     pub stack: Vec<View>,
     pub input: Input,
@@ -284,12 +289,69 @@ pub struct UiState {
     pub cost: ListUi<CostSort>,
     pub timeline: ListUi<TimelineSort>,
     pub timeline_window: TimeWindow,
+    /// The confirmation dialog of an action, when one is open (it has the keyboard).
+    pub dialog: Option<Dialog>,
+    pub activity_selected: usize,
     /// A one-line notice in the footer (e.g. "refresh requested"), with when it was set.
     pub notice: Option<(String, Timestamp)>,
     /// Rows that fit in the main list area at the last resize (for PgUp/PgDn).
     pub page_rows: usize,
     pub width: u16,
     pub height: u16,
+}
+
+/// A field of the action dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialogField {
+    /// Which checklist item to tick.
+    Item,
+    Replicas,
+    /// HPA bounds, `min..max`.
+    Bounds,
+    Reason,
+    /// Production: the service name, typed.
+    Confirm,
+}
+
+/// An action waiting for the person's reason and confirmation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dialog {
+    pub action: crate::actions::Action,
+    pub plan: crate::actions::plan::Plan,
+    pub fields: Vec<DialogField>,
+    pub field: usize,
+    pub reason: String,
+    pub typed: String,
+    pub number: String,
+    /// Checklist items to choose from (tick) and the chosen one.
+    pub items: Vec<String>,
+    pub item: usize,
+    /// Why the last confirm was refused (policy, typed word), shown in the dialog.
+    pub error: Option<String>,
+}
+
+impl Dialog {
+    pub fn current(&self) -> DialogField {
+        self.fields[self.field.min(self.fields.len() - 1)]
+    }
+}
+
+/// One of our actions as the Activity view lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityEntry {
+    pub at: Timestamp,
+    pub request: crate::actions::ActionRequest,
+    pub status: ActivityStatus,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActivityStatus {
+    /// Sent, no answer yet.
+    Pending,
+    Done(crate::actions::Outcome),
+    Failed(crate::actions::ActionError),
+    /// In the audit log without a completion: the console stopped mid-action.
+    Incomplete,
 }
 
 /// Settings fixed at start-up.
@@ -322,6 +384,8 @@ pub struct State {
     pub keymap: Keymap,
     pub now: Timestamp,
     pub should_quit: bool,
+    /// Our actions, oldest first (this session's and the audit log's), bounded.
+    pub activity: Vec<ActivityEntry>,
     /// Set by `update` when something visible may have changed; cleared after drawing.
     pub dirty: bool,
 }
@@ -341,6 +405,7 @@ impl State {
             keymap,
             now,
             should_quit: false,
+            activity: Vec::new(),
             dirty: true,
         }
     }

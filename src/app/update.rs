@@ -53,6 +53,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.should_quit = true;
             vec![]
         }
+        Msg::ActionDone { request, result } => {
+            super::dialog::done(state, request, result);
+            state.dirty = true;
+            vec![]
+        }
+        Msg::ActivityLoaded(records) => {
+            super::dialog::loaded(state, records);
+            state.dirty = true;
+            vec![]
+        }
         Msg::Key(key) => {
             if key.kind == KeyEventKind::Release {
                 return vec![];
@@ -72,6 +82,9 @@ fn any_stale(state: &State) -> bool {
 }
 
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if state.ui.dialog.is_some() {
+        return super::dialog::on_key(state, key);
+    }
     match state.ui.input.clone() {
         Input::Filter => {
             edit_filter(state, key);
@@ -140,7 +153,7 @@ fn list_ui_mut(state: &mut State) -> Option<(&mut String, &mut usize)> {
         View::Capacity => Some((&mut ui.capacity.filter, &mut ui.capacity.selected)),
         View::Cost => Some((&mut ui.cost.filter, &mut ui.cost.selected)),
         View::Timeline => Some((&mut ui.timeline.filter, &mut ui.timeline.selected)),
-        View::Overview | View::ServiceDetail(_) | View::Release(_) => None,
+        View::Overview | View::ServiceDetail(_) | View::Release(_) | View::Activity => None,
     }
 }
 
@@ -252,6 +265,14 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
             state.ui.notice = Some(("refresh requested from every source".into(), state.now));
             return vec![Effect::RefreshSources];
         }
+        Action::ViewActivity => switch_to(state, View::Activity),
+        Action::Approve
+        | Action::Reject
+        | Action::Rollback
+        | Action::RollbackProd
+        | Action::Scale
+        | Action::ScaleHpa
+        | Action::Tick => super::dialog::open(state, action),
     }
     vec![]
 }
@@ -385,6 +406,18 @@ fn select(state: &mut State) {
                 _ => {}
             }
         }
+        View::Activity => {
+            let entry = selected_index(state.ui.activity_selected, state.activity.len())
+                .map(|i| state.activity[state.activity.len() - 1 - i].request.clone());
+            if let Some(r) = entry {
+                let stage = state.fleet.clusters.get(&r.target.cluster).map(|c| Stage {
+                    env: c.info.env.clone(),
+                    region: c.info.region.clone(),
+                });
+                let key = r.target.workload;
+                open_service(state, Some(&key.namespace), &key.name, stage.as_ref());
+            }
+        }
         View::Timeline => {
             let change = {
                 let rows = visible_changes(state);
@@ -445,6 +478,7 @@ fn move_selection(state: &mut State, delta: i64) {
     let ui = &mut state.ui;
     let selected = match ui.stack.last() {
         Some(View::ServiceDetail(_)) => &mut ui.detail_selected,
+        Some(View::Activity) => &mut ui.activity_selected,
         _ => match list_ui_mut(state) {
             Some((_, selected)) => selected,
             None => return,

@@ -1,16 +1,45 @@
 //! Runs the effects `update` returns. Never blocks the UI task: requests are handed to the
-//! sources' own tasks.
+//! sources' own tasks. Confirmed actions are checked against read-only, written to the audit
+//! log (on disk before anything is sent), routed to the source that owns the cluster, and their
+//! results come back as `Msg::ActionDone`.
 
-use crate::app::Effect;
+use crate::actions::audit::AuditLog;
+use crate::actions::{ActionError, ActionRequest, Outcome};
+use crate::app::{Effect, Msg, Perform};
+use crate::clock::Clock;
+use crate::domain::ClusterId;
 use crate::source::demo::DemoControl;
-use tokio::sync::mpsc;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
 
 /// A session runs for hours: keep only a short tail of effects.
 const LOG_LEN: usize = 64;
 
+/// The answer to one action.
+pub type Reply = oneshot::Sender<Result<Outcome, ActionError>>;
+
+/// An action handed to the task that owns a cluster's connection.
+#[derive(Debug)]
+pub struct ActionJob {
+    pub request: ActionRequest,
+    /// Production: a server-side dry run goes first.
+    pub production: bool,
+    pub reply: Reply,
+}
+
 #[derive(Default)]
 pub struct Executor {
     pub demo: Option<mpsc::Sender<DemoControl>>,
+    /// Real clusters: the collector task of each, which owns its client.
+    pub clusters: HashMap<ClusterId, mpsc::Sender<ActionJob>>,
+    /// Where results go (the console's own channel).
+    pub reply: Option<mpsc::Sender<Msg>>,
+    pub audit: Option<Arc<AuditLog>>,
+    pub clock: Option<Arc<dyn Clock>>,
+    /// `--read-only`, and environments configured read-only: refused here, before any request.
+    pub read_only: bool,
+    pub read_only_envs: HashSet<String>,
     /// The most recent effects run (tests read this), at most `LOG_LEN`.
     pub log: Vec<Effect>,
 }
@@ -25,10 +54,128 @@ impl Executor {
                     let _ = demo.try_send(DemoControl::Refresh);
                 }
             }
+            Effect::Perform(performs) => {
+                for p in performs {
+                    self.perform(p.clone());
+                }
+            }
         }
         if self.log.len() >= LOG_LEN {
             self.log.remove(0);
         }
         self.log.push(effect);
     }
+
+    fn perform(&self, p: Perform) {
+        let Some(reply) = self.reply.clone() else {
+            tracing::error!("an action was confirmed but the executor has no reply channel");
+            return;
+        };
+        let env = p
+            .request
+            .target
+            .cluster
+            .0
+            .split('/')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let refused = if self.read_only {
+            Some(ActionError::ReadOnly("the console runs read-only".into()))
+        } else if self.read_only_envs.contains(&env) {
+            Some(ActionError::ReadOnly(format!(
+                "environment {env} is read-only"
+            )))
+        } else {
+            None
+        };
+        let route = if let Some(tx) = self.clusters.get(&p.request.target.cluster) {
+            Route::Cluster(tx.clone())
+        } else if let Some(demo) = &self.demo {
+            Route::Demo(demo.clone())
+        } else {
+            Route::Nowhere
+        };
+        let (audit, clock) = (self.audit.clone(), self.clock.clone());
+        tokio::spawn(async move {
+            let request = p.request.clone();
+            let result = match refused {
+                Some(e) => Err(e),
+                None => audited(p, route, audit, clock).await,
+            };
+            let _ = reply.send(Msg::ActionDone { request, result }).await;
+        });
+    }
+}
+
+enum Route {
+    Demo(mpsc::Sender<DemoControl>),
+    Cluster(mpsc::Sender<ActionJob>),
+    Nowhere,
+}
+
+/// Audit entry on disk, then the request, then the completion. No audit entry, no request.
+async fn audited(
+    p: Perform,
+    route: Route,
+    audit: Option<Arc<AuditLog>>,
+    clock: Option<Arc<dyn Clock>>,
+) -> Result<Outcome, ActionError> {
+    let now = || {
+        clock
+            .as_ref()
+            .map_or_else(jiff::Timestamp::now, |c| c.now())
+    };
+    let Some(audit) = audit else {
+        return Err(ActionError::Failed(
+            "no audit log is available, so nothing was sent".into(),
+        ));
+    };
+    let (a, req, before, at) = (audit.clone(), p.request.clone(), p.before.clone(), now());
+    let id = tokio::task::spawn_blocking(move || a.begin(&req, &before, at))
+        .await
+        .map_err(|e| ActionError::Failed(e.to_string()))?
+        .map_err(|e| {
+            ActionError::Failed(format!(
+                "cannot write the audit log {}: {e}; nothing was sent",
+                audit.path().display()
+            ))
+        })?;
+    let (tx, rx) = oneshot::channel();
+    let sent = match route {
+        Route::Demo(demo) => demo
+            .send(DemoControl::Perform {
+                request: p.request.clone(),
+                reply: tx,
+            })
+            .await
+            .is_ok(),
+        Route::Cluster(c) => c
+            .send(ActionJob {
+                request: p.request.clone(),
+                production: p.production,
+                reply: tx,
+            })
+            .await
+            .is_ok(),
+        Route::Nowhere => false,
+    };
+    let result = if sent {
+        rx.await.unwrap_or_else(|_| {
+            Err(ActionError::Failed(
+                "the source stopped before answering".into(),
+            ))
+        })
+    } else {
+        Err(ActionError::Failed(format!(
+            "no connection to {} is open",
+            p.request.target.cluster
+        )))
+    };
+    let (a, r, at) = (audit.clone(), result.clone(), now());
+    let finished = tokio::task::spawn_blocking(move || a.finish(&id, &r, at)).await;
+    if !matches!(finished, Ok(Ok(()))) {
+        tracing::error!(path = %audit.path().display(), "cannot complete an audit entry");
+    }
+    result
 }

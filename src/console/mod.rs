@@ -40,13 +40,37 @@ pub struct ConsoleOptions {
     pub keymap: Keymap,
     pub settings: Settings,
     pub loop_options: LoopOptions,
+    /// Where actions are recorded before they are sent (None: actions are refused).
+    pub audit_log: Option<std::path::PathBuf>,
+    pub read_only_envs: std::collections::HashSet<String>,
 }
 
 /// Run the console in the real terminal until the user quits or the terminal goes away.
 pub async fn run_console(opts: ConsoleOptions) -> color_eyre::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
-    let mut executor = Executor::default();
+    let mut executor = Executor {
+        reply: Some(tx.clone()),
+        clock: Some(clock.clone()),
+        read_only: opts.settings.read_only,
+        read_only_envs: opts.read_only_envs.clone(),
+        audit: opts
+            .audit_log
+            .clone()
+            .map(|p| Arc::new(crate::actions::audit::AuditLog::new(p))),
+        ..Executor::default()
+    };
+    if let Some(audit) = executor.audit.clone() {
+        // Earlier actions, incomplete ones included, for the Activity view; off the UI task.
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            if let Ok(Ok(records)) = tokio::task::spawn_blocking(move || audit.read()).await
+                && !records.is_empty()
+            {
+                let _ = tx.send(Msg::ActivityLoaded(records)).await;
+            }
+        });
+    }
     match &opts.fleet {
         Fleet::Demo { seed, tick } => {
             let (seed, tick, clock2, tx2) = (*seed, *tick, clock.clone(), tx.clone());

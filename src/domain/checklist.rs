@@ -21,6 +21,13 @@ pub const DEFAULT_CHECKLIST: [&str; 12] = [
     "Post-deployment validation",
 ];
 
+/// The items the console verifies itself; people tick the others.
+pub const CONSOLE_VERIFIED: [&str; 3] = [
+    "Monitoring and alerts enabled",
+    "Rollback plan prepared",
+    "Post-deployment validation",
+];
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", content = "detail", rename_all = "snake_case")]
 pub enum CheckState {

@@ -1,10 +1,12 @@
 //! Drawing. `view` reads the state and draws one frame; it never changes anything.
 
+mod activity;
 mod alerts;
 mod capacity;
 mod chrome;
 mod cost;
 mod detail;
+mod dialog;
 mod help;
 mod overview;
 mod palette;
@@ -52,6 +54,7 @@ pub fn view(state: &State, theme: &Theme, frame: &mut Frame) {
         View::Capacity => capacity::draw(state, theme, frame, body),
         View::Cost => cost::draw(state, theme, frame, body),
         View::Timeline => timeline::draw(state, theme, frame, body),
+        View::Activity => activity::draw(state, theme, frame, body),
     }
     chrome::footer(state, theme, frame, footer);
     if state.ui.help_open {
@@ -59,6 +62,9 @@ pub fn view(state: &State, theme: &Theme, frame: &mut Frame) {
     }
     if let Input::Palette { query, selected } = &state.ui.input {
         palette::draw(state, theme, frame, body, query, *selected);
+    }
+    if let Some(d) = &state.ui.dialog {
+        dialog::draw(d, theme, frame, body);
     }
 }
 

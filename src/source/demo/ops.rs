@@ -141,3 +141,127 @@ impl DemoWorld {
         Ok(false)
     }
 }
+
+impl DemoWorld {
+    /// Carry out a confirmed action, as the Kubernetes executor would on a real cluster.
+    pub fn perform(
+        &mut self,
+        req: &crate::actions::ActionRequest,
+    ) -> Result<crate::actions::Outcome, crate::actions::ActionError> {
+        use crate::actions::{Action, ActionError, Outcome};
+        let cluster = self
+            .clusters
+            .iter()
+            .find(|c| c.info.id == req.target.cluster)
+            .map(|c| c.info.name.clone())
+            .ok_or_else(|| ActionError::NotFound(req.target.cluster.to_string()))?;
+        let key = &req.target.workload;
+        let now = self.now;
+        let outcome = |summary: String, before: String, after: String| Outcome {
+            summary,
+            before,
+            after,
+        };
+        let result = match &req.action {
+            Action::Approve { reason } => {
+                let (_, w) = self.workload_mut(&cluster, key)?;
+                let required = w.gate.as_ref().map_or(0, |g| g.required);
+                let before = w.gate.as_ref().map_or(0, |g| g.approvals.len());
+                let resumed = self.approve(&cluster, key, &req.who, reason)?;
+                let n = before + 1;
+                let summary = if resumed {
+                    format!("approved {n}/{required}: rollout resumed")
+                } else {
+                    format!(
+                        "approved {n}/{required}: waiting for {} more",
+                        required as usize - n
+                    )
+                };
+                outcome(
+                    summary,
+                    format!("{before}/{required} approvals"),
+                    format!("{n}/{required} approvals"),
+                )
+            }
+            Action::Reject { .. } => {
+                let (_, w) = self.workload_mut(&cluster, key)?;
+                let gate = w
+                    .gate
+                    .take()
+                    .ok_or_else(|| OpError::NoGate(key.to_string()))?;
+                w.changed_at = now;
+                outcome(
+                    format!("rejected {}: the deployment stays paused", gate.version),
+                    format!("gate for {}", gate.version),
+                    "paused, rejected".into(),
+                )
+            }
+            Action::Rollback { to_revision, .. } => {
+                let (_, w) = self.workload_mut(&cluster, key)?;
+                let before = format!("{} (rev {})", w.version, w.revision);
+                let rev = self.rollback(&cluster, key, *to_revision)?;
+                let after = format!("{} (rev {})", rev.version, rev.number);
+                outcome(format!("rolled back: {before} → {after}"), before, after)
+            }
+            Action::Scale { replicas, .. } => {
+                let before = self.scale(&cluster, key, *replicas)?;
+                outcome(
+                    format!("scaled {before} → {replicas} replicas"),
+                    format!("{before} replicas"),
+                    format!("{replicas} replicas"),
+                )
+            }
+            Action::ScaleHpa { min, max, .. } => {
+                let (_, w) = self.workload_mut(&cluster, key)?;
+                let h = w
+                    .hpa
+                    .as_mut()
+                    .ok_or_else(|| ActionError::Refused(format!("{key} has no HPA")))?;
+                let before = format!("HPA {}..{}", h.min, h.max);
+                h.min = *min;
+                h.max = *max;
+                w.changed_at = now;
+                let after = format!("HPA {min}..{max}");
+                outcome(format!("{before} → {after}"), before, after)
+            }
+            Action::TickChecklist {
+                item,
+                version,
+                reason,
+            } => {
+                let (_, w) = self.workload_mut(&cluster, key)?;
+                let ticks = w.checklist.get_or_insert_with(Default::default);
+                if ticks.version != *version {
+                    *ticks = ChecklistTicks {
+                        version: version.clone(),
+                        items: Default::default(),
+                    };
+                }
+                ticks.items.insert(
+                    item.clone(),
+                    Approval {
+                        who: req.who.clone(),
+                        at: now,
+                        reason: reason.clone(),
+                    },
+                );
+                outcome(
+                    format!("ticked \"{item}\" for {version}"),
+                    "open".into(),
+                    "ticked".into(),
+                )
+            }
+        };
+        Ok(result)
+    }
+}
+
+impl From<OpError> for crate::actions::ActionError {
+    fn from(e: OpError) -> Self {
+        use crate::actions::ActionError;
+        match e {
+            OpError::NoCluster(_) | OpError::NoWorkload(..) => ActionError::NotFound(e.to_string()),
+            _ => ActionError::Refused(e.to_string()),
+        }
+    }
+}

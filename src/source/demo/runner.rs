@@ -9,10 +9,15 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 /// Requests the console can make of the demo source.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub enum DemoControl {
     /// Republish everything now.
     Refresh,
+    /// Carry out an action on the simulated clusters.
+    Perform {
+        request: crate::actions::ActionRequest,
+        reply: crate::console::executor::Reply,
+    },
 }
 
 pub struct DemoHandle {
@@ -56,6 +61,9 @@ pub async fn run(
             }
             ctl = control_rx.recv(), if control_open => match ctl {
                 Some(DemoControl::Refresh) => world.mark_all_dirty(),
+                Some(DemoControl::Perform { request, reply }) => {
+                    let _ = reply.send(world.perform(&request));
+                }
                 None => control_open = false,
             },
         }

@@ -151,7 +151,23 @@ impl DemoWorld {
                 at: now - 12.minutes(),
                 reason: "us-east-1 healthy for 2h, error rate flat".into(),
             }],
+            version: next.clone(),
+        });
+        // Its checklist: everything a person ticks is ticked but "Team notified".
+        let ticked_by = ["maria.k", "deploy-bot", "sam.o"];
+        w.checklist = Some(ChecklistTicks {
             version: next,
+            items: DEFAULT_CHECKLIST
+                .iter()
+                .filter(|l| !CONSOLE_VERIFIED.contains(l) && **l != "Team notified")
+                .enumerate()
+                .map(|(i, l)| {
+                    let who = ticked_by[i % ticked_by.len()].to_string();
+                    let at = now - (40 - i as i64).minutes();
+                    let reason = String::new();
+                    (l.to_string(), Approval { who, at, reason })
+                })
+                .collect(),
         });
         // A rollout in progress: catalog-api in prod/us-east-1.
         self.release_next("prod-use1", "catalog", "catalog-api", 40.seconds());

@@ -1,0 +1,481 @@
+//! The action flow in the reducer: open a dialog for the selected instance, take the reason
+//! (and, in production, the typed service name), check the policy, and emit `Effect::Perform`.
+//! Results come back as `Msg::ActionDone` and land in the activity list.
+
+use super::effect::{Effect, Perform};
+use super::queries::{release, selected_index};
+use super::state::{ActivityEntry, ActivityStatus, Dialog, DialogField, State, View};
+use crate::actions::plan::plan;
+use crate::actions::policy::{CheckContext, check};
+use crate::actions::{self as ops, ActionError, ActionRequest, Outcome, Target};
+use crate::domain::{
+    FleetState, PipelineRow, WorkloadKey, open_items, pipeline_rows, service_rows,
+};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Activity entries kept in memory.
+const ACTIVITY_LEN: usize = 500;
+
+/// The instance the current screen is about: the selected instance of the service detail, or
+/// the selected stage of the release detail.
+pub fn action_target(state: &State) -> Option<Target> {
+    let (key, cluster) = match state.view() {
+        View::ServiceDetail(key) => {
+            let row = service_rows(&state.fleet)
+                .into_iter()
+                .find(|r| &r.key == key)?;
+            let i = selected_index(state.ui.detail_selected, row.instances.len())?;
+            (key.clone(), row.instances[i].cluster.clone())
+        }
+        View::Release(_) => {
+            let (row, i) = release(state)?;
+            (row.key.clone(), row.present().nth(i)?.cluster.clone())
+        }
+        _ => return None,
+    };
+    let kind = state
+        .fleet
+        .clusters
+        .get(&cluster)?
+        .workloads
+        .get(&key)?
+        .kind;
+    Some(Target {
+        cluster,
+        workload: key,
+        kind,
+    })
+}
+
+/// The pipeline row of a service and the index of the stage a cluster serves.
+fn release_stage(fleet: &FleetState, t: &Target) -> Option<(PipelineRow, usize)> {
+    let row = pipeline_rows(fleet)
+        .into_iter()
+        .find(|r| r.key == t.workload)?;
+    let i = row.present().position(|s| s.cluster == t.cluster)?;
+    Some((row, i))
+}
+
+/// Open the dialog for `which` (a key or palette action), or say why not.
+pub fn open(state: &mut State, which: super::Action) {
+    let notice = |state: &mut State, text: String| state.ui.notice = Some((text, state.now));
+    if state.settings.read_only {
+        return notice(
+            state,
+            "read-only: actions are disabled (--read-only / ui.read_only)".into(),
+        );
+    }
+    let Some(target) = action_target(state) else {
+        return notice(
+            state,
+            "open a service (enter) and pick an instance to act on it".into(),
+        );
+    };
+    let env = state.fleet.clusters[&target.cluster].info.env.clone();
+    if state.fleet.layout.env(&env).is_some_and(|e| e.read_only) {
+        return notice(
+            state,
+            format!("read-only: environment {env} does not allow actions"),
+        );
+    }
+    let w = &state.fleet.clusters[&target.cluster].workloads[&target.workload];
+    let version = w
+        .gate
+        .as_ref()
+        .map_or(w.version.clone(), |g| g.version.clone());
+    let (desired, hpa) = (w.desired, w.hpa.clone());
+    let mut items = Vec::new();
+    let (action, fields) = match which {
+        super::Action::Approve => (
+            ops::Action::Approve {
+                reason: String::new(),
+            },
+            vec![],
+        ),
+        super::Action::Reject => (
+            ops::Action::Reject {
+                reason: String::new(),
+            },
+            vec![],
+        ),
+        super::Action::Rollback | super::Action::RollbackProd => (
+            ops::Action::Rollback {
+                to_revision: None,
+                reason: String::new(),
+            },
+            vec![],
+        ),
+        super::Action::Scale => (
+            ops::Action::Scale {
+                replicas: desired,
+                reason: String::new(),
+            },
+            vec![DialogField::Replicas],
+        ),
+        super::Action::ScaleHpa => {
+            let Some(h) = hpa else {
+                return notice(state, format!("{} has no HPA here", target.workload));
+            };
+            (
+                ops::Action::ScaleHpa {
+                    min: h.min,
+                    max: h.max,
+                    reason: String::new(),
+                },
+                vec![DialogField::Bounds],
+            )
+        }
+        super::Action::Tick => {
+            let Some((row, i)) = release_stage(&state.fleet, &target) else {
+                return notice(state, "no release to tick a checklist for".into());
+            };
+            items = open_items(&state.fleet, &row, i)
+                .into_iter()
+                .filter(|label| !crate::domain::CONSOLE_VERIFIED.contains(&label.as_str()))
+                .collect();
+            if items.is_empty() {
+                return notice(
+                    state,
+                    "every checklist item a person ticks is ticked".into(),
+                );
+            }
+            let version = row.candidate(i).unwrap_or(&version).to_string();
+            (
+                ops::Action::TickChecklist {
+                    item: items[0].clone(),
+                    version,
+                    reason: String::new(),
+                },
+                vec![DialogField::Item],
+            )
+        }
+        _ => return,
+    };
+    let targets = if which == super::Action::RollbackProd {
+        prod_targets(&state.fleet, &target.workload)
+    } else {
+        vec![target]
+    };
+    let p = plan(&state.fleet, &targets, &action);
+    let mut fields = fields;
+    fields.push(DialogField::Reason);
+    if p.confirm_word.is_some() {
+        fields.push(DialogField::Confirm);
+    }
+    let number = match &action {
+        ops::Action::Scale { replicas, .. } => replicas.to_string(),
+        ops::Action::ScaleHpa { min, max, .. } => format!("{min}..{max}"),
+        _ => String::new(),
+    };
+    // Say at once what the policy will refuse, rather than after everything is typed.
+    let warning = precheck(state, &p, &action);
+    state.ui.dialog = Some(Dialog {
+        error: warning,
+        action,
+        plan: p,
+        fields,
+        field: 0,
+        reason: String::new(),
+        typed: String::new(),
+        number,
+        items,
+        item: 0,
+    });
+}
+
+/// The policy's verdict before the person typed a reason (which it cannot judge yet).
+fn precheck(state: &State, p: &crate::actions::plan::Plan, action: &ops::Action) -> Option<String> {
+    let mut probe = action.clone();
+    let (ops::Action::Approve { reason }
+    | ops::Action::Reject { reason }
+    | ops::Action::Rollback { reason, .. }
+    | ops::Action::Scale { reason, .. }
+    | ops::Action::ScaleHpa { reason, .. }
+    | ops::Action::TickChecklist { reason, .. }) = &mut probe;
+    *reason = "-".into();
+    p.targets
+        .iter()
+        .find_map(|t| policy_check(state, t, &probe).err())
+}
+
+/// The environment's policy for one target.
+fn policy_check(state: &State, t: &Target, action: &ops::Action) -> Result<(), String> {
+    let cluster = state
+        .fleet
+        .clusters
+        .get(&t.cluster)
+        .ok_or_else(|| format!("{} is gone", t.cluster))?;
+    let env = &cluster.info.env;
+    let policy = state
+        .settings
+        .policy_for(env, state.fleet.layout.is_production(env));
+    let w = cluster
+        .workloads
+        .get(&t.workload)
+        .ok_or_else(|| format!("{} is gone from {}", t.workload, cluster.info.name))?;
+    let checklist_open = release_stage(&state.fleet, t)
+        .map(|(row, i)| open_items(&state.fleet, &row, i))
+        .unwrap_or_default();
+    let ctx = CheckContext {
+        now: state.now,
+        who: &state.settings.user,
+        gate: w.gate.as_ref(),
+        checklist_open,
+    };
+    check(&policy, action, &ctx).map_err(|why| format!("{}: {why}", cluster.info.name))
+}
+
+/// Every production instance of a service, for "roll back in every prod region".
+fn prod_targets(fleet: &FleetState, key: &WorkloadKey) -> Vec<Target> {
+    fleet
+        .clusters
+        .values()
+        .filter(|c| fleet.layout.is_production(&c.info.env))
+        .filter_map(|c| {
+            let w = c.workloads.get(key)?;
+            Some(Target {
+                cluster: c.info.id.clone(),
+                workload: key.clone(),
+                kind: w.kind,
+            })
+        })
+        .collect()
+}
+
+/// Keys while the dialog is open: it has the keyboard.
+pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(mut d) = state.ui.dialog.take() else {
+        return vec![];
+    };
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => {
+            state.ui.notice = Some(("cancelled: nothing was sent".into(), state.now));
+            return vec![];
+        }
+        KeyCode::Tab | KeyCode::Down
+            if d.current() != DialogField::Item || key.code == KeyCode::Tab =>
+        {
+            d.field = (d.field + 1) % d.fields.len()
+        }
+        KeyCode::BackTab | KeyCode::Up
+            if d.current() != DialogField::Item || key.code == KeyCode::BackTab =>
+        {
+            d.field = (d.field + d.fields.len() - 1) % d.fields.len()
+        }
+        KeyCode::Down => d.item = (d.item + 1).min(d.items.len().saturating_sub(1)),
+        KeyCode::Up => d.item = d.item.saturating_sub(1),
+        KeyCode::Enter if d.field + 1 < d.fields.len() => d.field += 1,
+        KeyCode::Enter => {
+            return match submit(state, &d) {
+                Ok(effects) => effects,
+                Err(why) => {
+                    d.error = Some(why);
+                    state.ui.dialog = Some(d);
+                    vec![]
+                }
+            };
+        }
+        KeyCode::Backspace => {
+            text_of(&mut d).map(String::pop);
+        }
+        KeyCode::Char('u') if ctrl => {
+            if let Some(t) = text_of(&mut d) {
+                t.clear()
+            }
+        }
+        KeyCode::Char(c) if !ctrl && !c.is_control() => {
+            if let Some(t) = text_of(&mut d)
+                && t.chars().count() < 200
+            {
+                t.push(c);
+            }
+        }
+        _ => {}
+    }
+    d.error = None;
+    state.ui.dialog = Some(d);
+    vec![]
+}
+
+fn text_of(d: &mut Dialog) -> Option<&mut String> {
+    match d.current() {
+        DialogField::Reason => Some(&mut d.reason),
+        DialogField::Confirm => Some(&mut d.typed),
+        DialogField::Replicas | DialogField::Bounds => Some(&mut d.number),
+        DialogField::Item => None,
+    }
+}
+
+/// The action as confirmed: the person's inputs filled in.
+fn confirmed_action(d: &Dialog) -> Result<ops::Action, String> {
+    let reason = d.reason.trim().to_string();
+    Ok(match &d.action {
+        ops::Action::Approve { .. } => ops::Action::Approve { reason },
+        ops::Action::Reject { .. } => ops::Action::Reject { reason },
+        ops::Action::Rollback { to_revision, .. } => ops::Action::Rollback {
+            to_revision: *to_revision,
+            reason,
+        },
+        ops::Action::Scale { .. } => ops::Action::Scale {
+            replicas: d
+                .number
+                .trim()
+                .parse()
+                .map_err(|_| format!("replicas: a whole number, not {:?}", d.number))?,
+            reason,
+        },
+        ops::Action::ScaleHpa { .. } => {
+            let (min, max) = d
+                .number
+                .split_once("..")
+                .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
+                .ok_or_else(|| format!("HPA bounds: min..max, e.g. 3..12, not {:?}", d.number))?;
+            ops::Action::ScaleHpa { min, max, reason }
+        }
+        ops::Action::TickChecklist { version, .. } => ops::Action::TickChecklist {
+            item: d.items.get(d.item).cloned().unwrap_or_default(),
+            version: version.clone(),
+            reason,
+        },
+    })
+}
+
+/// Confirm: re-plan with the inputs, check the typed word and the policy for every target.
+fn submit(state: &mut State, d: &Dialog) -> Result<Vec<Effect>, String> {
+    let action = confirmed_action(d)?;
+    let p = plan(&state.fleet, &d.plan.targets, &action);
+    if let Some(why) = &p.blocked {
+        return Err(why.clone());
+    }
+    if let Some(word) = &p.confirm_word
+        && d.typed.trim() != word
+    {
+        return Err(format!("production: type {word} to confirm"));
+    }
+    let mut performs = Vec::new();
+    for (i, t) in p.targets.iter().enumerate() {
+        policy_check(state, t, &action)?;
+        let production = state
+            .fleet
+            .clusters
+            .get(&t.cluster)
+            .is_some_and(|c| state.fleet.layout.is_production(&c.info.env));
+        performs.push(Perform {
+            request: ActionRequest {
+                target: t.clone(),
+                action: action.clone(),
+                who: state.settings.user.clone(),
+            },
+            before: p.lines.get(i).cloned().unwrap_or_default(),
+            production,
+        });
+    }
+    for perf in &performs {
+        push_activity(
+            state,
+            ActivityEntry {
+                at: state.now,
+                request: perf.request.clone(),
+                status: ActivityStatus::Pending,
+            },
+        );
+    }
+    state.ui.notice = Some((
+        format!(
+            "{} sent to {} cluster(s): results in Activity (8)",
+            action.name(),
+            performs.len()
+        ),
+        state.now,
+    ));
+    Ok(vec![Effect::Perform(performs)])
+}
+
+fn push_activity(state: &mut State, entry: ActivityEntry) {
+    state.activity.push(entry);
+    if state.activity.len() > ACTIVITY_LEN {
+        state.activity.remove(0);
+    }
+}
+
+/// A result came back: the pending entry gets it, and the footer says it.
+pub fn done(state: &mut State, request: ActionRequest, result: Result<Outcome, ActionError>) {
+    let text = match &result {
+        Ok(o) => format!(
+            "{} {}: {}",
+            request.action.name(),
+            request.target.workload.name,
+            o.summary
+        ),
+        Err(e) => format!(
+            "{} {} not done: {e}",
+            request.action.name(),
+            request.target.workload.name
+        ),
+    };
+    state.ui.notice = Some((text, state.now));
+    // Our own actions belong on the timeline too.
+    let result_text = match &result {
+        Ok(o) => o.summary.clone(),
+        Err(e) => e.to_string(),
+    };
+    state.fleet.record_changes(vec![crate::domain::Change {
+        at: state.now,
+        env: None,
+        region: None,
+        cluster: Some(request.target.cluster.clone()),
+        namespace: Some(request.target.workload.namespace.clone()),
+        service: Some(request.target.workload.name.clone()),
+        kind: crate::domain::ChangeKind::Action {
+            who: request.who.clone(),
+            action: request.action.name().to_string(),
+            result: result_text,
+        },
+    }]);
+    let status = match result {
+        Ok(o) => ActivityStatus::Done(o),
+        Err(e) => ActivityStatus::Failed(e),
+    };
+    match state
+        .activity
+        .iter_mut()
+        .rev()
+        .find(|e| e.request == request && e.status == ActivityStatus::Pending)
+    {
+        Some(e) => e.status = status,
+        None => push_activity(
+            state,
+            ActivityEntry {
+                at: state.now,
+                request,
+                status,
+            },
+        ),
+    }
+}
+
+/// Earlier actions from the audit log, before this session's.
+pub fn loaded(state: &mut State, records: Vec<ops::audit::Record>) {
+    let mut earlier: Vec<ActivityEntry> = records
+        .into_iter()
+        .map(|r| ActivityEntry {
+            at: r.started,
+            status: match r.finished {
+                None => ActivityStatus::Incomplete,
+                Some((_, ops::audit::Phase::Failed, _, text)) => {
+                    ActivityStatus::Failed(ActionError::Failed(text))
+                }
+                Some((_, _, after, summary)) => ActivityStatus::Done(Outcome {
+                    summary,
+                    before: r.before.clone(),
+                    after,
+                }),
+            },
+            request: r.request,
+        })
+        .collect();
+    earlier.append(&mut state.activity);
+    let skip = earlier.len().saturating_sub(ACTIVITY_LEN);
+    state.activity = earlier.split_off(skip);
+}

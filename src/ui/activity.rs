@@ -1,0 +1,93 @@
+//! Activity: our own actions, newest first — pending, done, failed, and entries the audit log
+//! has without a completion (the console stopped mid-action).
+
+use super::text::{age_coarse, clean};
+use crate::app::{ActivityStatus, State, selected_index};
+use crate::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+
+pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let title = Line::from(vec![
+        Span::styled(" Activity ", theme.title),
+        Span::styled(format!(" {} actions ", state.activity.len()), theme.muted),
+    ]);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(title);
+    if state.activity.is_empty() {
+        let text = vec![
+            Line::styled("no actions yet", theme.muted),
+            Line::styled(
+                "open a service (enter) and approve (a), roll back (r), scale (S) or tick the checklist (t)",
+                theme.muted,
+            ),
+        ];
+        frame.render_widget(Paragraph::new(text).block(block), area);
+        return;
+    }
+    let wide = area.width >= 120;
+    let rows: Vec<Row> = state
+        .activity
+        .iter()
+        .rev()
+        .map(|e| {
+            let (status, style, detail) = match &e.status {
+                ActivityStatus::Pending => ("sent", theme.info, String::new()),
+                ActivityStatus::Done(o) => ("done", theme.ok, o.summary.clone()),
+                ActivityStatus::Failed(err) => ("failed", theme.critical, err.to_string()),
+                ActivityStatus::Incomplete => (
+                    "incomplete",
+                    theme.warn,
+                    "no result recorded: the console stopped mid-action; check the cluster".into(),
+                ),
+            };
+            let r = &e.request;
+            let mut cells = vec![
+                Cell::from(age_coarse((state.now - e.at).get_seconds())),
+                Cell::from(r.action.name()),
+                Cell::from(clean(&r.target.workload.name).into_owned()),
+                Cell::from(clean(r.target.cluster.0.rsplit('/').next().unwrap_or("")).into_owned()),
+                Cell::from(status).style(style),
+            ];
+            if wide {
+                cells.push(Cell::from(clean(&r.who).into_owned()));
+            }
+            let reason = r.action.reason();
+            let text = if reason.is_empty() || !wide {
+                detail
+            } else {
+                format!("{detail} — why: {reason}")
+            };
+            cells.push(Cell::from(clean(&text).into_owned()));
+            Row::new(cells)
+        })
+        .collect();
+    let mut header = vec!["AGE", "ACTION", "SERVICE", "CLUSTER", "STATUS"];
+    let mut widths = vec![
+        Constraint::Length(4),
+        Constraint::Length(9),
+        Constraint::Length(if wide { 24 } else { 14 }),
+        Constraint::Length(if wide { 14 } else { 10 }),
+        Constraint::Length(10),
+    ];
+    if wide {
+        header.push("WHO");
+        widths.push(Constraint::Length(12));
+    }
+    header.push("RESULT");
+    widths.push(Constraint::Min(10));
+    let mut ts = TableState::default();
+    ts.select(selected_index(
+        state.ui.activity_selected,
+        state.activity.len(),
+    ));
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme.header))
+        .row_highlight_style(theme.selection)
+        .block(block);
+    frame.render_stateful_widget(table, area, &mut ts);
+}

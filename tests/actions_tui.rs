@@ -1,0 +1,356 @@
+//! Release actions in the console: dialogs, typed confirmation, policy refusals, read-only, and
+//! the executor's audit-then-send path on the demo fleet.
+
+mod support;
+
+use crossterm::event::KeyCode;
+use insta::assert_snapshot;
+use opsdeck::actions::audit::{AuditLog, Phase};
+use opsdeck::actions::{Action as Op, ActionError};
+use opsdeck::app::{ActivityStatus, Effect, Msg, State, View, update};
+use opsdeck::console::Executor;
+use opsdeck::domain::WorkloadKey;
+use opsdeck::source::demo::{self, DemoWorld, GATE_CLUSTER, GATE_SERVICE};
+use std::sync::Arc;
+use std::time::Duration;
+use support::*;
+use tokio::sync::mpsc;
+
+fn gate_key() -> WorkloadKey {
+    WorkloadKey::new("payments", GATE_SERVICE)
+}
+
+/// The release detail of the gated service, at the gated stage.
+fn at_gate(state: &mut State) {
+    state.ui.stack = vec![View::Pipelines, View::Release(gate_key())];
+    state.ui.release_selected = None;
+}
+
+fn press(state: &mut State, c: char) -> Vec<Effect> {
+    update(state, key(c))
+}
+
+fn typed(state: &mut State, text: &str) {
+    keys(state, text);
+}
+
+fn enter(state: &mut State) -> Vec<Effect> {
+    update(state, code(KeyCode::Enter))
+}
+
+#[test]
+fn approve_dialog_shows_the_plan_and_what_the_policy_will_refuse() {
+    let mut s = state_with_fleet(0);
+    at_gate(&mut s);
+    press(&mut s, 'a');
+    let d = s.ui.dialog.as_ref().expect("the dialog opens");
+    assert!(d.plan.production);
+    assert_eq!(d.plan.confirm_word.as_deref(), Some(GATE_SERVICE));
+    let warning = d.error.as_deref().unwrap();
+    assert!(warning.contains("Team notified"), "{warning}");
+    let theme = theme("dark");
+    assert_snapshot!("approve_dialog_80x24", render(&s, &theme, 80, 24));
+    assert_snapshot!("approve_dialog_200x50", render(&s, &theme, 200, 50));
+    // Esc: nothing sent.
+    let effects = update(&mut s, code(KeyCode::Esc));
+    assert!(effects.is_empty() && s.ui.dialog.is_none());
+    assert!(s.ui.notice.as_ref().unwrap().0.contains("nothing was sent"));
+}
+
+#[test]
+fn production_needs_the_typed_service_name_and_a_reason() {
+    let mut s = state_with_fleet(0);
+    s.ui.stack = vec![
+        View::Services,
+        View::ServiceDetail(WorkloadKey::new("catalog", "catalog-api")),
+    ];
+    // The prod/us-east-1 instance: the 4th stage of catalog-api.
+    let row = opsdeck::domain::service_rows(&s.fleet)
+        .into_iter()
+        .find(|r| r.key.name == "catalog-api")
+        .unwrap();
+    s.ui.detail_selected = row
+        .instances
+        .iter()
+        .position(|i| i.cluster.0.ends_with("prod-euw1"))
+        .unwrap();
+    press(&mut s, 'r');
+    assert!(s.ui.dialog.is_some());
+    // No reason, wrong word: refused, still open, nothing emitted.
+    enter(&mut s);
+    typed(&mut s, "catalog");
+    assert!(enter(&mut s).is_empty());
+    let err = s.ui.dialog.as_ref().unwrap().error.clone().unwrap();
+    assert!(err.contains("type catalog-api"), "{err}");
+    // Reason and the right word: one Perform for the prod-euw1 instance.
+    update(&mut s, code(KeyCode::BackTab));
+    typed(&mut s, "5xx since 1.8");
+    update(&mut s, code(KeyCode::Tab));
+    typed(&mut s, "-api");
+    let effects = enter(&mut s);
+    let [Effect::Perform(p)] = effects.as_slice() else {
+        panic!("{effects:?} / {:?}", s.ui.dialog)
+    };
+    assert_eq!(p.len(), 1);
+    assert!(p[0].production);
+    assert_eq!(p[0].request.who, "lee");
+    assert!(
+        matches!(&p[0].request.action, Op::Rollback { reason, .. } if reason == "5xx since 1.8")
+    );
+    assert!(p[0].before.contains(" → "), "{}", p[0].before);
+    assert!(matches!(s.activity[0].status, ActivityStatus::Pending));
+}
+
+#[test]
+fn rollback_in_every_prod_region_is_one_confirmation() {
+    let mut s = state_with_fleet(0);
+    s.ui.stack = vec![
+        View::Services,
+        View::ServiceDetail(WorkloadKey::new("catalog", "recommendations")),
+    ];
+    press(&mut s, 'R');
+    let d = s.ui.dialog.as_ref().unwrap();
+    assert_eq!(d.plan.targets.len(), 3, "{:?}", d.plan.lines);
+    typed(&mut s, "bad deploy");
+    enter(&mut s);
+    typed(&mut s, "recommendations");
+    let effects = enter(&mut s);
+    let [Effect::Perform(p)] = effects.as_slice() else {
+        panic!("{:?}", s.ui.dialog)
+    };
+    assert_eq!(p.len(), 3);
+}
+
+#[test]
+fn self_approval_and_read_only_are_refused_before_anything_is_sent() {
+    let mut s = state_with_fleet(0);
+    s.settings.user = "deploy-bot".into();
+    at_gate(&mut s);
+    press(&mut s, 'a');
+    assert!(
+        s.ui.dialog
+            .as_ref()
+            .unwrap()
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("cannot approve")
+    );
+    typed(&mut s, "mine");
+    enter(&mut s);
+    typed(&mut s, GATE_SERVICE);
+    assert!(enter(&mut s).is_empty(), "refused");
+
+    let mut ro = state_with_fleet(0);
+    ro.settings.read_only = true;
+    at_gate(&mut ro);
+    assert!(press(&mut ro, 'a').is_empty());
+    assert!(ro.ui.dialog.is_none());
+    assert!(ro.ui.notice.as_ref().unwrap().0.starts_with("read-only"));
+}
+
+#[test]
+fn tick_then_approve_resumes_the_gate_on_the_demo_fleet() {
+    let mut w = world(0);
+    let mut s = State::new(opsdeck::keymap::Keymap::default(), settings(), w.now);
+    for u in w.take_updates(true) {
+        update(&mut s, Msg::Source(u));
+    }
+    at_gate(&mut s);
+    let run = |s: &mut State, w: &mut DemoWorld, effects: Vec<Effect>| {
+        for e in effects {
+            if let Effect::Perform(ps) = e {
+                for p in ps {
+                    let result = w.perform(&p.request);
+                    update(
+                        s,
+                        Msg::ActionDone {
+                            request: p.request,
+                            result,
+                        },
+                    );
+                }
+            }
+        }
+        for u in w.take_updates(false) {
+            update(s, Msg::Source(u));
+        }
+    };
+    press(&mut s, 't');
+    assert_eq!(
+        s.ui.dialog.as_ref().unwrap().items,
+        vec!["Team notified".to_string()]
+    );
+    assert_eq!(
+        s.ui.dialog.as_ref().unwrap().plan.confirm_word,
+        None,
+        "ticking is not typed-confirmed"
+    );
+    enter(&mut s);
+    typed(&mut s, "posted in #payments");
+    let effects = enter(&mut s);
+    run(&mut s, &mut w, effects);
+    press(&mut s, 'a');
+    assert_eq!(
+        s.ui.dialog.as_ref().unwrap().error,
+        None,
+        "checklist complete now"
+    );
+    typed(&mut s, "error rate flat");
+    enter(&mut s);
+    typed(&mut s, GATE_SERVICE);
+    let effects = enter(&mut s);
+    run(&mut s, &mut w, effects);
+    let gated = s
+        .fleet
+        .clusters
+        .values()
+        .find(|c| c.info.name == GATE_CLUSTER)
+        .unwrap();
+    let wl = &gated.workloads[&gate_key()];
+    assert!(wl.gate.is_none() && !wl.paused, "resumed");
+    assert!(
+        s.ui.notice
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("approved 2/2: rollout resumed")
+    );
+    assert!(
+        s.activity
+            .iter()
+            .all(|a| matches!(a.status, ActivityStatus::Done(_)))
+    );
+    // Both actions are on the timeline.
+    let ours = s
+        .fleet
+        .changes
+        .iter()
+        .filter(|c| matches!(c.kind, opsdeck::domain::ChangeKind::Action { .. }))
+        .count();
+    assert_eq!(ours, 2);
+    s.ui.stack = vec![View::Activity];
+    assert_snapshot!("activity_80x24", render(&s, &theme("dark"), 80, 24));
+}
+
+fn perform_effect(s: &mut State) -> Effect {
+    s.ui.stack = vec![
+        View::Services,
+        View::ServiceDetail(WorkloadKey::new("catalog", "catalog-api")),
+    ];
+    s.ui.detail_selected = 0; // dev: no typed confirmation, no reason required
+    press(s, 'S');
+    let d = s.ui.dialog.as_mut().unwrap();
+    d.number = "4".into();
+    update(s, code(KeyCode::Tab));
+    let mut effects = enter(s);
+    effects.pop().expect("a Perform")
+}
+
+#[tokio::test]
+async fn the_executor_audits_before_sending_and_completes_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let audit_path = dir.path().join("data/audit.jsonl");
+    let clock = Arc::new(opsdeck::clock::ManualClock::new(t0()));
+    let (fleet_tx, _fleet_rx) = mpsc::channel(1024);
+    let handle = demo::spawn(
+        DemoWorld::generate(SEED, t0()),
+        Duration::from_millis(50),
+        clock.clone(),
+        fleet_tx,
+    );
+    let (tx, mut rx) = mpsc::channel(16);
+    let mut exec = Executor {
+        demo: Some(handle.control.clone()),
+        reply: Some(tx),
+        audit: Some(Arc::new(AuditLog::new(&audit_path))),
+        clock: Some(clock),
+        ..Executor::default()
+    };
+    let mut s = state_with_fleet(0);
+    exec.run(perform_effect(&mut s));
+    let Some(Msg::ActionDone { result, .. }) =
+        tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+    else {
+        panic!()
+    };
+    let outcome = result.unwrap();
+    assert!(outcome.summary.contains("→ 4 replicas"), "{outcome:?}");
+    let records = AuditLog::new(&audit_path).read().unwrap();
+    assert_eq!(records.len(), 1);
+    let (_, phase, after, _) = records[0].finished.clone().unwrap();
+    assert_eq!((phase, after.as_str()), (Phase::Done, "4 replicas"));
+}
+
+#[tokio::test]
+async fn no_audit_no_request_and_read_only_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // The audit log's folder is a file: the entry cannot be written.
+    std::fs::write(dir.path().join("blocked"), "").unwrap();
+    let clock = Arc::new(opsdeck::clock::ManualClock::new(t0()));
+    let (ctl_tx, mut ctl_rx) = mpsc::channel(16);
+    let (tx, mut rx) = mpsc::channel(16);
+    let mut exec = Executor {
+        demo: Some(ctl_tx),
+        reply: Some(tx),
+        audit: Some(Arc::new(AuditLog::new(
+            dir.path().join("blocked/audit.jsonl"),
+        ))),
+        clock: Some(clock),
+        ..Executor::default()
+    };
+    let mut s = state_with_fleet(0);
+    exec.run(perform_effect(&mut s));
+    let Some(Msg::ActionDone { result, .. }) =
+        tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+    else {
+        panic!()
+    };
+    let err = result.unwrap_err();
+    assert!(
+        matches!(&err, ActionError::Failed(m) if m.contains("nothing was sent")),
+        "{err}"
+    );
+    assert!(ctl_rx.try_recv().is_err(), "the source was never asked");
+
+    exec.read_only = true;
+    exec.audit = Some(Arc::new(AuditLog::new(dir.path().join("ok/audit.jsonl"))));
+    exec.run(perform_effect(&mut s));
+    let Some(Msg::ActionDone { result, .. }) =
+        tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+    else {
+        panic!()
+    };
+    assert!(matches!(result, Err(ActionError::ReadOnly(_))));
+    assert!(ctl_rx.try_recv().is_err());
+    assert!(
+        !dir.path().join("ok/audit.jsonl").exists(),
+        "refused actions are not sent, so not audited"
+    );
+}
+
+#[test]
+fn an_incomplete_audit_entry_shows_in_activity() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = AuditLog::new(dir.path().join("audit.jsonl"));
+    let mut s = state_with_fleet(0);
+    let Effect::Perform(p) = perform_effect(&mut s) else {
+        panic!()
+    };
+    log.begin(&p[0].request, &p[0].before, t0()).unwrap();
+    let mut fresh = state_with_fleet(0);
+    update(&mut fresh, Msg::ActivityLoaded(log.read().unwrap()));
+    assert!(matches!(
+        fresh.activity[0].status,
+        ActivityStatus::Incomplete
+    ));
+    fresh.ui.stack = vec![View::Activity];
+    let screen = render(&fresh, &theme("dark"), 120, 20);
+    assert!(screen.contains("incomplete"), "{screen}");
+}
