@@ -259,7 +259,7 @@ fn run_console(
             tick: Duration::from_millis(cfg.demo.tick_ms.clamp(100, 60_000)),
         }
     } else {
-        Fleet::Configured(cfg.clone())
+        Fleet::Configured(Box::new(cfg.clone()))
     };
     tracing::info!(demo, theme = %theme.name, "starting console");
     let opts = ConsoleOptions {
@@ -287,7 +287,9 @@ fn run_console(
         loop_options: LoopOptions {
             max_fps: cfg.ui.max_fps,
             panic_after: cli.debug_panic_after_ms.map(Duration::from_millis),
+            first_frame: None,
         },
+        cache_dir: paths.cache_dir.clone(),
     };
     if let Err(e) = console::terminal::install_panic_hook() {
         eprintln!("opsdeck: {e}");

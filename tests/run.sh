@@ -17,6 +17,18 @@ if ! have tmux; then
   fi
 fi
 
+# The AWS tests run moto (tests/support/aws/): python3 with venv and pip. The harness creates the
+# virtualenv under the cargo target folder on first use (about a minute) and reuses it.
+if ! have python3 || ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && have apt-get; then
+    echo "tests/run.sh: installing python3-venv (needed by the AWS tests: moto)"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv python3-pip >/dev/null
+  else
+    echo "tests/run.sh: the AWS tests need python3 with venv and pip; install them (e.g. 'sudo apt-get install python3 python3-venv python3-pip') and run again" >&2
+    exit 1
+  fi
+fi
+
 # Keep cargo's own output, and close with one line that totals every test binary's results.
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

@@ -267,6 +267,7 @@ fn a_failed_source_is_named_with_its_age_on_every_screen_that_reads_it() {
     let health = SourceHealth {
         status: SourceStatus::Failed("connection refused".into()),
         last_data: Some(state.now - SignedDuration::from_secs(125)),
+        reports_every_secs: None,
     };
     update(
         &mut state,
@@ -301,6 +302,7 @@ fn a_failed_source_is_named_with_its_age_on_every_screen_that_reads_it() {
             health: SourceHealth {
                 status: SourceStatus::Failed("AccessDeniedException".into()),
                 last_data: None,
+                reports_every_secs: None,
             },
         }),
     );

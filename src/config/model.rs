@@ -11,6 +11,7 @@ pub struct Config {
     pub ui: UiConfig,
     pub demo: DemoConfig,
     pub logging: LoggingConfig,
+    pub aws: AwsConfig,
     /// Column order of the overview matrix. Regions used by clusters must be listed here.
     pub regions: Vec<String>,
     /// Row order of the overview matrix, and the environments' policies and clusters.
@@ -91,6 +92,83 @@ impl Default for LoggingConfig {
         LoggingConfig {
             level: "info".into(),
             file: None,
+        }
+    }
+}
+
+/// AWS sources: EKS discovery, CloudWatch alarms, Cost Explorer (see docs/aws.md). They run for a
+/// configured fleet that names an `aws_profile` or an `eks_cluster` somewhere, never in demo mode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AwsConfig {
+    /// Set to false to never call AWS (clusters are then reached through kubeconfig only).
+    pub enabled: bool,
+    /// CloudWatch alarms are polled this often, in seconds (30..=3600).
+    pub alarm_poll_secs: u64,
+    /// EKS clusters and nodegroups are described this often, in seconds (60..=86400).
+    pub eks_poll_secs: u64,
+    /// Cost Explorer answers are cached on disk this long, in hours (1..=168). Every Cost
+    /// Explorer request is billed.
+    pub cost_ttl_hours: u64,
+    /// Profile whose account's Cost Explorer is asked (use the payer account to see every
+    /// account); default: the first environment's `aws_profile`.
+    pub cost_profile: Option<String>,
+    /// Cost-allocation tag whose value is the environment name.
+    pub cost_env_tag: String,
+    /// Cost-allocation tag whose value is the service name.
+    pub cost_service_tag: String,
+    /// Endpoints per service, e.g. VPC interface endpoints on a private bastion.
+    pub endpoint_urls: EndpointUrls,
+    /// How alarms are attributed to environments, clusters and services.
+    pub alarms: AlarmRules,
+}
+
+impl Default for AwsConfig {
+    fn default() -> Self {
+        AwsConfig {
+            enabled: true,
+            alarm_poll_secs: 60,
+            eks_poll_secs: 300,
+            cost_ttl_hours: 6,
+            cost_profile: None,
+            cost_env_tag: "env".into(),
+            cost_service_tag: "service".into(),
+            endpoint_urls: EndpointUrls::default(),
+            alarms: AlarmRules::default(),
+        }
+    }
+}
+
+/// An endpoint URL per AWS service; absent: the public regional endpoint.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EndpointUrls {
+    pub eks: Option<String>,
+    pub cloudwatch: Option<String>,
+    pub ce: Option<String>,
+    pub sts: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlarmRules {
+    /// Dimensions whose value is an EKS cluster name (gives the environment).
+    pub cluster_dimensions: Vec<String>,
+    /// Dimensions whose value is a service name.
+    pub service_dimensions: Vec<String>,
+    /// Dimensions whose value is an environment name.
+    pub env_dimensions: Vec<String>,
+    /// Alarm-name pattern with `{env}`, `{service}`, `{cluster}` and `*`, e.g. "{env}-{service}-*".
+    pub name_pattern: Option<String>,
+}
+
+impl Default for AlarmRules {
+    fn default() -> Self {
+        AlarmRules {
+            cluster_dimensions: vec!["ClusterName".into()],
+            service_dimensions: vec!["Service".into(), "ServiceName".into()],
+            env_dimensions: vec!["Environment".into()],
+            name_pattern: None,
         }
     }
 }

@@ -4,7 +4,8 @@
 use super::diagnostic::Problem;
 use super::doc::{KeyPath, Seg, path_at_span, value_at};
 use super::model::{
-    ClusterConfig, Config, DemoConfig, EnvironmentConfig, FleetConfig, LoggingConfig, UiConfig,
+    AlarmRules, AwsConfig, ClusterConfig, Config, DemoConfig, EndpointUrls, EnvironmentConfig,
+    FleetConfig, LoggingConfig, UiConfig,
 };
 use super::suggest::closest;
 use super::suggest::did_you_mean;
@@ -126,13 +127,13 @@ fn unknown_key(rest: &str, path: Option<&KeyPath>, root: &DeTable<'_>) -> (Strin
 /// `rest` looks like: "string \"fast\", expected u32".
 fn wrong_type(rest: &str, path: Option<&KeyPath>) -> (String, String) {
     // `[[ui]]` instead of `[ui]`: serde reports the first field's type, which misleads.
-    if let Some([Seg::Key(k), Seg::Index(_)]) = path.map(|p| p.0.as_slice()) {
-        if ["fleet", "ui", "demo", "logging"].contains(&k.as_str()) {
-            return (
-                format!("`{k}` is a single table, not an array of tables"),
-                format!("write the header as `[{k}]` (single brackets), not `[[{k}]]`"),
-            );
-        }
+    if let Some([Seg::Key(k), Seg::Index(_)]) = path.map(|p| p.0.as_slice())
+        && ["fleet", "ui", "demo", "logging", "aws"].contains(&k.as_str())
+    {
+        return (
+            format!("`{k}` is a single table, not an array of tables"),
+            format!("write the header as `[{k}]` (single brackets), not `[[{k}]]`"),
+        );
     }
     let (found, expected) = rest.rsplit_once(", expected ").unwrap_or((rest, ""));
     // serde's data-model names → TOML's names.
@@ -197,12 +198,15 @@ fn closest_is_far(key: &str, valid: &[&str]) -> bool {
 /// The table headers (other than `current`) where `key` is a valid key, e.g. `[ui]` for
 /// `max_fps` written at the top level.
 fn sections_with_key(key: &str, current: Option<String>) -> Vec<String> {
-    let sections: [(&str, Vec<String>); 7] = [
+    let sections: [(&str, Vec<String>); 10] = [
         ("the top level", fields_of::<Config>()),
         ("[fleet]", fields_of::<FleetConfig>()),
         ("[ui]", fields_of::<UiConfig>()),
         ("[demo]", fields_of::<DemoConfig>()),
         ("[logging]", fields_of::<LoggingConfig>()),
+        ("[aws]", fields_of::<AwsConfig>()),
+        ("[aws.endpoint_urls]", fields_of::<EndpointUrls>()),
+        ("[aws.alarms]", fields_of::<AlarmRules>()),
         ("[[environments]]", fields_of::<EnvironmentConfig>()),
         ("[[environments.clusters]]", fields_of::<ClusterConfig>()),
     ];

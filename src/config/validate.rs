@@ -40,6 +40,7 @@ pub fn check(config: &Config, root: &DeTable<'_>, text: &str, file: &str) -> Vec
     check_logging(&mut c, config);
     check_regions(&mut c, config);
     check_environments(&mut c, config);
+    check_aws(&mut c, config);
     c.problems
 }
 
@@ -192,4 +193,81 @@ fn region_hint(region: &str, regions: &[&str]) -> String {
         did_you_mean(region, regions.iter().copied()),
         regions.join(", ")
     )
+}
+
+fn check_aws(c: &mut Checker<'_>, config: &Config) {
+    let aws = &config.aws;
+    if !(30..=3600).contains(&aws.alarm_poll_secs) {
+        c.report(
+            path("aws.alarm_poll_secs"),
+            format!(
+                "`aws.alarm_poll_secs` must be between 30 and 3600 seconds, found {}",
+                aws.alarm_poll_secs
+            ),
+            "the default, 60, matches CloudWatch's one-minute alarm periods".into(),
+        );
+    }
+    if !(60..=86400).contains(&aws.eks_poll_secs) {
+        c.report(
+            path("aws.eks_poll_secs"),
+            format!(
+                "`aws.eks_poll_secs` must be between 60 and 86400 seconds, found {}",
+                aws.eks_poll_secs
+            ),
+            "the default, 300, notices nodegroup changes within five minutes".into(),
+        );
+    }
+    if !(1..=168).contains(&aws.cost_ttl_hours) {
+        c.report(
+            path("aws.cost_ttl_hours"),
+            format!(
+                "`aws.cost_ttl_hours` must be between 1 and 168 hours, found {}",
+                aws.cost_ttl_hours
+            ),
+            "every Cost Explorer request is billed; the default, 6, asks each query four \
+             times a day at most"
+                .into(),
+        );
+    }
+    for (key, value) in [
+        ("cost_env_tag", &aws.cost_env_tag),
+        ("cost_service_tag", &aws.cost_service_tag),
+    ] {
+        if value.trim().is_empty() {
+            c.report(
+                path("aws").key(key),
+                format!("`aws.{key}` must not be empty"),
+                "name the cost-allocation tag, e.g. \"env\" or \"service\"".into(),
+            );
+        }
+    }
+    let urls = &aws.endpoint_urls;
+    for (key, value) in [
+        ("eks", &urls.eks),
+        ("cloudwatch", &urls.cloudwatch),
+        ("ce", &urls.ce),
+        ("sts", &urls.sts),
+    ] {
+        if let Some(url) = value
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            c.report(
+                path("aws.endpoint_urls").key(key),
+                format!("`aws.endpoint_urls.{key}` must be an http(s) URL, found {url:?}"),
+                format!(
+                    "write the full URL, e.g. \"https://vpce-0abc-{}.us-east-1.vpce.amazonaws.com\"",
+                    key
+                ),
+            );
+        }
+    }
+    if let Some(pattern) = &aws.alarms.name_pattern
+        && let Err(why) = crate::source::aws::alarm_map::NamePattern::parse(pattern)
+    {
+        c.report(
+            path("aws.alarms.name_pattern"),
+            format!("invalid `aws.alarms.name_pattern` {pattern:?}: {why}"),
+            "use `{env}`, `{service}`, `{cluster}` and `*`, e.g. \"{env}-{service}-*\"".into(),
+        );
+    }
 }

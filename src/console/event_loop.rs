@@ -18,6 +18,8 @@ pub struct LoopOptions {
     pub max_fps: u32,
     /// Debug aid for the terminal-restore tests: panic in the UI task after this long.
     pub panic_after: Option<Duration>,
+    /// Notified once the first frame is drawn (sources that must not run before it wait).
+    pub first_frame: Option<std::sync::Arc<tokio::sync::Notify>>,
 }
 
 impl Default for LoopOptions {
@@ -25,6 +27,7 @@ impl Default for LoopOptions {
         LoopOptions {
             max_fps: 30,
             panic_after: None,
+            first_frame: None,
         }
     }
 }
@@ -74,6 +77,9 @@ pub async fn run<B: Backend>(
                     elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
                     "first frame drawn"
                 );
+                if let Some(n) = &options.first_frame {
+                    n.notify_one();
+                }
             }
             stats.frames += 1;
             state.dirty = false;

@@ -14,7 +14,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::domain::{EnvInfo, FleetLayout, SourceUpdate};
 use crate::keymap::Keymap;
 use crate::source::demo::{self, DemoWorld};
-use crate::source::kube;
+use crate::source::{aws, kube};
 use crate::theme::Theme;
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,7 +31,7 @@ pub enum Fleet {
         tick: Duration,
     },
     /// Configured clusters, each watched by its own collector.
-    Configured(crate::config::Config),
+    Configured(Box<crate::config::Config>),
 }
 
 pub struct ConsoleOptions {
@@ -43,10 +43,12 @@ pub struct ConsoleOptions {
     /// Where actions are recorded before they are sent (None: actions are refused).
     pub audit_log: Option<std::path::PathBuf>,
     pub read_only_envs: std::collections::HashSet<String>,
+    /// The platform cache folder (Cost Explorer answers are cached there).
+    pub cache_dir: Option<std::path::PathBuf>,
 }
 
 /// Run the console in the real terminal until the user quits or the terminal goes away.
-pub async fn run_console(opts: ConsoleOptions) -> color_eyre::Result<()> {
+pub async fn run_console(mut opts: ConsoleOptions) -> color_eyre::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
     let mut executor = Executor {
@@ -96,6 +98,24 @@ pub async fn run_console(opts: ConsoleOptions) -> color_eyre::Result<()> {
                 clock.clone(),
                 tx.clone(),
             );
+            // AWS sources wait for the first frame: nothing AWS-related runs before it.
+            let plan = aws::plan(config);
+            if aws::in_use(config) {
+                let first_frame = Arc::new(tokio::sync::Notify::new());
+                opts.loop_options.first_frame = Some(first_frame.clone());
+                let mut options = aws::Options::from_config(config, opts.cache_dir.clone());
+                let clock2 = clock.clone();
+                let tx2 = tx.clone();
+                tokio::spawn(async move {
+                    first_frame.notified().await;
+                    options.aws_config_text =
+                        tokio::task::spawn_blocking(aws::health::read_aws_config)
+                            .await
+                            .ok()
+                            .flatten();
+                    aws::spawn(plan, options, clock2, tx2);
+                });
+            }
         }
     }
     input::spawn_signals(tx.clone());

@@ -35,6 +35,11 @@ pub struct SourceHealth {
     pub status: SourceStatus,
     /// When the source last delivered data (None: never).
     pub last_data: Option<Timestamp>,
+    /// A polling source (e.g. CloudWatch alarms, Cost Explorer) that reports at least this
+    /// often, in seconds: it is not stale before twice this long has passed. None: streaming
+    /// sources, judged by `stale_after_secs` alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reports_every_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -55,12 +60,14 @@ impl SourceHealth {
         SourceHealth {
             status: SourceStatus::Connecting,
             last_data: None,
+            reports_every_secs: None,
         }
     }
     pub fn live(at: Timestamp) -> SourceHealth {
         SourceHealth {
             status: SourceStatus::Live,
             last_data: Some(at),
+            reports_every_secs: None,
         }
     }
     /// Age of the data in whole seconds at `now` (never negative, even with clock skew).
@@ -73,9 +80,10 @@ impl SourceHealth {
         match &self.status {
             SourceStatus::Stale(_) | SourceStatus::Failed(_) => true,
             SourceStatus::Connecting => false,
-            _ => self
-                .age_secs(now)
-                .is_some_and(|a| a as u64 > stale_after_secs),
+            _ => {
+                let allowed = stale_after_secs.max(self.reports_every_secs.unwrap_or(0) * 2);
+                self.age_secs(now).is_some_and(|a| a as u64 > allowed)
+            }
         }
     }
 }

@@ -41,6 +41,13 @@ pub struct CostReport {
     /// otherwise: the screen then shows the fleet figures only).
     pub by_cell: BTreeMap<CellKey, CostLine>,
     pub by_service: BTreeMap<String, CostLine>,
+    /// When each group of figures was fetched (e.g. "by env/region", "forecast"), where a
+    /// source caches them separately (Cost Explorer answers live for hours): the screen shows
+    /// each one's age.
+    pub fetched: BTreeMap<String, Timestamp>,
+    /// Anomalies reported by the source itself (AWS Cost Anomaly Detection), shown beside the
+    /// ones derived from the daily figures.
+    pub reported_anomalies: Vec<Anomaly>,
 }
 
 impl CostReport {
@@ -267,6 +274,11 @@ pub fn anomalies(report: &CostReport) -> Vec<Anomaly> {
         .map(|a| a.date)
         .collect();
     out.retain(|a| !matches!(a.scope, CostScope::Cell { .. }) || !by_service.contains(&a.date));
+    for a in &report.reported_anomalies {
+        if !out.iter().any(|o| o.scope == a.scope && o.date == a.date) {
+            out.push(a.clone());
+        }
+    }
     out.sort_by(|a, b| {
         b.date
             .cmp(&a.date)

@@ -3,7 +3,8 @@
 //! to the size of the cluster.
 
 use super::{
-    ClusterEvent, ClusterId, ClusterState, Node, Pod, SourceHealth, Workload, WorkloadKey,
+    ClusterEvent, ClusterId, ClusterState, Node, Nodegroup, Pod, SourceHealth, Workload,
+    WorkloadKey,
 };
 use std::collections::BTreeMap;
 use std::hash::Hash;
@@ -20,6 +21,8 @@ pub struct ClusterDelta {
     pub nodes: Vec<(String, Option<Node>)>,
     /// The recent events, replaced as a whole (the list is short and bounded by the source).
     pub events: Option<Vec<ClusterEvent>>,
+    /// The cluster's nodegroups (EKS: min/desired/max, instance type), replaced as a whole.
+    pub nodegroups: Option<Vec<Nodegroup>>,
 }
 
 impl ClusterDelta {
@@ -37,6 +40,7 @@ impl ClusterDelta {
             && self.pods.is_empty()
             && self.nodes.is_empty()
             && self.events.is_none()
+            && self.nodegroups.is_none()
     }
 }
 
@@ -87,6 +91,12 @@ impl ClusterState {
             self.events = events;
             changed = true;
         }
+        if let Some(groups) = delta.nodegroups
+            && groups != self.nodegroups
+        {
+            self.nodegroups = groups;
+            changed = true;
+        }
         changed
     }
 }
@@ -108,4 +118,36 @@ fn upsert_all<K: Ord + Hash, V: PartialEq>(
         }
     }
     changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ClusterInfo;
+
+    #[test]
+    fn nodegroups_replace_as_a_whole_and_only_change_once() {
+        let id = ClusterId::new("prod", "us-east-1", "c1");
+        let mut c = ClusterState::new(ClusterInfo {
+            id: id.clone(),
+            name: "c1".into(),
+            env: "prod".into(),
+            region: "us-east-1".into(),
+            kubernetes_version: String::new(),
+        });
+        let ng = Nodegroup {
+            name: "general".into(),
+            instance_type: "m6i.large".into(),
+            min: 2,
+            desired: 3,
+            max: 6,
+            hourly_usd: 0.0,
+        };
+        let mut d = ClusterDelta::new(id.clone());
+        d.nodegroups = Some(vec![ng.clone()]);
+        assert!(!d.is_empty());
+        assert!(c.apply_delta(d.clone(), |_, _| {}));
+        assert_eq!(c.nodegroups, vec![ng]);
+        assert!(!c.apply_delta(d, |_, _| {}), "same nodegroups: no change");
+    }
 }

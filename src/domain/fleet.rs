@@ -50,7 +50,7 @@ pub enum SourceUpdate {
         health: SourceHealth,
     },
     Cost {
-        report: CostReport,
+        report: Box<CostReport>,
         health: SourceHealth,
     },
 }
@@ -147,7 +147,7 @@ impl FleetState {
                 a || h
             }
             SourceUpdate::Cost { report, health } => {
-                let r = replace(&mut self.cost, report);
+                let r = replace(&mut self.cost, *report);
                 let h = self.cost_health.as_ref() != Some(&health);
                 self.cost_health = Some(health);
                 r || h

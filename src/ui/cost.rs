@@ -2,7 +2,7 @@
 //! region and service, the biggest movers (last 7 whole days vs the 7 before) and anomalies.
 
 use super::parts::{ListTable, draw_list, sources_gate, ui_title};
-use super::text::{clean, fit, money, region_short};
+use super::text::{age_coarse, clean, fit, money, region_short};
 use crate::app::{SourceKind, State, visible_cost_rows};
 use crate::domain::{CostRow, CostScope, anomalies, cost_rows, movers};
 use crate::theme::Theme;
@@ -53,8 +53,32 @@ fn summary_line(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         Span::styled(vs, theme.muted),
         Span::styled(" · last month ", theme.muted),
         Span::styled(money(c.last_month), theme.base),
+        Span::styled(figure_ages(state), theme.muted),
     ]);
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// Each group of figures' age, where the source fetched them separately (Cost Explorer answers
+/// are cached for hours): " · fetched 2h ago", or per group when their ages differ.
+fn figure_ages(state: &State) -> String {
+    let fetched = &state.fleet.cost.fetched;
+    let ages: Vec<(&String, String)> = fetched
+        .iter()
+        .map(|(what, at)| {
+            let secs = (state.now.as_second() - at.as_second()).max(0);
+            (what, age_coarse(secs))
+        })
+        .collect();
+    match ages.first() {
+        None => String::new(),
+        Some((_, first)) if ages.iter().all(|(_, a)| a == first) => {
+            format!(" · fetched {first} ago")
+        }
+        Some(_) => {
+            let parts: Vec<String> = ages.iter().map(|(w, a)| format!("{w} {a}")).collect();
+            format!(" · ages: {}", parts.join(", "))
+        }
+    }
 }
 
 /// One column of eighth-blocks per day, tallest = the most expensive day; anomalous days in the

@@ -82,15 +82,14 @@ pub fn initial_alarms(world: &DemoWorld) -> BTreeMap<String, Vec<Alarm>> {
         }
     }
     // The incident in progress: payment-gateway latency in prod us-east-1.
-    if let Some(list) = out.get_mut(&source_name("333333333333", "us-east-1")) {
-        if let Some(a) = list
+    if let Some(list) = out.get_mut(&source_name("333333333333", "us-east-1"))
+        && let Some(a) = list
             .iter_mut()
             .find(|a| a.name == "payment-gateway-p95-latency")
-        {
-            a.state = AlarmState::Alarm;
-            a.reason = "Threshold Crossed: 3 out of the last 3 datapoints [1.82 (21/11/26 23:41:00), 1.77, 1.69] were greater than the threshold (1.5)".into();
-            a.since = now - 18.minutes();
-        }
+    {
+        a.state = AlarmState::Alarm;
+        a.reason = "Threshold Crossed: 3 out of the last 3 datapoints [1.82 (21/11/26 23:41:00), 1.77, 1.69] were greater than the threshold (1.5)".into();
+        a.since = now - 18.minutes();
     }
     out
 }
@@ -112,7 +111,7 @@ impl DemoWorld {
                 self.alarms_dirty = true;
             }
         }
-        if self.tick % 45 != 0 {
+        if !self.tick.is_multiple_of(45) {
             return;
         }
         let now = self.now;

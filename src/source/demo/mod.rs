@@ -43,7 +43,7 @@ impl DemoWorld {
         }
         if std::mem::take(&mut self.cost_dirty) {
             out.push(SourceUpdate::Cost {
-                report: self.cost.clone(),
+                report: Box::new(self.cost.clone()),
                 health: SourceHealth::live(self.now),
             });
         }

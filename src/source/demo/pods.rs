@@ -130,7 +130,7 @@ impl DemoWorld {
                         pod.reason = Some("CrashLoopBackOff".into());
                         // Back-off grows with restarts like the kubelet's, capped.
                         let every = (10u64 << pod.restarts.min(4)).min(60);
-                        if tick % every == 0 {
+                        if tick.is_multiple_of(every) {
                             pod.restarts = pod.restarts.saturating_add(1);
                             events.push(event(
                                 now,
@@ -146,7 +146,7 @@ impl DemoWorld {
                     pod.phase = PodPhase::Pending;
                     pod.ready = false;
                     pod.reason = Some("ImagePullBackOff".into());
-                    if tick % 30 == 0 {
+                    if tick.is_multiple_of(30) {
                         let msg = format!(
                             "Back-off pulling image \"{}:{}\"",
                             pod.workload, pod.version
@@ -247,18 +247,18 @@ impl DemoWorld {
             if let Some(h) = w.hpa.as_mut() {
                 h.current = total;
             }
-            if before.3 != w.rollout {
-                if let RolloutState::Stuck(reason) = &w.rollout {
-                    let msg = format!("Deployment \"{}\" has timed out progressing", key.name);
-                    events.push(ClusterEvent {
-                        at: now,
-                        kind: EventKind::Warning,
-                        namespace: key.namespace.clone(),
-                        object: format!("Deployment/{}", key.name),
-                        reason: reason.clone(),
-                        message: msg,
-                    });
-                }
+            if before.3 != w.rollout
+                && let RolloutState::Stuck(reason) = &w.rollout
+            {
+                let msg = format!("Deployment \"{}\" has timed out progressing", key.name);
+                events.push(ClusterEvent {
+                    at: now,
+                    kind: EventKind::Warning,
+                    namespace: key.namespace.clone(),
+                    object: format!("Deployment/{}", key.name),
+                    reason: reason.clone(),
+                    message: msg,
+                });
             }
             if before != (w.ready, w.updated, w.available, w.rollout.clone()) {
                 self.dirty_clusters.insert(idx);

@@ -11,10 +11,10 @@ impl DemoWorld {
             + (now - self.now).get_nanoseconds() as f64 / 1e9;
         self.now = now;
         self.tick += 1;
-        if self.tick % 15 == 0 {
+        if self.tick.is_multiple_of(15) {
             self.autoscale();
         }
-        if self.tick % 90 == 0 {
+        if self.tick.is_multiple_of(90) {
             self.start_dev_release();
         }
         if self.tick % 150 == 75 {

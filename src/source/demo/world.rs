@@ -78,7 +78,7 @@ impl DemoWorld {
                 let (minor, patch) = trains[i];
                 // dev runs ahead, staging one step behind dev, prod behind staging for some.
                 let ahead = match *env {
-                    "dev" => 1 + (i as u64 % 3 == 0) as u64,
+                    "dev" => 1 + (i as u64).is_multiple_of(3) as u64,
                     "staging" => (i as u64 % 3 != 1) as u64,
                     _ => 0,
                 };

@@ -122,6 +122,7 @@ impl HealthTracker {
         SourceHealth {
             status,
             last_data: self.last_contact,
+            reports_every_secs: None,
         }
     }
 

@@ -136,10 +136,11 @@ impl Store {
         }
         let meta = &obj["metadata"];
         let mut name = meta["name"].as_str().unwrap_or("").to_string();
-        if name.is_empty() && mode == Write::Create {
-            if let Some(prefix) = meta["generateName"].as_str() {
-                name = format!("{prefix}{}", self.suffix());
-            }
+        if name.is_empty()
+            && mode == Write::Create
+            && let Some(prefix) = meta["generateName"].as_str()
+        {
+            name = format!("{prefix}{}", self.suffix());
         }
         if name.is_empty() {
             return Err(ApiError::invalid(format!(

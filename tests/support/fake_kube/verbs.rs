@@ -69,10 +69,10 @@ pub fn resource(
         (Method::POST, None) => {
             let mut obj = parse_json(body)?;
             set_namespace(&mut obj, ns)?;
-            if def.has_sub("status") {
-                if let Some(m) = obj.as_object_mut() {
-                    m.remove("status");
-                }
+            if def.has_sub("status")
+                && let Some(m) = obj.as_object_mut()
+            {
+                m.remove("status");
             }
             let created = shared.write(def, obj, Write::Create)?;
             Ok(json_response(201, &created))

@@ -1,0 +1,169 @@
+//! One CloudWatch alarm source (a profile's account in one region): DescribeAlarms (metric and
+//! composite) every `alarm_poll`, translated by `alarm_map`. A poll that changes nothing sends
+//! nothing (no redraw), apart from a heartbeat every `heartbeat`.
+
+use super::alarm_map::{self, RawAlarm};
+use super::health::{Failure, classify};
+use super::{AlarmSource, Options, clients, timestamp};
+use crate::app::Msg;
+use crate::clock::Clock;
+use crate::domain::{Alarm, SourceHealth, SourceStatus, SourceUpdate, Timestamp};
+use aws_sdk_cloudwatch::types::AlarmType;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// Every alarm of the scope, all pages.
+pub async fn fetch(client: &aws_sdk_cloudwatch::Client) -> Result<Vec<RawAlarm>, Failure> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .describe_alarms()
+            .alarm_types(AlarmType::MetricAlarm)
+            .alarm_types(AlarmType::CompositeAlarm)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        for a in page.metric_alarms() {
+            out.push(RawAlarm {
+                name: a.alarm_name().unwrap_or_default().to_string(),
+                composite: false,
+                state: a
+                    .state_value()
+                    .map(|s| s.as_str())
+                    .unwrap_or("")
+                    .to_string(),
+                reason: a.state_reason().unwrap_or_default().to_string(),
+                since: a
+                    .state_transitioned_timestamp()
+                    .or(a.state_updated_timestamp())
+                    .and_then(timestamp),
+                namespace: a.namespace().map(String::from),
+                metric_name: a.metric_name().map(String::from),
+                dimensions: a
+                    .dimensions()
+                    .iter()
+                    .map(|d| {
+                        (
+                            d.name().unwrap_or_default().to_string(),
+                            d.value().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect(),
+                rule: None,
+                actions_enabled: a.actions_enabled().unwrap_or(true),
+            });
+        }
+        for a in page.composite_alarms() {
+            out.push(RawAlarm {
+                name: a.alarm_name().unwrap_or_default().to_string(),
+                composite: true,
+                state: a
+                    .state_value()
+                    .map(|s| s.as_str())
+                    .unwrap_or("")
+                    .to_string(),
+                reason: a.state_reason().unwrap_or_default().to_string(),
+                since: a
+                    .state_transitioned_timestamp()
+                    .or(a.state_updated_timestamp())
+                    .and_then(timestamp),
+                rule: a.alarm_rule().map(String::from),
+                actions_enabled: a.actions_enabled().unwrap_or(true),
+                ..RawAlarm::default()
+            });
+        }
+        token = page.next_token().map(String::from);
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// The status a failed poll shows. Denied and expired need a person; the rest may pass.
+pub(crate) fn failed_status(
+    options: &Options,
+    failure: &Failure,
+    what: &str,
+    profile: Option<&str>,
+) -> SourceStatus {
+    let text = options.describe(failure, what, profile);
+    match failure {
+        Failure::AccessDenied(_) | Failure::Expired(_) => SourceStatus::Failed(text),
+        _ => SourceStatus::Stale(text),
+    }
+}
+
+/// Poll one scope until the console goes away.
+pub async fn run(
+    source: AlarmSource,
+    options: Options,
+    clock: Arc<dyn Clock>,
+    tx: mpsc::Sender<Msg>,
+) {
+    let label = source.scope.label();
+    let profile = source.scope.profile.clone();
+    let config = clients::sdk_config(&source.scope, &options.clients).await;
+    let client = clients::cloudwatch(&config, &options.clients);
+    let heartbeat_secs = options.heartbeat.as_secs();
+    let mut alarms: Vec<Alarm> = Vec::new();
+    let mut last_good: Option<Timestamp> = None;
+    let mut sent: Option<(Vec<Alarm>, SourceStatus, Timestamp)> = None;
+    loop {
+        let result = options.with_backoff(|| fetch(&client)).await;
+        let now = clock.now();
+        let status = match result {
+            Ok(raw) => {
+                // Alarms without a timestamp keep the time they were first seen in their state.
+                let first_seen = |r: &RawAlarm| {
+                    alarms
+                        .iter()
+                        .find(|a| a.name == r.name && a.state == alarm_map::state(&r.state))
+                        .map_or(now, |a| a.since)
+                };
+                alarms = raw
+                    .iter()
+                    .map(|r| alarm_map::map(r, &source.attribution, first_seen(r)))
+                    .collect();
+                alarms.sort_by(|a, b| a.name.cmp(&b.name));
+                last_good = Some(now);
+                SourceStatus::Live
+            }
+            Err(failure) => {
+                tracing::warn!(source = %label, ?failure, "CloudWatch alarms failed");
+                failed_status(&options, &failure, "CloudWatch alarms", profile.as_deref())
+            }
+        };
+        let due = match &sent {
+            None => true,
+            Some((a, s, at)) => {
+                *a != alarms
+                    || *s != status
+                    || (status == SourceStatus::Live
+                        && now.as_second() - at.as_second() >= heartbeat_secs as i64)
+            }
+        };
+        if due {
+            let health = SourceHealth {
+                status: status.clone(),
+                last_data: last_good,
+                reports_every_secs: Some(heartbeat_secs),
+            };
+            let update = SourceUpdate::Alarms {
+                source: label.clone(),
+                alarms: alarms.clone(),
+                health,
+            };
+            if tx.send(Msg::Source(update)).await.is_err() {
+                return;
+            }
+            sent = Some((alarms.clone(), status, now));
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(options.alarm_poll) => {}
+            _ = tx.closed() => return,
+        }
+    }
+}

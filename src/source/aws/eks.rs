@@ -1,0 +1,258 @@
+//! EKS discovery per (profile, region): clusters (status, Kubernetes version, endpoint, CA) and
+//! their nodegroups (min/desired/max, instance types). Configured clusters (matched by
+//! `eks_cluster` and region) get their nodegroups through `ClusterDelta::nodegroups`.
+
+use super::health::{Failure, classify};
+use super::{Options, clients};
+use crate::app::Msg;
+use crate::clock::Clock;
+use crate::domain::{ClusterDelta, ClusterId, Nodegroup, SourceUpdate};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EksSource {
+    pub scope: clients::Scope,
+    pub targets: Vec<EksTarget>,
+}
+
+/// A configured cluster that is an EKS cluster of the source's scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EksTarget {
+    pub eks_cluster: String,
+    pub cluster: ClusterId,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EksCluster {
+    pub name: String,
+    pub status: String,
+    pub version: String,
+    pub endpoint: String,
+    /// The cluster CA, base64 of PEM, as DescribeCluster gives it.
+    pub ca_data: Option<String>,
+    pub nodegroups: Vec<EksNodegroup>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EksNodegroup {
+    pub name: String,
+    pub status: String,
+    pub min: u32,
+    pub desired: u32,
+    pub max: u32,
+    pub instance_types: Vec<String>,
+}
+
+impl EksNodegroup {
+    pub fn to_domain(&self) -> Nodegroup {
+        Nodegroup {
+            name: self.name.clone(),
+            instance_type: self.instance_types.join(","),
+            min: self.min,
+            desired: self.desired,
+            max: self.max,
+            // EKS does not say; the capacity screen shows no estimate then.
+            hourly_usd: 0.0,
+        }
+    }
+}
+
+fn count(n: Option<i32>) -> u32 {
+    n.unwrap_or(0).max(0) as u32
+}
+
+/// DescribeCluster alone (the native kube connection needs endpoint and CA).
+pub async fn describe_cluster(
+    client: &aws_sdk_eks::Client,
+    name: &str,
+) -> Result<EksCluster, Failure> {
+    let out = client
+        .describe_cluster()
+        .name(name)
+        .send()
+        .await
+        .map_err(|e| classify(&e))?;
+    let c = out
+        .cluster()
+        .ok_or_else(|| Failure::Other(format!("EKS cluster {name}: empty answer")))?;
+    Ok(EksCluster {
+        name: c.name().unwrap_or(name).to_string(),
+        status: c
+            .status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        version: c.version().unwrap_or_default().to_string(),
+        endpoint: c.endpoint().unwrap_or_default().to_string(),
+        ca_data: c
+            .certificate_authority()
+            .and_then(|ca| ca.data())
+            .map(String::from),
+        nodegroups: Vec::new(),
+    })
+}
+
+/// Every cluster of the scope with its nodegroups, in name order.
+pub async fn discover(client: &aws_sdk_eks::Client) -> Result<Vec<EksCluster>, Failure> {
+    let mut names = Vec::new();
+    let mut token = None;
+    loop {
+        let page = client
+            .list_clusters()
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        names.extend(page.clusters().iter().cloned());
+        token = page.next_token().map(String::from);
+        if token.is_none() {
+            break;
+        }
+    }
+    names.sort();
+    let mut out = Vec::new();
+    for name in names {
+        let mut cluster = describe_cluster(client, &name).await?;
+        cluster.nodegroups = nodegroups(client, &name).await?;
+        out.push(cluster);
+    }
+    Ok(out)
+}
+
+async fn nodegroups(
+    client: &aws_sdk_eks::Client,
+    cluster: &str,
+) -> Result<Vec<EksNodegroup>, Failure> {
+    let mut names = Vec::new();
+    let mut token = None;
+    loop {
+        let page = client
+            .list_nodegroups()
+            .cluster_name(cluster)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        names.extend(page.nodegroups().iter().cloned());
+        token = page.next_token().map(String::from);
+        if token.is_none() {
+            break;
+        }
+    }
+    names.sort();
+    let mut out = Vec::new();
+    for name in names {
+        let ng = client
+            .describe_nodegroup()
+            .cluster_name(cluster)
+            .nodegroup_name(&name)
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        let Some(ng) = ng.nodegroup() else { continue };
+        let scaling = ng.scaling_config();
+        out.push(EksNodegroup {
+            name,
+            status: ng
+                .status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            min: count(scaling.and_then(|s| s.min_size())),
+            desired: count(scaling.and_then(|s| s.desired_size())),
+            max: count(scaling.and_then(|s| s.max_size())),
+            instance_types: ng.instance_types().to_vec(),
+        });
+    }
+    Ok(out)
+}
+
+/// The deltas that give configured clusters their nodegroups. Pure.
+pub fn deltas(targets: &[EksTarget], found: &[EksCluster]) -> Vec<ClusterDelta> {
+    targets
+        .iter()
+        .filter_map(|t| {
+            let c = found.iter().find(|c| c.name == t.eks_cluster)?;
+            let mut d = ClusterDelta::new(t.cluster.clone());
+            d.nodegroups = Some(c.nodegroups.iter().map(EksNodegroup::to_domain).collect());
+            Some(d)
+        })
+        .collect()
+}
+
+/// Describe the scope's clusters every `eks_poll` until the console goes away. Applying an
+/// unchanged delta changes nothing (no redraw), so each poll sends its deltas: a cluster
+/// announced after the first poll still gets its nodegroups.
+pub async fn run(
+    source: EksSource,
+    options: Options,
+    _clock: Arc<dyn Clock>,
+    tx: mpsc::Sender<Msg>,
+) {
+    let label = source.scope.label();
+    let config = clients::sdk_config(&source.scope, &options.clients).await;
+    let client = clients::eks(&config, &options.clients);
+    loop {
+        match options.with_backoff(|| discover(&client)).await {
+            Ok(found) => {
+                for d in deltas(&source.targets, &found) {
+                    if tx
+                        .send(Msg::Source(SourceUpdate::ClusterDelta(Box::new(d))))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+            Err(failure) => {
+                let text = options.describe(&failure, "EKS", source.scope.profile.as_deref());
+                tracing::warn!(source = %label, %text, "EKS discovery failed");
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(options.eks_poll) => {}
+            _ = tx.closed() => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configured_clusters_get_their_nodegroups() {
+        let found = vec![EksCluster {
+            name: "prod-euw1".into(),
+            status: "ACTIVE".into(),
+            version: "1.31".into(),
+            endpoint: "https://x".into(),
+            ca_data: None,
+            nodegroups: vec![EksNodegroup {
+                name: "general".into(),
+                status: "ACTIVE".into(),
+                min: 2,
+                desired: 3,
+                max: 6,
+                instance_types: vec!["m6i.large".into(), "m6a.large".into()],
+            }],
+        }];
+        let id = ClusterId::new("prod", "eu-west-1", "prod-euw1");
+        let targets = vec![
+            EksTarget {
+                eks_cluster: "prod-euw1".into(),
+                cluster: id.clone(),
+            },
+            EksTarget {
+                eks_cluster: "gone".into(),
+                cluster: ClusterId::new("prod", "eu-west-1", "gone"),
+            },
+        ];
+        let d = deltas(&targets, &found);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].cluster, id);
+        let ng = &d[0].nodegroups.as_ref().unwrap()[0];
+        assert_eq!((ng.min, ng.desired, ng.max), (2, 3, 6));
+        assert_eq!(ng.instance_type, "m6i.large,m6a.large");
+    }
+}

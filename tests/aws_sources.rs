@@ -1,0 +1,577 @@
+//! The AWS sources against moto (behind `tests/support/aws/front.py`, which also speaks
+//! CloudWatch's RPCv2 CBOR, serves Cost Explorer's forecast and anomalies, and injects
+//! failures): EKS discovery, alarms, Cost Explorer with its cache, throttling, denied and
+//! expired credentials, an unreachable region. Each test uses its own moto account.
+
+#[path = "support/aws/mod.rs"]
+mod aws;
+
+use aws::Account;
+use jiff::Timestamp;
+use opsdeck::app::Msg;
+use opsdeck::clock::{Clock, ManualClock};
+use opsdeck::config::AlarmRules;
+use opsdeck::domain::{
+    AlarmState, ClusterId, ClusterInfo, ClusterState, CostScope, FleetState, SourceStatus,
+    SourceUpdate,
+};
+use opsdeck::source::aws::alarm_map::{Attribution, KnownCluster};
+use opsdeck::source::aws::clients::{self, Scope};
+use opsdeck::source::aws::cost::{self, CostSource};
+use opsdeck::source::aws::eks::{self, EksSource, EksTarget};
+use opsdeck::source::aws::{AlarmSource, Options, Plan, spawn};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+fn now() -> Timestamp {
+    "2026-11-21T14:30:00Z".parse().unwrap()
+}
+
+fn scope(region: &str) -> Scope {
+    Scope {
+        profile: None,
+        region: region.into(),
+    }
+}
+
+fn envs() -> Vec<String> {
+    vec!["dev".into(), "staging".into(), "prod".into()]
+}
+
+fn alarm_source(region: &str) -> AlarmSource {
+    let rules = AlarmRules {
+        name_pattern: Some("{env}-{service}-*".into()),
+        ..AlarmRules::default()
+    };
+    AlarmSource {
+        scope: scope(region),
+        attribution: Attribution::new(
+            scope(region).label(),
+            region.into(),
+            rules,
+            vec![KnownCluster {
+                eks_cluster: "prod-euw1".into(),
+                region: "eu-west-1".into(),
+                env: "prod".into(),
+            }],
+            envs(),
+            None,
+        ),
+    }
+}
+
+fn empty_plan() -> Plan {
+    Plan {
+        alarms: Vec::new(),
+        eks: Vec::new(),
+        cost: None,
+    }
+}
+
+/// Start `plan`'s tasks; the receiver gets their updates.
+fn start(plan: Plan, options: Options) -> (mpsc::Receiver<Msg>, Vec<tokio::task::JoinHandle<()>>) {
+    let (tx, rx) = mpsc::channel(64);
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(now()));
+    let tasks = spawn(plan, options, clock, tx);
+    (rx, tasks)
+}
+
+async fn next(rx: &mut mpsc::Receiver<Msg>) -> SourceUpdate {
+    match tokio::time::timeout(Duration::from_secs(15), rx.recv()).await {
+        Ok(Some(Msg::Source(u))) => u,
+        other => panic!("no source update within 15 s: {other:?}"),
+    }
+}
+
+/// The next alarm update of `source`, skipping others.
+async fn next_alarms(
+    rx: &mut mpsc::Receiver<Msg>,
+    source: &str,
+) -> (Vec<opsdeck::domain::Alarm>, opsdeck::domain::SourceHealth) {
+    loop {
+        if let SourceUpdate::Alarms {
+            source: s,
+            alarms,
+            health,
+        } = next(rx).await
+            && s == source
+        {
+            return (alarms, health);
+        }
+    }
+}
+
+#[tokio::test]
+async fn eks_clusters_and_nodegroups_in_two_regions() {
+    let acct = Account::new("100000000001");
+    acct.create_cluster("us-east-1", "prod-use1", "1.31");
+    acct.create_nodegroup(
+        "us-east-1",
+        "prod-use1",
+        "general",
+        (2, 3, 6),
+        &["m6i.large"],
+    );
+    acct.create_cluster("eu-west-1", "prod-euw1", "1.30");
+    acct.create_nodegroup(
+        "eu-west-1",
+        "prod-euw1",
+        "batch",
+        (0, 1, 10),
+        &["c6i.2xlarge", "c6a.2xlarge"],
+    );
+    acct.create_nodegroup("eu-west-1", "prod-euw1", "web", (3, 3, 9), &["m6i.xlarge"]);
+    let options = acct.options();
+    for (region, name, version) in [
+        ("us-east-1", "prod-use1", "1.31"),
+        ("eu-west-1", "prod-euw1", "1.30"),
+    ] {
+        let config = clients::sdk_config(&scope(region), &options.clients).await;
+        let client = clients::eks(&config, &options.clients);
+        let found = eks::discover(&client).await.unwrap();
+        assert_eq!(found.len(), 1, "{region}: {found:?}");
+        assert_eq!(found[0].name, name);
+        assert_eq!(found[0].version, version);
+        assert_eq!(found[0].status, "ACTIVE");
+        assert!(
+            found[0].endpoint.starts_with("https://"),
+            "{}",
+            found[0].endpoint
+        );
+    }
+    // The collector gives configured clusters their nodegroups.
+    let id = ClusterId::new("prod", "eu-west-1", "prod-euw1");
+    let mut plan = empty_plan();
+    plan.eks.push(EksSource {
+        scope: scope("eu-west-1"),
+        targets: vec![EksTarget {
+            eks_cluster: "prod-euw1".into(),
+            cluster: id.clone(),
+        }],
+    });
+    let (mut rx, _tasks) = start(plan, options);
+    let mut fleet = FleetState::default();
+    fleet.apply(SourceUpdate::Cluster(Box::new(ClusterState::new(
+        ClusterInfo {
+            id: id.clone(),
+            name: "prod-euw1".into(),
+            env: "prod".into(),
+            region: "eu-west-1".into(),
+            kubernetes_version: String::new(),
+        },
+    ))));
+    let update = next(&mut rx).await;
+    assert!(fleet.apply(update));
+    let groups: Vec<(String, String, u32, u32, u32)> = fleet.clusters[&id]
+        .nodegroups
+        .iter()
+        .map(|g| {
+            (
+                g.name.clone(),
+                g.instance_type.clone(),
+                g.min,
+                g.desired,
+                g.max,
+            )
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            ("batch".into(), "c6i.2xlarge,c6a.2xlarge".into(), 0, 1, 10),
+            ("web".into(), "m6i.xlarge".into(), 3, 3, 9)
+        ]
+    );
+    // The next poll sends the same nodegroups: nothing changes, nothing to redraw.
+    let again = next(&mut rx).await;
+    assert!(!fleet.apply(again));
+}
+
+#[tokio::test]
+async fn alarms_in_every_state_are_attributed_and_unchanged_polls_send_nothing() {
+    let acct = Account::new("100000000002");
+    let region = "eu-west-1";
+    acct.put_alarm(
+        region,
+        "cpu-high",
+        "ALARM",
+        &[("ClusterName", "prod-euw1"), ("Service", "checkout")],
+    );
+    acct.put_alarm(region, "dev-ledger-latency", "OK", &[]);
+    acct.put_alarm(region, "orphan", "INSUFFICIENT_DATA", &[]);
+    acct.put_composite_alarms(
+        region,
+        json!([{
+            "AlarmName": "staging-payments-availability",
+            "AlarmArn": format!("arn:aws:cloudwatch:{region}:{}:alarm:staging-payments-availability", acct.id),
+            "AlarmRule": "ALARM(cpu-high) OR ALARM(orphan)",
+            "StateValue": "ALARM",
+            "StateReason": "cpu-high is in ALARM",
+            "StateUpdatedTimestamp": "2026-11-21T14:00:00Z",
+            "StateTransitionedTimestamp": "2026-11-21T13:55:00Z",
+            "ActionsEnabled": true
+        }]),
+    );
+    let mut plan = empty_plan();
+    plan.alarms.push(alarm_source(region));
+    let (mut rx, _tasks) = start(plan, acct.options());
+    let label = scope(region).label();
+    let (alarms, health) = next_alarms(&mut rx, &label).await;
+    assert_eq!(health.status, SourceStatus::Live);
+    let by_name = |n: &str| {
+        alarms
+            .iter()
+            .find(|a| a.name == n)
+            .unwrap_or_else(|| panic!("{n}: {alarms:?}"))
+    };
+    let cpu = by_name("cpu-high");
+    assert_eq!(cpu.state, AlarmState::Alarm);
+    assert_eq!(
+        (cpu.env.as_deref(), cpu.service.as_deref()),
+        (Some("prod"), Some("checkout"))
+    );
+    assert!(
+        cpu.metric.contains("HTTPCode_Target_5XX_Count"),
+        "{}",
+        cpu.metric
+    );
+    assert!(
+        cpu.metric.contains("ClusterName=prod-euw1"),
+        "{}",
+        cpu.metric
+    );
+    assert_eq!(cpu.reason, "test put it in ALARM");
+    let ledger = by_name("dev-ledger-latency");
+    assert_eq!(ledger.state, AlarmState::Ok);
+    assert_eq!(
+        (ledger.env.as_deref(), ledger.service.as_deref()),
+        (Some("dev"), Some("ledger"))
+    );
+    assert_eq!(by_name("orphan").state, AlarmState::InsufficientData);
+    assert_eq!(by_name("orphan").env, None);
+    let composite = by_name("staging-payments-availability");
+    assert_eq!(composite.state, AlarmState::Alarm);
+    assert_eq!(composite.env.as_deref(), Some("staging"));
+    assert_eq!(composite.service.as_deref(), Some("payments"));
+    assert_eq!(
+        composite.since,
+        "2026-11-21T13:55:00Z".parse::<Timestamp>().unwrap()
+    );
+    assert_eq!(
+        composite.metric,
+        "composite: ALARM(cpu-high) OR ALARM(orphan)"
+    );
+    // Several polls without a change: no update at all.
+    let polls = acct.count("DescribeAlarms");
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert!(
+        acct.count("DescribeAlarms") >= polls + 2,
+        "the source keeps polling"
+    );
+    assert!(rx.try_recv().is_err(), "an unchanged poll sent an update");
+    // A state change is sent.
+    acct.set_alarm_state(
+        region,
+        "dev-ledger-latency",
+        "ALARM",
+        "latency p95 above 800 ms",
+    );
+    let (alarms, _) = next_alarms(&mut rx, &label).await;
+    let ledger = alarms
+        .iter()
+        .find(|a| a.name == "dev-ledger-latency")
+        .unwrap();
+    assert_eq!(ledger.state, AlarmState::Alarm);
+    assert_eq!(ledger.reason, "latency p95 above 800 ms");
+}
+
+#[tokio::test]
+async fn throttling_is_retried_with_backoff_then_succeeds() {
+    let acct = Account::new("100000000003");
+    acct.put_alarm("us-east-1", "prod-api-5xx", "ALARM", &[]);
+    acct.fail("DescribeAlarms", "Throttling", 3);
+    let mut plan = empty_plan();
+    plan.alarms.push(alarm_source("us-east-1"));
+    let (mut rx, _tasks) = start(plan, acct.options());
+    let (alarms, health) = next_alarms(&mut rx, &scope("us-east-1").label()).await;
+    assert_eq!(health.status, SourceStatus::Live, "{health:?}");
+    assert_eq!(alarms.len(), 1);
+    // Three throttled attempts, then the one that worked, all before the first update.
+    assert!(acct.count("DescribeAlarms") >= 4);
+}
+
+#[tokio::test]
+async fn one_region_unreachable_leaves_the_other_working() {
+    let acct = Account::new("100000000004");
+    acct.put_alarm("eu-west-1", "prod-web-5xx", "ALARM", &[]);
+    let mut options = acct.options();
+    // A closed port: bind, note the port, close.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut plan = empty_plan();
+    plan.alarms.push(alarm_source("eu-west-1"));
+    let (mut rx, _tasks) = start(plan, options.clone());
+    options.clients.endpoints.cloudwatch = Some(format!("http://127.0.0.1:{closed}"));
+    let mut dead = empty_plan();
+    dead.alarms.push(alarm_source("us-east-1"));
+    let (mut dead_rx, _dead_tasks) = start(dead, options);
+    let (alarms, health) = next_alarms(&mut rx, &scope("eu-west-1").label()).await;
+    assert_eq!(health.status, SourceStatus::Live);
+    assert_eq!(alarms[0].name, "prod-web-5xx");
+    let (alarms, health) = next_alarms(&mut dead_rx, &scope("us-east-1").label()).await;
+    assert!(alarms.is_empty());
+    match &health.status {
+        SourceStatus::Stale(why) => assert!(why.contains("unreachable"), "{why}"),
+        s => panic!("{s:?}"),
+    }
+    // Both in one fleet: one cell's alarms, the other source stale.
+    let mut fleet = FleetState::default();
+    fleet.apply(SourceUpdate::Alarms {
+        source: scope("us-east-1").label(),
+        alarms,
+        health,
+    });
+    assert_eq!(fleet.alarm_health.len(), 1);
+}
+
+#[tokio::test]
+async fn expired_credentials_name_the_command_that_refreshes_them() {
+    let acct = Account::new("100000000005");
+    acct.fail("DescribeAlarms", "ExpiredToken", 1000);
+    let mut source = alarm_source("eu-west-1");
+    source.scope.profile = Some("prod-admin".into());
+    let label = source.scope.label();
+    let mut plan = empty_plan();
+    plan.alarms.push(source);
+    let mut options = acct.options();
+    options.aws_config_text = Some("[profile prod-admin]\nsso_session = acme\n".into());
+    let (mut rx, _tasks) = start(plan, options);
+    let (_, health) = next_alarms(&mut rx, &label).await;
+    match &health.status {
+        SourceStatus::Failed(why) => {
+            assert!(
+                why.contains("run `aws sso login --profile prod-admin`"),
+                "{why}"
+            )
+        }
+        s => panic!("{s:?}"),
+    }
+}
+
+// ---- Cost Explorer ----
+
+/// GetCostAndUsage results as Cost Explorer returns them: one per day from 2026-10-01 to
+/// today, for the given groups (keys) and amounts.
+fn usage(groups: &[(&[&str], f64)]) -> Value {
+    let mut days = Vec::new();
+    let mut day: jiff::civil::Date = "2026-10-01".parse().unwrap();
+    let today: jiff::civil::Date = "2026-11-21".parse().unwrap();
+    while day <= today {
+        let next = day.tomorrow().unwrap();
+        // A spike on 2026-11-18 for the first group.
+        let spike = if day == "2026-11-18".parse().unwrap() {
+            3.0
+        } else {
+            1.0
+        };
+        let g: Vec<Value> = groups
+            .iter()
+            .enumerate()
+            .map(|(i, (keys, usd))| {
+                let usd = if i == 0 { usd * spike } else { *usd };
+                json!({"Keys": keys, "Metrics": {"UnblendedCost": {"Amount": format!("{usd}"), "Unit": "USD"}}})
+            })
+            .collect();
+        days.push(json!({
+            "TimePeriod": {"Start": day.to_string(), "End": next.to_string()},
+            "Total": {},
+            "Groups": g,
+            "Estimated": day == today,
+        }));
+        day = next;
+    }
+    json!({"ResultsByTime": days, "DimensionValueAttributes": [], "GroupDefinitions": []})
+}
+
+fn seed_costs(acct: &Account) {
+    acct.seed_cost_and_usage(vec![
+        usage(&[
+            (&["env$prod", "us-east-1"], 10.0),
+            (&["env$prod", "eu-west-1"], 6.0),
+            (&["env$dev", "us-east-1"], 1.0),
+            (&["env$", "us-east-1"], 0.5),
+        ]),
+        usage(&[(&["service$checkout"], 8.0), (&["service$ledger"], 2.0)]),
+    ]);
+    acct.seed_ce(
+        "GetCostForecast",
+        json!({"Total": {"Amount": "180.5", "Unit": "USD"}, "ForecastResultsByTime": []}),
+    );
+    acct.seed_ce(
+        "GetAnomalies",
+        json!({"Anomalies": [{
+            "AnomalyId": "a-1",
+            "AnomalyStartDate": "2026-11-18",
+            "AnomalyEndDate": "2026-11-18",
+            "DimensionValue": "Amazon Elastic Compute Cloud - Compute",
+            "RootCauses": [{"Service": "Amazon Elastic Compute Cloud - Compute", "Region": "us-east-1"}],
+            "AnomalyScore": {"MaxScore": 0.9, "CurrentScore": 0.4},
+            "Impact": {"MaxImpact": 20.0, "TotalImpact": 20.0, "TotalActualSpend": 30.0, "TotalExpectedSpend": 10.0},
+            "MonitorArn": "arn:aws:ce::100000000006:anomalymonitor/m-1"
+        }]}),
+    );
+}
+
+fn cost_source() -> CostSource {
+    CostSource {
+        scope: scope("us-east-1"),
+        envs: envs(),
+        regions: vec!["us-east-1".into(), "eu-west-1".into()],
+    }
+}
+
+async fn ce_client(options: &Options) -> aws_sdk_costexplorer::Client {
+    let config = clients::sdk_config(&scope("us-east-1"), &options.clients).await;
+    clients::cost_explorer(&config, &options.clients)
+}
+
+#[tokio::test]
+async fn cost_by_env_region_and_service_with_forecast_and_anomalies() {
+    let acct = Account::new("100000000006");
+    seed_costs(&acct);
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = acct.options();
+    options.cost.cache_dir = Some(dir.path().to_path_buf());
+    let client = ce_client(&options).await;
+    let (report, health) = cost::refresh(
+        &cost_source(),
+        &options,
+        &client,
+        None,
+        &mut Vec::new(),
+        now(),
+    )
+    .await;
+    assert_eq!(health.status, SourceStatus::Live, "{health:?}");
+    // 21 days of November, with the spike day at 3x.
+    assert_eq!(report.mtd_for("prod", "us-east-1"), Some(230.0));
+    assert_eq!(report.mtd_for("prod", "eu-west-1"), Some(126.0));
+    assert_eq!(report.mtd_for("dev", "us-east-1"), Some(21.0));
+    assert_eq!(
+        report.by_cell[&("prod".into(), "us-east-1".into())].last_month,
+        310.0
+    );
+    assert_eq!(report.mtd_by_service["checkout"], 184.0);
+    assert_eq!(report.mtd_by_service["ledger"], 42.0);
+    assert_eq!(report.daily.len(), 30);
+    assert_eq!(report.daily.last().unwrap().usd, 17.5);
+    // Whole days of November (20, one at +20) plus the forecast of the rest.
+    assert_eq!(report.forecast_month_end, 20.0 * 17.5 + 20.0 + 180.5);
+    let found = opsdeck::domain::anomalies(&report);
+    assert!(
+        found.iter().any(|a| a.scope
+            == CostScope::Service {
+                name: "Amazon Elastic Compute Cloud - Compute".into()
+            }
+            && a.usd == 30.0),
+        "{found:?}"
+    );
+    assert_eq!(
+        report.fetched.keys().cloned().collect::<Vec<_>>(),
+        ["anomalies", "by env/region", "by service", "forecast"]
+    );
+}
+
+#[tokio::test]
+async fn cost_explorer_is_asked_once_per_query_per_ttl_across_runs() {
+    let acct = Account::new("100000000007");
+    seed_costs(&acct);
+    let dir = tempfile::tempdir().unwrap();
+    let cache = opsdeck::source::aws::cost_cache::CostCache::new(dir.path());
+    let options = acct.options();
+    // Two "runs": separate clients and memories, one cache folder.
+    for _ in 0..2 {
+        let client = ce_client(&options).await;
+        let (report, _) = cost::refresh(
+            &cost_source(),
+            &options,
+            &client,
+            Some(&cache),
+            &mut Vec::new(),
+            now(),
+        )
+        .await;
+        assert_eq!(report.mtd_for("prod", "us-east-1"), Some(230.0));
+    }
+    assert_eq!(
+        acct.count("GetCostAndUsage"),
+        2,
+        "two distinct usage queries, asked once"
+    );
+    assert_eq!(acct.count("GetCostForecast"), 1);
+    assert_eq!(acct.count("GetAnomalies"), 1);
+    // Five hours later the answers are still fresh; seven hours later they are asked again.
+    let client = ce_client(&options).await;
+    let later = now() + jiff::SignedDuration::from_hours(5);
+    cost::refresh(
+        &cost_source(),
+        &options,
+        &client,
+        Some(&cache),
+        &mut Vec::new(),
+        later,
+    )
+    .await;
+    assert_eq!(acct.count("GetCostAndUsage"), 2);
+    let expired = now() + jiff::SignedDuration::from_hours(7);
+    let (report, health) = cost::refresh(
+        &cost_source(),
+        &options,
+        &client,
+        Some(&cache),
+        &mut Vec::new(),
+        expired,
+    )
+    .await;
+    assert_eq!(acct.count("GetCostAndUsage"), 4);
+    assert_eq!(acct.count("GetCostForecast"), 2);
+    assert_eq!(acct.count("GetAnomalies"), 2);
+    assert_eq!(health.status, SourceStatus::Live);
+    assert_eq!(report.as_of, Some(expired));
+}
+
+#[tokio::test]
+async fn access_denied_on_cost_explorer_only_the_cost_panel_says_so() {
+    let acct = Account::new("100000000008");
+    seed_costs(&acct);
+    acct.put_alarm("us-east-1", "prod-api-5xx", "ALARM", &[]);
+    acct.fail("GetCostAndUsage", "AccessDenied", 1000);
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = acct.options();
+    options.cost.cache_dir = Some(dir.path().to_path_buf());
+    let mut plan = empty_plan();
+    plan.alarms.push(alarm_source("us-east-1"));
+    plan.cost = Some(cost_source());
+    let (mut rx, _tasks) = start(plan, options);
+    let mut fleet = FleetState::default();
+    while fleet.cost_health.is_none() || fleet.alarm_health.is_empty() {
+        fleet.apply(next(&mut rx).await);
+    }
+    match &fleet.cost_health.as_ref().unwrap().status {
+        SourceStatus::Degraded(why) => {
+            assert!(why.contains("access denied"), "{why}");
+            assert!(why.contains("by env/region"), "{why}");
+        }
+        s => panic!("{s:?}"),
+    }
+    // The forecast and anomalies still came.
+    assert_eq!(fleet.cost.reported_anomalies.len(), 1);
+    let alarms = fleet.alarm_health.values().next().unwrap();
+    assert_eq!(alarms.status, SourceStatus::Live);
+    assert_eq!(fleet.all_alarms().count(), 1);
+}
