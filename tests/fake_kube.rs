@@ -5,14 +5,13 @@
 mod fake_kube;
 
 use bytes::Bytes;
-use fake_kube::{FakeKube, RequestKind};
+use fake_kube::{FakeKube, Kubectl, RequestKind, kubectl_binary};
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use hyper::body::Incoming;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use tokio::time::timeout;
 
@@ -1507,71 +1506,6 @@ async fn kube_rs_watcher_with_streaming_lists() {
 // ---------------------------------------------------------------------------------------------
 // kubectl
 
-/// `$KUBECTL`, else `/usr/local/bin/kubectl`, else `kubectl` on `$PATH`. Missing: the test fails.
-fn kubectl_binary() -> PathBuf {
-    let install = "tests/fake_kube.rs drives the real kubectl against the fake API server: install \
-                   kubectl 1.33 (https://kubernetes.io/docs/tasks/tools/) or set KUBECTL=/path/to/kubectl";
-    if let Some(p) = std::env::var_os("KUBECTL") {
-        let p = PathBuf::from(p);
-        assert!(
-            p.is_file(),
-            "KUBECTL={} is not a file. {install}",
-            p.display()
-        );
-        return p;
-    }
-    let local = Path::new("/usr/local/bin/kubectl");
-    if local.is_file() {
-        return local.to_path_buf();
-    }
-    std::env::var_os("PATH")
-        .and_then(|path| {
-            std::env::split_paths(&path)
-                .map(|d| d.join("kubectl"))
-                .find(|p| p.is_file())
-        })
-        .unwrap_or_else(|| {
-            panic!("kubectl not found (looked at $KUBECTL, /usr/local/bin/kubectl and $PATH). {install}")
-        })
-}
-
-struct Kubectl {
-    bin: PathBuf,
-    kubeconfig: PathBuf,
-    cache: PathBuf,
-}
-
-impl Kubectl {
-    fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let mut cmd = tokio::process::Command::new(&self.bin);
-        cmd.arg("--kubeconfig")
-            .arg(&self.kubeconfig)
-            .arg("--cache-dir")
-            .arg(&self.cache)
-            .arg("--request-timeout=5s")
-            .args(args)
-            .env_remove("KUBECONFIG")
-            .kill_on_drop(true);
-        cmd
-    }
-
-    /// Run to completion (at most 20 s); panics with stderr unless it succeeds.
-    async fn run(&self, args: &[&str]) -> String {
-        let out = timeout(Duration::from_secs(20), self.command(args).output())
-            .await
-            .unwrap_or_else(|_| panic!("kubectl {args:?} did not finish within 20 s"))
-            .unwrap_or_else(|e| panic!("running {}: {e}", self.bin.display()));
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "kubectl {args:?} failed ({}):\n{stdout}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        stdout
-    }
-}
-
 #[tokio::test]
 async fn kubectl_reads_scales_pauses_resumes_and_undoes() {
     use tokio::io::{AsyncBufReadExt, BufReader};
@@ -1686,4 +1620,44 @@ async fn kubectl_reads_scales_pauses_resumes_and_undoes() {
     }
     child.kill().await.ok();
     assert!(kube.count(RequestKind::Watch, "pods") >= 1);
+}
+
+#[tokio::test]
+async fn dry_runs_stale_resource_versions_injected_conflicts_and_recorded_bodies() {
+    let kube = small_cluster().await;
+    let before = kube.get("apps/v1", "Deployment", Some("payments"), "payments-api");
+    let rv = kube.resource_version();
+    let ct = "application/merge-patch+json";
+    // A dry run answers with the patched object and stores nothing.
+    let (status, d) = patch(
+        &kube,
+        &format!("{DEPLOY}?dryRun=All"),
+        ct,
+        json!({"spec": {"replicas": 7}}),
+    )
+    .await;
+    assert_eq!((status, &d["spec"]["replicas"]), (200, &json!(7)));
+    assert_eq!(kube.resource_version(), rv, "no new resourceVersion");
+    assert_eq!(
+        kube.get("apps/v1", "Deployment", Some("payments"), "payments-api"),
+        before
+    );
+    let (status, _) = patch(&kube, &format!("{DEPLOY}?dryRun=Some"), ct, json!({})).await;
+    assert_eq!(status, 400);
+    // A merge patch carrying a stale resourceVersion is a 409, dry run or not.
+    let stale = json!({"metadata": {"resourceVersion": "1"}, "spec": {"replicas": 7}});
+    let (status, s) = patch(&kube, DEPLOY, ct, stale.clone()).await;
+    assert_eq!((status, &s["reason"]), (409, &json!("Conflict")));
+    let (status, _) = patch(&kube, &format!("{DEPLOY}?dryRun=All"), ct, stale).await;
+    assert_eq!(status, 409);
+    // Injected conflicts: the next N writes on the resource.
+    kube.inject_conflicts("deployments", 1);
+    let (first, _) = patch(&kube, DEPLOY, ct, json!({"spec": {"replicas": 7}})).await;
+    let (second, _) = patch(&kube, DEPLOY, ct, json!({"spec": {"replicas": 7}})).await;
+    assert_eq!((first, second), (409, 200));
+    // Bodies and content types are recorded.
+    let last = kube.requests().pop().unwrap();
+    assert_eq!(last.content_type, ct);
+    assert_eq!(last.json(), json!({"spec": {"replicas": 7}}));
+    assert!(last.is_write() && !last.dry_run());
 }

@@ -18,6 +18,11 @@ pub const GATE_REQUESTED_AT: &str = "opsdeck.dev/gate-requested-at";
 pub const GATE_REQUIRED: &str = "opsdeck.dev/gate-required-approvals";
 /// JSON array of `{"who": .., "at": RFC 3339, "reason": ..}`.
 pub const GATE_APPROVALS: &str = "opsdeck.dev/approvals";
+/// A rejection of the gate: JSON `{"who": .., "at": RFC 3339, "reason": ..}`.
+pub const GATE_REJECTED: &str = "opsdeck.dev/gate-rejected";
+/// The release checklist's ticks, shared through the cluster: JSON
+/// `{"version": "1.5.0", "items": {"<item>": {"who": .., "at": .., "reason": ..}}}`.
+pub const CHECKLIST: &str = "opsdeck.dev/checklist";
 
 /// Node labels naming the node's group, first found wins (EKS managed, eksctl, Karpenter).
 pub const NODEGROUP_LABELS: [&str; 3] = [
@@ -29,8 +34,3 @@ pub const INSTANCE_TYPE_LABELS: [&str; 2] = [
     "node.kubernetes.io/instance-type",
     "beta.kubernetes.io/instance-type",
 ];
-/// JSON `{"version": .., "items": {label: {"who", "at", "reason"}}}`: checklist ticks of the
-/// release at `version` (a new version starts a new checklist).
-pub const CHECKLIST: &str = "opsdeck.dev/checklist";
-/// A rejected gate: JSON `{"who", "at", "reason"}`.
-pub const GATE_REJECTED: &str = "opsdeck.dev/gate-rejected";

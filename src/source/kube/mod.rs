@@ -6,6 +6,7 @@
 //! - `health`: per-resource watch status → the cluster's `SourceHealth` (pure).
 //! - `collector`: the task: watchers, liveness probe, batching, backoff.
 
+pub mod actions;
 pub mod annotations;
 pub mod collector;
 pub mod connect;

@@ -1,6 +1,6 @@
-//! Fault knobs (forbidden resources, hanging, latency) and the request log.
+//! Fault knobs (forbidden resources, injected conflicts, hanging, latency) and the request log.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -34,10 +34,36 @@ pub struct RequestRecord {
     pub resource: String,
     /// The response's status code; 0 while the request has no answer yet (e.g. `hang`).
     pub status: u16,
+    /// The request's `Content-Type` ("" when none was sent).
+    pub content_type: String,
+    /// The request body as text (lossy UTF-8; "" for none), so tests can assert exact patches.
+    pub body: String,
+}
+
+impl RequestRecord {
+    /// The body parsed as JSON (`Null` when empty or not JSON).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Whether the request was a server-side dry run (`dryRun=All`).
+    pub fn dry_run(&self) -> bool {
+        self.query.split('&').any(|p| p == "dryRun=All")
+    }
+
+    /// Whether the request could change something (anything but GET and discovery).
+    pub fn is_write(&self) -> bool {
+        !matches!(
+            self.kind,
+            RequestKind::Get | RequestKind::List | RequestKind::Watch | RequestKind::Discovery
+        ) && self.method != "GET"
+    }
 }
 
 pub struct Faults {
     forbidden: Mutex<BTreeSet<String>>,
+    /// Injected 409 Conflicts: resource → how many PATCH/PUT requests still get one.
+    conflicts: Mutex<BTreeMap<String, u32>>,
     hang: watch::Sender<bool>,
     latency: Mutex<Duration>,
     /// The log, and how many records `clear_requests` dropped before it.
@@ -52,6 +78,7 @@ impl Faults {
     pub fn new() -> Faults {
         Faults {
             forbidden: Mutex::new(BTreeSet::new()),
+            conflicts: Mutex::new(BTreeMap::new()),
             hang: watch::Sender::new(false),
             latency: Mutex::new(Duration::ZERO),
             requests: Mutex::new((Vec::new(), 0)),
@@ -69,6 +96,22 @@ impl Faults {
 
     pub fn is_forbidden(&self, resource: &str) -> bool {
         lock(&self.forbidden).contains(resource)
+    }
+
+    pub fn inject_conflicts(&self, resource: &str, n: u32) {
+        lock(&self.conflicts).insert(resource.to_string(), n);
+    }
+
+    /// Whether this PATCH/PUT on `resource` gets an injected 409 (and count it down).
+    pub fn take_conflict(&self, resource: &str) -> bool {
+        let mut c = lock(&self.conflicts);
+        match c.get_mut(resource) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        }
     }
 
     pub fn set_hang(&self, on: bool) {
@@ -101,6 +144,16 @@ impl Faults {
         let (records, dropped) = &mut *log;
         if let Some(r) = index.checked_sub(*dropped).and_then(|i| records.get_mut(i)) {
             r.status = status;
+        }
+    }
+
+    /// Attach the body (read after the request was logged on arrival).
+    pub fn body(&self, index: usize, content_type: &str, body: &[u8]) {
+        let mut log = lock(&self.requests);
+        let (records, dropped) = &mut *log;
+        if let Some(r) = index.checked_sub(*dropped).and_then(|i| records.get_mut(i)) {
+            r.content_type = content_type.to_string();
+            r.body = String::from_utf8_lossy(body).into_owned();
         }
     }
 

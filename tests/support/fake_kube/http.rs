@@ -193,6 +193,8 @@ pub async fn handle(
         kind,
         resource,
         status: 0,
+        content_type: String::new(),
+        body: String::new(),
     });
     let content_type = req
         .headers()
@@ -204,6 +206,7 @@ pub async fn handle(
         Ok(b) => b.to_bytes(),
         Err(_) => Bytes::new(),
     };
+    shared.faults.body(index, &content_type, &body);
     shared.faults.wait_not_hung().await;
     let latency = shared.faults.latency();
     if latency > Duration::ZERO {

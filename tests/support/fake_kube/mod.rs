@@ -21,9 +21,13 @@
 //!   [`FakeKube::come_back`] (connections refused and dropped, then the same port again, data
 //!   and resourceVersions intact), [`FakeKube::hang`] (read requests, never answer, freeze
 //!   watch streams), [`FakeKube::set_latency`], [`FakeKube::end_watches`] (clean end, like the
-//!   server's watch timeout).
+//!   server's watch timeout), [`FakeKube::inject_conflicts`] (the next N PATCH/PUT on a
+//!   resource get a 409 Conflict).
 //! - Observation: [`FakeKube::requests`] ([`RequestRecord`]: method, path, query, kind,
-//!   resource, status), [`FakeKube::count`], [`FakeKube::clear_requests`].
+//!   resource, status, content type, body; `json()`, `dry_run()`, `is_write()`),
+//!   [`FakeKube::count`], [`FakeKube::clear_requests`].
+//! - kubectl: [`kubectl_binary`] (`$KUBECTL`, `/usr/local/bin/kubectl`, `$PATH`; missing fails the
+//!   test) and [`Kubectl`] (runs it with a private kubeconfig and discovery cache).
 //! - kubeconfig: [`FakeKube::write_kubeconfig`] (one context), [`write_kubeconfig`] (one
 //!   context per server).
 //!
@@ -35,7 +39,8 @@
 //! Legacy discovery (`discovery.rs`); LIST with `limit`/`continue`, `labelSelector`,
 //! `fieldSelector` (`http.rs`, `select.rs`); WATCH with replay from a bounded history, bookmarks,
 //! `timeoutSeconds`, `sendInitialEvents`, in-stream 410 (`watch.rs`); GET, POST, PUT (409 on a
-//! stale resourceVersion), DELETE; PATCH as merge, strategic merge or JSON patch, and
+//! stale resourceVersion), DELETE; `dryRun=All` on writes is checked and answered, not stored;
+//! PATCH (409 when it carries a stale `metadata.resourceVersion`) as merge, strategic merge or JSON patch, and
 //! server-side apply approximated as a strategic merge (`patch.rs`); the scale subresource as
 //! `autoscaling/v1` Scale. Errors are `Status` objects (`status.rs`).
 //!
@@ -46,13 +51,14 @@
 //! authentication (any token works), continue tokens see live data rather than a snapshot,
 //! field selectors accept any field, no Table output (kubectl prints NAME/AGE columns), no
 //! protobuf (a protobuf request body gets a 415: kubectl `create configmap`, `auth can-i`,
-//! `auth whoami` fail), no aggregated discovery, no OpenAPI, no `dryRun`, no `deletecollection`.
+//! `auth whoami` fail), no aggregated discovery, no OpenAPI, no `deletecollection`.
 #![allow(dead_code)]
 
 mod discovery;
 mod faults;
 mod http;
 mod kubeconfig;
+mod kubectl;
 mod list;
 mod patch;
 mod resources;
@@ -63,6 +69,8 @@ mod verbs;
 mod watch;
 
 pub use faults::{RequestKind, RequestRecord};
+#[allow(unused_imports)]
+pub use kubectl::{Kubectl, kubectl_binary};
 
 use faults::{Faults, lock};
 use hyper::server::conn::http1;
@@ -106,8 +114,21 @@ impl Shared {
         obj: Value,
         mode: Write,
     ) -> Result<Value, ApiError> {
-        let out = lock(&self.store).write(def, obj, mode);
-        self.notify();
+        self.write_opts(def, obj, mode, false)
+    }
+
+    /// A write, or a dry run of it (checked and answered, not stored, nobody notified).
+    pub fn write_opts(
+        &self,
+        def: &resources::ResourceDef,
+        obj: Value,
+        mode: Write,
+        dry_run: bool,
+    ) -> Result<Value, ApiError> {
+        let out = lock(&self.store).write_opts(def, obj, mode, dry_run);
+        if !dry_run {
+            self.notify();
+        }
         out
     }
 
@@ -293,6 +314,12 @@ impl FakeKube {
     /// 403 Forbidden Status; SelfSubjectAccessReviews answer not allowed.
     pub fn forbid(&self, resource: &str, forbidden: bool) {
         self.shared.faults.forbid(resource, forbidden);
+    }
+
+    /// The next `n` PATCH/PUT requests on `resource` (`"deployments"`, `"rollouts/status"`, ...)
+    /// get a 409 Conflict Status, as if another client had written the object just before.
+    pub fn inject_conflicts(&self, resource: &str, n: u32) {
+        self.shared.faults.inject_conflicts(resource, n);
     }
 
     /// Stop listening and drop every open connection (watch streams end abruptly).

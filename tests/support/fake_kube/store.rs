@@ -127,6 +127,18 @@ impl Store {
     }
 
     pub fn write(&mut self, def: &ResourceDef, obj: Value, mode: Write) -> Result<Value, ApiError> {
+        self.write_opts(def, obj, mode, false)
+    }
+
+    /// `write`, or with `dry_run` (`dryRun=All`) every check and the answer without storing:
+    /// no new resourceVersion, no event.
+    pub fn write_opts(
+        &mut self,
+        def: &ResourceDef,
+        obj: Value,
+        mode: Write,
+        dry_run: bool,
+    ) -> Result<Value, ApiError> {
         let mut obj = obj;
         if !obj.is_object() {
             return Err(ApiError::bad_request("the object must be a JSON object"));
@@ -214,6 +226,9 @@ impl Store {
             if *o == obj {
                 return Ok(obj);
             }
+        }
+        if dry_run {
+            return Ok(obj);
         }
         let ty = if old.is_some() {
             EventType::Modified

@@ -51,6 +51,11 @@ pub fn resource(
         };
     }
     let sub = t.sub.as_deref();
+    let dry = dry_run(q)?;
+    if matches!(*method, Method::PATCH | Method::PUT) && shared.faults.take_conflict(&t.resource())
+    {
+        return Err(ApiError::conflict(def, t.name()));
+    }
     match (method.clone(), &t.name) {
         (Method::GET, _) if q.flag("watch") => watch(shared, t, q),
         (Method::GET, None) => list(shared, def, ns, q),
@@ -74,7 +79,7 @@ pub fn resource(
             {
                 m.remove("status");
             }
-            let created = shared.write(def, obj, Write::Create)?;
+            let created = shared.write_opts(def, obj, Write::Create, dry)?;
             Ok(json_response(201, &created))
         }
         (Method::PUT, Some(name)) => {
@@ -85,7 +90,7 @@ pub fn resource(
                     new["metadata"]["name"].as_str().unwrap_or("")
                 )));
             }
-            update(shared, t, name, |_| Ok(new))
+            update(shared, t, name, dry, |_| Ok(new))
         }
         (Method::PATCH, Some(name)) => {
             let ct = media;
@@ -95,7 +100,8 @@ pub fn resource(
                     let mut obj = parse_yaml(body)?;
                     set_namespace(&mut obj, ns)?;
                     obj["metadata"]["name"] = json!(name);
-                    return Ok(json_response(201, &shared.write(def, obj, Write::Create)?));
+                    let created = shared.write_opts(def, obj, Write::Create, dry)?;
+                    return Ok(json_response(201, &created));
                 }
             }
             let patch = if ct == "application/apply-patch+yaml" {
@@ -103,13 +109,27 @@ pub fn resource(
             } else {
                 parse_json(body)?
             };
-            update(shared, t, name, |current| apply_patch(ct, current, &patch))
+            update(shared, t, name, dry, |current| {
+                apply_patch(ct, current, &patch)
+            })
         }
         (Method::DELETE, Some(name)) => {
             let gone = shared.delete(def, ns, name)?;
             Ok(json_response(200, &gone))
         }
         _ => Err(ApiError::method_not_allowed()),
+    }
+}
+
+/// `dryRun=All`: the write is checked and answered but not stored. Any other value is a 400,
+/// as on a real server.
+fn dry_run(q: &Query) -> Result<bool, ApiError> {
+    match q.get("dryRun") {
+        None | Some("") => Ok(false),
+        Some("All") => Ok(true),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "Invalid dry run value: {other}; supported values: All"
+        ))),
     }
 }
 
@@ -175,6 +195,7 @@ fn update(
     shared: &Arc<Shared>,
     t: &Target,
     name: &str,
+    dry: bool,
     change: impl FnOnce(&Value) -> Result<Value, ApiError>,
 ) -> Result<Response<Body>, ApiError> {
     let def = t.def;
@@ -210,7 +231,7 @@ fn update(
         desired["metadata"]["namespace"] = json!(ns);
     }
     let expect_rv = expect_rv.as_str().map(str::to_string);
-    let written = shared.write(def, desired, Write::Replace { expect_rv })?;
+    let written = shared.write_opts(def, desired, Write::Replace { expect_rv }, dry)?;
     let out = if t.sub.as_deref() == Some("scale") {
         scale_of(&written)
     } else {

@@ -1,0 +1,324 @@
+//! From a request and the fresh object to the calls that carry it out, with the checks that
+//! depend on the object's latest state. Reads (ReplicaSets, HPAs) happen here; writes do not.
+
+use super::perform::PerformContext;
+use super::requests::{self, Call, Checklist, Mark, WorkloadRef};
+use super::rollback;
+use super::send::{api_error, send};
+use crate::actions::{Action, ActionError, ActionRequest, Outcome};
+use crate::domain::WorkloadKind;
+use crate::source::kube::translate::{self, GateRecord, WorkloadRecord};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::PodTemplateSpec;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::DynamicObject;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// What an action will send, and what it will have done.
+pub struct Plan {
+    pub calls: Vec<Call>,
+    pub outcome: Outcome,
+    /// The Event's reason, e.g. `OpsdeckApprove`.
+    pub event_reason: &'static str,
+}
+
+fn refused(text: impl Into<String>) -> ActionError {
+    ActionError::Refused(text.into())
+}
+
+/// The console's record of the object (version, revision, paused, gate).
+fn record(w: &WorkloadRef, obj: &Value) -> Result<WorkloadRecord, ActionError> {
+    let rec = match w.kind {
+        WorkloadKind::Deployment => serde_json::from_value::<Deployment>(obj.clone())
+            .ok()
+            .and_then(|d| translate::deployment(&d)),
+        WorkloadKind::Rollout => serde_json::from_value::<DynamicObject>(obj.clone())
+            .ok()
+            .and_then(|o| translate::rollout(&o)),
+    };
+    rec.ok_or_else(|| ActionError::Failed(format!("{} {} is unreadable", w.kind_name(), w.name)))
+}
+
+fn annotations(obj: &Value) -> BTreeMap<String, String> {
+    serde_json::from_value(obj["metadata"]["annotations"].clone()).unwrap_or_default()
+}
+
+fn state(rec: &WorkloadRecord) -> String {
+    format!("{} (rev {})", rec.version, rec.revision)
+}
+
+fn outcome(summary: String, before: String, after: String) -> Outcome {
+    Outcome {
+        summary,
+        before,
+        after,
+    }
+}
+
+/// Percent-encoding for a query value (selectors hold `=`, `,`, `/`).
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn list(client: &kube::Client, path: String) -> Result<Vec<Value>, ActionError> {
+    let out = send(client, &Call::get(path), false)
+        .await
+        .map_err(api_error)?;
+    Ok(out["items"].as_array().cloned().unwrap_or_default())
+}
+
+pub async fn plan(
+    client: &kube::Client,
+    req: &ActionRequest,
+    ctx: &PerformContext,
+    w: &WorkloadRef,
+    obj: &Value,
+) -> Result<Plan, ActionError> {
+    let rec = record(w, obj)?;
+    let rv = obj["metadata"]["resourceVersion"].as_str().unwrap_or("");
+    let who = req.who.as_str();
+    let mark = Mark::new(who, ctx.now, req.action.reason());
+    let no_gate = || refused(format!("{} is not waiting at a gate (not paused)", w.name));
+    match &req.action {
+        Action::Approve { .. } => {
+            if !rec.paused {
+                return Err(no_gate());
+            }
+            approve(w, obj, &rec, rv, ctx, mark)
+        }
+        Action::Reject { .. } => {
+            if !rec.paused {
+                return Err(no_gate());
+            }
+            let after = match w.kind {
+                WorkloadKind::Deployment => "the rollout stays paused",
+                WorkloadKind::Rollout => "the rollout is aborted",
+            };
+            Ok(Plan {
+                calls: requests::reject(w, rv, &mark),
+                outcome: outcome(format!("rejected: {after}"), state(&rec), after.into()),
+                event_reason: "OpsdeckReject",
+            })
+        }
+        Action::Rollback { to_revision, .. } => {
+            rollback_plan(client, w, obj, &rec, *to_revision).await
+        }
+        Action::Scale { replicas, .. } => Ok(Plan {
+            calls: vec![requests::scale(w, *replicas)],
+            outcome: outcome(
+                format!("scaled from {} to {replicas} replicas", rec.desired),
+                format!("{} replicas", rec.desired),
+                format!("{replicas} replicas"),
+            ),
+            event_reason: "OpsdeckScale",
+        }),
+        Action::ScaleHpa { min, max, .. } => hpa_plan(client, w, *min, *max).await,
+        Action::TickChecklist { item, version, .. } => {
+            let before = Checklist::parse(&annotations(obj));
+            let count = |c: &Checklist| {
+                if c.version == *version {
+                    c.items.len()
+                } else {
+                    0
+                }
+            };
+            let n = count(&before);
+            let after = before.tick(version, item, mark).map_err(refused)?;
+            Ok(Plan {
+                calls: vec![requests::checklist(w, rv, &after)],
+                outcome: outcome(
+                    format!("ticked {item:?} for {version}"),
+                    format!("{n} ticked for {version}"),
+                    format!("{} ticked for {version}", count(&after)),
+                ),
+                event_reason: "OpsdeckChecklist",
+            })
+        }
+    }
+}
+
+fn approve(
+    w: &WorkloadRef,
+    obj: &Value,
+    rec: &WorkloadRecord,
+    rv: &str,
+    ctx: &PerformContext,
+    mark: Mark,
+) -> Result<Plan, ActionError> {
+    let gate: &GateRecord = &rec.gate;
+    let who = mark.who.clone();
+    if gate.requested_by.as_deref() == Some(who.as_str()) {
+        return Err(refused(format!(
+            "{who} requested this rollout and cannot approve it"
+        )));
+    }
+    let mut marks: Vec<Mark> = annotations(obj)
+        .get(crate::source::kube::annotations::GATE_APPROVALS)
+        .and_then(|t| serde_json::from_str::<Vec<Value>>(t).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|v| serde_json::from_value(v).ok())
+        .collect();
+    if marks.iter().any(|m| m.who == who) {
+        return Err(refused(format!("{who} already approved it")));
+    }
+    // The policy is a floor: an annotation may ask for more approvals, never for fewer.
+    let required = gate
+        .required
+        .unwrap_or(0)
+        .max(ctx.required_approvals)
+        .max(1);
+    let had = marks.len() as u32;
+    marks.push(mark);
+    let n = had + 1;
+    let resume = n >= required;
+    let spec_paused = obj["spec"]["paused"] == true;
+    let held = |k: u32| format!("{} held: {k}/{required} approvals", state(rec));
+    let (summary, after) = if resume {
+        let done = match w.kind {
+            WorkloadKind::Deployment => "rollout resumed",
+            WorkloadKind::Rollout => "rollout promoted",
+        };
+        (
+            format!("approved {n}/{required}: {done}"),
+            format!("{} {done}", state(rec)),
+        )
+    } else {
+        (
+            format!("approved {n}/{required}: waiting for {} more", required - n),
+            held(n),
+        )
+    };
+    Ok(Plan {
+        calls: requests::approve(w, rv, &marks, resume, spec_paused),
+        outcome: outcome(summary, held(had), after),
+        event_reason: "OpsdeckApprove",
+    })
+}
+
+async fn rollback_plan(
+    client: &kube::Client,
+    w: &WorkloadRef,
+    obj: &Value,
+    rec: &WorkloadRecord,
+    to_revision: Option<u64>,
+) -> Result<Plan, ActionError> {
+    if w.kind == WorkloadKind::Deployment && rec.paused {
+        return Err(refused(format!(
+            "you cannot roll back a paused deployment ({} is paused, e.g. held at a gate); \
+             resume it first (approve the gate, or 'kubectl rollout resume') and try again",
+            w.name
+        )));
+    }
+    let status = &obj["status"];
+    let mid_update = rec.paused
+        || matches!((status["stableRS"].as_str(), status["currentPodHash"].as_str()),
+                (Some(s), Some(c)) if s != c);
+    if w.kind == WorkloadKind::Rollout && to_revision.is_none() && mid_update {
+        // Argo: an update in progress is rolled back by aborting it (traffic returns to the
+        // stable ReplicaSet), what `kubectl argo rollouts abort` does.
+        let stable = status["stableRS"].as_str().unwrap_or("?");
+        return Ok(Plan {
+            calls: vec![requests::abort(w)],
+            outcome: outcome(
+                format!("aborted the update: back on the stable ReplicaSet ({stable})"),
+                state(rec),
+                format!("stable ({stable})"),
+            ),
+            event_reason: "OpsdeckRollback",
+        });
+    }
+    let path = format!(
+        "/apis/apps/v1/namespaces/{}/replicasets?labelSelector={}",
+        w.namespace,
+        encode(&rollback::selector(obj))
+    );
+    let rses = list(client, path).await?;
+    let p = rollback::plan(w, obj, &rses, to_revision).map_err(refused)?;
+    let template: Option<PodTemplateSpec> = serde_json::from_value(p.template.clone()).ok();
+    let version = translate::template_facts(template.as_ref()).version;
+    Ok(Plan {
+        calls: vec![p.call],
+        outcome: outcome(
+            format!(
+                "rolled back to revision {} ({version}, ReplicaSet {})",
+                p.to_revision, p.replicaset
+            ),
+            state(rec),
+            format!("{version} (rev {})", p.new_revision),
+        ),
+        event_reason: "OpsdeckRollback",
+    })
+}
+
+async fn hpa_plan(
+    client: &kube::Client,
+    w: &WorkloadRef,
+    min: u32,
+    max: u32,
+) -> Result<Plan, ActionError> {
+    if min < 1 || min > max {
+        return Err(refused(format!(
+            "HPA bounds must satisfy 1 <= min <= max (got min {min}, max {max})"
+        )));
+    }
+    let hpas = list(
+        client,
+        format!(
+            "/apis/autoscaling/v2/namespaces/{}/horizontalpodautoscalers",
+            w.namespace
+        ),
+    )
+    .await?;
+    let hpa = hpas
+        .iter()
+        .find(|h| {
+            let t = &h["spec"]["scaleTargetRef"];
+            t["kind"] == w.kind_name() && t["name"] == w.name.as_str()
+        })
+        .ok_or_else(|| {
+            refused(format!(
+                "no HorizontalPodAutoscaler scales {} {}",
+                w.kind_name(),
+                w.name
+            ))
+        })?;
+    let meta: ObjectMeta = serde_json::from_value(hpa["metadata"].clone()).unwrap_or_default();
+    let name = meta.name.unwrap_or_default();
+    let spec = &hpa["spec"];
+    let before = format!(
+        "min {}, max {}",
+        spec["minReplicas"].as_u64().unwrap_or(1),
+        spec["maxReplicas"].as_u64().unwrap_or(0)
+    );
+    Ok(Plan {
+        calls: vec![requests::hpa_bounds(&w.namespace, &name, min, max)],
+        outcome: outcome(
+            format!("HPA {name}: min {min}, max {max}"),
+            before,
+            format!("min {min}, max {max}"),
+        ),
+        event_reason: "OpsdeckScaleHpa",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode;
+
+    #[test]
+    fn selectors_are_encoded() {
+        assert_eq!(
+            encode("app.kubernetes.io/name=api,tier=web"),
+            "app.kubernetes.io%2Fname%3Dapi%2Ctier%3Dweb"
+        );
+    }
+}
