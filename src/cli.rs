@@ -230,7 +230,9 @@ fn run_console(
         Ok(c) => c,
         Err(code) => return code,
     };
-    let cfg = config.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
+    let mut cfg = config.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
+    // `--read-only` reaches every place requests are made, the collectors' included.
+    cfg.ui.read_only |= cli.read_only;
     let theme_name = cli.theme.clone().unwrap_or(cfg.ui.theme.clone());
     let theme = match theme::load_theme(&theme_name, user_themes_dir(&paths).as_deref(), no_color) {
         Ok(t) => t,

@@ -676,3 +676,94 @@ async fn large_lists_are_paged_and_arrive_whole() {
         "one list, continued twice"
     );
 }
+
+/// An action sent to a collector uses its connection and the cluster's identity.
+#[tokio::test]
+async fn actions_go_through_the_collector_with_the_clusters_identity() {
+    use opsdeck::actions::{Action, ActionJob, ActionRequest, Target as ActionTarget};
+    let kube = FakeKube::start_with_yaml(include_str!("fixtures/kube/release-actions.yaml")).await;
+    kube.set_user("lee@example.com");
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig =
+        fake_kube::write_kubeconfig(dir.path(), &[("prod-a", &kube), ("prod-ro", &kube)]);
+    let mut ro = target(&kubeconfig, "prod-ro", &[]);
+    ro.model.read_only = true;
+    let (tx, mut rx) = mpsc::channel(1024);
+    let (_tasks, jobs) = opsdeck::source::kube::spawn_with_actions(
+        vec![target(&kubeconfig, "prod-a", &[]), ro],
+        timings(),
+        Arc::new(SystemClock),
+        tx,
+    );
+    let ask = |cluster: &str| {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = ActionJob {
+            request: ActionRequest {
+                target: ActionTarget {
+                    cluster: ClusterId::new(ENV, REGION, cluster),
+                    workload: key("payments", "billing"),
+                    kind: opsdeck::domain::WorkloadKind::Deployment,
+                },
+                action: Action::Approve {
+                    reason: "canary clean".into(),
+                },
+                who: "local-user".into(),
+            },
+            production: true,
+            reply,
+        };
+        (job, answer)
+    };
+    // Drain the collectors' updates in the background.
+    tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    // Writes that change something (identity and access reviews are POSTs that change nothing).
+    let changes = || {
+        kube.requests()
+            .iter()
+            .filter(|r| r.is_write() && !r.resource.starts_with("self"))
+            .count()
+    };
+    let (job, answer) = ask("prod-ro");
+    jobs[&ClusterId::new(ENV, REGION, "prod-ro")]
+        .send(job)
+        .await
+        .unwrap();
+    let result = tokio::time::timeout(Duration::from_secs(5), answer)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(result, Err(opsdeck::actions::ActionError::ReadOnly(_))),
+        "{result:?}"
+    );
+    assert_eq!(changes(), 0, "read-only: nothing written");
+
+    let (job, answer) = ask("prod-a");
+    jobs[&ClusterId::new(ENV, REGION, "prod-a")]
+        .send(job)
+        .await
+        .unwrap();
+    let outcome = tokio::time::timeout(Duration::from_secs(5), answer)
+        .await
+        .unwrap()
+        .unwrap()
+        .expect("approved");
+    assert!(outcome.summary.contains("approved"), "{outcome:?}");
+    let d = kube
+        .get("apps/v1", "Deployment", Some("payments"), "billing")
+        .unwrap();
+    let approvals = d["metadata"]["annotations"]["opsdeck.dev/approvals"]
+        .as_str()
+        .unwrap();
+    assert!(
+        approvals.contains("lee@example.com"),
+        "the cluster's identity: {approvals}"
+    );
+    assert!(!approvals.contains("local-user"));
+    let dry_runs = kube
+        .requests()
+        .iter()
+        .filter(|r| r.is_write() && r.dry_run())
+        .count();
+    assert!(dry_runs >= 1, "production: a server-side dry run first");
+}

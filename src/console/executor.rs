@@ -4,7 +4,7 @@
 //! results come back as `Msg::ActionDone`.
 
 use crate::actions::audit::AuditLog;
-use crate::actions::{ActionError, ActionRequest, Outcome};
+use crate::actions::{ActionError, ActionJob, Outcome};
 use crate::app::{Effect, Msg, Perform};
 use crate::clock::Clock;
 use crate::domain::ClusterId;
@@ -15,18 +15,6 @@ use tokio::sync::{mpsc, oneshot};
 
 /// A session runs for hours: keep only a short tail of effects.
 const LOG_LEN: usize = 64;
-
-/// The answer to one action.
-pub type Reply = oneshot::Sender<Result<Outcome, ActionError>>;
-
-/// An action handed to the task that owns a cluster's connection.
-#[derive(Debug)]
-pub struct ActionJob {
-    pub request: ActionRequest,
-    /// Production: a server-side dry run goes first.
-    pub production: bool,
-    pub reply: Reply,
-}
 
 #[derive(Default)]
 pub struct Executor {

@@ -92,12 +92,13 @@ pub async fn run_console(mut opts: ConsoleOptions) -> color_eyre::Result<()> {
         Fleet::Configured(config) => {
             tx.send(Msg::Source(SourceUpdate::Layout(configured_layout(config))))
                 .await?;
-            kube::spawn(
+            let (_, clusters) = kube::spawn_with_actions(
                 kube::targets(config),
                 kube::Timings::default(),
                 clock.clone(),
                 tx.clone(),
             );
+            executor.clusters = clusters;
             // AWS sources wait for the first frame: nothing AWS-related runs before it.
             let plan = aws::plan(config);
             if aws::in_use(config) {

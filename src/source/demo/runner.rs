@@ -16,7 +16,7 @@ pub enum DemoControl {
     /// Carry out an action on the simulated clusters.
     Perform {
         request: crate::actions::ActionRequest,
-        reply: crate::console::executor::Reply,
+        reply: crate::actions::Reply,
     },
 }
 

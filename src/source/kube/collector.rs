@@ -2,11 +2,13 @@
 //! console batched deltas and health. It never blocks anything but itself: a dead or hanging
 //! cluster only ever makes its own data stale.
 
+use super::actions;
 use super::connect::{Endpoint, connect};
 use super::health::{HealthTracker, WatchId};
 use super::model::{ClusterModel, ModelOptions, Record, Resource, Step};
 use super::translate;
 use super::watch::{CappedBackoff, Incoming, client_failure, watch};
+use crate::actions::{ActionError, ActionJob};
 use crate::app::Msg;
 use crate::clock::Clock;
 use crate::domain::{
@@ -69,6 +71,19 @@ impl Default for Timings {
 
 /// Collect from one cluster until the console goes away.
 pub async fn run(target: Target, timings: Timings, clock: Arc<dyn Clock>, tx: mpsc::Sender<Msg>) {
+    // Nobody sends actions: a closed channel.
+    let (_, jobs) = mpsc::channel(1);
+    run_with_actions(target, timings, clock, tx, jobs).await
+}
+
+/// Collect, and carry out the actions sent on `jobs` with this cluster's client.
+pub async fn run_with_actions(
+    target: Target,
+    timings: Timings,
+    clock: Arc<dyn Clock>,
+    tx: mpsc::Sender<Msg>,
+    mut jobs: mpsc::Receiver<ActionJob>,
+) {
     let id = target.info.id.clone();
     let send = |update: SourceUpdate| {
         let tx = tx.clone();
@@ -87,14 +102,25 @@ pub async fn run(target: Target, timings: Timings, clock: Arc<dyn Clock>, tx: mp
         match connect(&target.endpoint, &timings).await {
             Ok(c) => break c,
             Err(why) => {
-                health.setup_failed(why);
+                health.setup_failed(why.clone());
                 let mut d = ClusterDelta::new(id.clone());
                 d.health = Some(health.health());
                 if !send(SourceUpdate::ClusterDelta(Box::new(d))).await {
                     return;
                 }
-                // A fixed kubeconfig is picked up without a restart.
-                tokio::time::sleep(backoff.next().unwrap_or(timings.backoff_max)).await;
+                // A fixed kubeconfig is picked up without a restart. Meanwhile actions get a
+                // clear answer instead of waiting.
+                let retry = tokio::time::sleep(backoff.next().unwrap_or(timings.backoff_max));
+                tokio::pin!(retry);
+                loop {
+                    tokio::select! {
+                        _ = &mut retry => break,
+                        Some(job) = jobs.recv() => {
+                            let why = format!("not connected to {}: {why}", target.info.name);
+                            let _ = job.reply.send(Err(ActionError::Failed(why)));
+                        }
+                    }
+                }
             }
         }
     };
@@ -103,6 +129,11 @@ pub async fn run(target: Target, timings: Timings, clock: Arc<dyn Clock>, tx: mp
         health.warn(w);
     }
     let client = connection.client;
+    // Who we are to this cluster: approvals and audit Events name this identity.
+    let identity = tokio::time::timeout(timings.probe_timeout, actions::whoami(&client))
+        .await
+        .ok()
+        .and_then(Result::ok);
     let mut probes = spawn_probe(client.clone(), timings.clone());
     let mut streams = SelectAll::new();
     let rollouts = discover_rollouts(&client, &timings).await;
@@ -150,9 +181,45 @@ pub async fn run(target: Target, timings: Timings, clock: Arc<dyn Clock>, tx: mp
                     return;
                 }
             }
+            Some(job) = jobs.recv() => {
+                start_action(client.clone(), job, identity.clone(), &target.model, clock.clone());
+            }
             _ = tx.closed() => return,
         }
     }
+}
+
+/// Run one action beside the watches: RBAC first, then the exact requests (see `actions`).
+fn start_action(
+    client: Client,
+    job: ActionJob,
+    identity: Option<String>,
+    opts: &ModelOptions,
+    clock: Arc<dyn Clock>,
+) {
+    let (read_only, required) = (opts.read_only, opts.required_approvals);
+    tokio::spawn(async move {
+        let mut req = job.request;
+        if let Some(who) = identity {
+            req.who = who;
+        }
+        let ctx = actions::PerformContext {
+            read_only,
+            dry_run_first: job.production,
+            required_approvals: required,
+            now: clock.now(),
+            max_conflict_retries: 5,
+        };
+        let result = async {
+            if !read_only {
+                let ns = &req.target.workload.namespace;
+                actions::check_access(&client, &req.action, req.target.kind, ns).await?;
+            }
+            actions::perform(&client, &req, &ctx).await
+        }
+        .await;
+        let _ = job.reply.send(result);
+    });
 }
 
 fn ingest(

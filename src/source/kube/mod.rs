@@ -46,6 +46,8 @@ pub fn targets(config: &Config) -> Vec<Target> {
                 namespaces: c.namespaces.clone(),
                 model: model::ModelOptions {
                     production: env.production,
+                    required_approvals: env.policy().approvals,
+                    read_only: config.ui.read_only || env.read_only,
                     ..model::ModelOptions::default()
                 },
             });
@@ -61,17 +63,36 @@ pub fn spawn(
     clock: Arc<dyn Clock>,
     tx: mpsc::Sender<Msg>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    targets
+    spawn_with_actions(targets, timings, clock, tx).0
+}
+
+/// Start the collectors, and return for each cluster the channel its actions go to: the
+/// collector owns the client, so actions use its connection and its cluster identity.
+pub fn spawn_with_actions(
+    targets: Vec<Target>,
+    timings: Timings,
+    clock: Arc<dyn Clock>,
+    tx: mpsc::Sender<Msg>,
+) -> (
+    Vec<tokio::task::JoinHandle<()>>,
+    std::collections::HashMap<ClusterId, mpsc::Sender<crate::actions::ActionJob>>,
+) {
+    let mut senders = std::collections::HashMap::new();
+    let tasks = targets
         .into_iter()
         .map(|t| {
-            tokio::spawn(collector::run(
+            let (job_tx, job_rx) = mpsc::channel(16);
+            senders.insert(t.info.id.clone(), job_tx);
+            tokio::spawn(collector::run_with_actions(
                 t,
                 timings.clone(),
                 clock.clone(),
                 tx.clone(),
+                job_rx,
             ))
         })
-        .collect()
+        .collect();
+    (tasks, senders)
 }
 
 /// Collect from every target until each has settled (delivered its first data or failed), or

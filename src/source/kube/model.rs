@@ -69,6 +69,8 @@ pub struct ModelOptions {
     pub required_approvals: u32,
     /// Recent events kept per cluster.
     pub max_events: usize,
+    /// Actions on this cluster are refused before any request (global or per environment).
+    pub read_only: bool,
 }
 
 impl Default for ModelOptions {
@@ -77,6 +79,7 @@ impl Default for ModelOptions {
             production: false,
             required_approvals: 2,
             max_events: 100,
+            read_only: false,
         }
     }
 }
