@@ -48,7 +48,7 @@ pub fn action_target(state: &State) -> Option<Target> {
 }
 
 /// The pipeline row of a service and the index of the stage a cluster serves.
-fn release_stage(fleet: &FleetState, t: &Target) -> Option<(PipelineRow, usize)> {
+pub fn release_stage(fleet: &FleetState, t: &Target) -> Option<(PipelineRow, usize)> {
     let row = pipeline_rows(fleet)
         .into_iter()
         .find(|r| r.key == t.workload)?;
@@ -199,7 +199,7 @@ fn precheck(state: &State, p: &crate::actions::plan::Plan, action: &ops::Action)
 }
 
 /// The environment's policy for one target.
-fn policy_check(state: &State, t: &Target, action: &ops::Action) -> Result<(), String> {
+pub fn policy_check(state: &State, t: &Target, action: &ops::Action) -> Result<(), String> {
     let cluster = state
         .fleet
         .clusters
@@ -226,7 +226,7 @@ fn policy_check(state: &State, t: &Target, action: &ops::Action) -> Result<(), S
 }
 
 /// Every production instance of a service, for "roll back in every prod region".
-fn prod_targets(fleet: &FleetState, key: &WorkloadKey) -> Vec<Target> {
+pub fn prod_targets(fleet: &FleetState, key: &WorkloadKey) -> Vec<Target> {
     fleet
         .clusters
         .values()

@@ -1,5 +1,9 @@
-//! Command line: `opsdeck` (the console), `snapshot`, `check-config`, `themes`, `completions`.
+//! Command line: `opsdeck` (the console), `snapshot`, the release actions (`approve`, `reject`,
+//! `rollback`, `scale`, `hpa`, `checklist`: see `actions.rs`), `check-config`, `themes`,
+//! `completions`.
 //! Every user mistake ends here as a clear message and a non-zero exit, before the screen opens.
+
+pub mod actions;
 
 use crate::app::Settings;
 use crate::config::{self, Config, ConfigOrigin};
@@ -30,7 +34,7 @@ pub struct Cli {
     #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
     /// Refuse every mutating action.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub read_only: bool,
     /// Testing aid: panic this many milliseconds after start (checks terminal restoration).
     #[arg(long, hide = true, value_name = "MS")]
@@ -51,6 +55,45 @@ pub enum Command {
         /// Real clusters: print after every cluster answered, or after this many seconds.
         #[arg(long, default_value_t = 15, value_name = "SECS")]
         timeout: u32,
+    },
+    /// Approve a production gate (resumes the rollout when the policy is met).
+    Approve(actions::Args),
+    /// Reject a gate: the deployment stays paused (an Argo Rollout is aborted).
+    Reject(actions::Args),
+    /// Roll back as `kubectl rollout undo` does.
+    Rollback {
+        #[command(flatten)]
+        args: actions::Args,
+        /// Roll back to this revision instead of the previous one.
+        #[arg(long, value_name = "N")]
+        to_revision: Option<u64>,
+        /// Every production cluster running the service, one result per region.
+        #[arg(long, conflicts_with = "cluster")]
+        all_prod: bool,
+    },
+    /// Set replicas through the scale subresource.
+    Scale {
+        #[command(flatten)]
+        args: actions::Args,
+        #[arg(long, value_name = "N")]
+        replicas: u32,
+    },
+    /// Set the HPA's bounds.
+    Hpa {
+        #[command(flatten)]
+        args: actions::Args,
+        #[arg(long, value_name = "N")]
+        min: u32,
+        #[arg(long, value_name = "N")]
+        max: u32,
+    },
+    /// Show a release's checklist, or tick an item of it.
+    Checklist {
+        #[command(flatten)]
+        args: actions::Args,
+        /// The item to tick, as the checklist names it (e.g. "Team notified").
+        #[arg(long, value_name = "ITEM")]
+        tick: Option<String>,
     },
     /// Validate the configuration and report every problem with file:line:col.
     CheckConfig,
@@ -119,6 +162,14 @@ pub fn main_with(
             }
             ExitCode::SUCCESS
         }
+        Some(
+            Command::Approve(_)
+            | Command::Reject(_)
+            | Command::Rollback { .. }
+            | Command::Scale { .. }
+            | Command::Hpa { .. }
+            | Command::Checklist { .. },
+        ) => actions::run(cli, paths, env_config),
         None => run_console(cli, paths, env_config, no_color),
     }
 }
@@ -161,7 +212,7 @@ fn user_themes_dir(paths: &Paths) -> Option<PathBuf> {
     paths.config_dir.as_ref().map(|d| d.join("themes"))
 }
 
-fn random_seed() -> u64 {
+pub(crate) fn random_seed() -> u64 {
     let t = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
@@ -169,7 +220,7 @@ fn random_seed() -> u64 {
 }
 
 /// The config in force, if any. Errors are printed here.
-fn resolve_config(
+pub(crate) fn resolve_config(
     flag: Option<&Path>,
     env: Option<std::ffi::OsString>,
     paths: &Paths,

@@ -1,0 +1,377 @@
+//! Release actions from the command line: `opsdeck approve|reject|rollback|scale|hpa|checklist`.
+//! The same plan, policy, confirmation, audit log and executor as the console. `--yes` skips
+//! the question, never the policy or read-only.
+
+use super::{Cli, Command, local_user, random_seed, resolve_config};
+use crate::actions::plan::plan;
+use crate::actions::{Action, Target};
+use crate::app::dialog::{policy_check, prod_targets, release_stage};
+use crate::app::{Effect, Msg, Perform, Settings, State};
+use crate::clock::{Clock, SystemClock};
+use crate::console::Executor;
+use crate::domain::{FleetState, SourceStatus, SourceUpdate, WorkloadKey, release_checklist};
+use crate::keymap::Keymap;
+use crate::paths::Paths;
+use crate::source::{demo, kube};
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// The service: NAME or NAMESPACE/NAME.
+    pub service: String,
+    /// The cluster, by its name in the config (e.g. prod-euw1). Needed when the service runs
+    /// in more than one.
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// Why: recorded with the action (required by policy in production).
+    #[arg(long, default_value = "")]
+    pub reason: String,
+    /// Do not ask for confirmation (for scripts). Policy and read-only still apply.
+    #[arg(long)]
+    pub yes: bool,
+    /// Real clusters: how long to wait for them to answer, in seconds.
+    #[arg(long, default_value_t = 15, value_name = "SECS")]
+    pub timeout: u32,
+}
+
+/// Run one action subcommand. Exit 0 when every target succeeded, 1 when refused or failed,
+/// 2 for bad input.
+pub fn run(cli: Cli, paths: Paths, env_config: Option<std::ffi::OsString>) -> ExitCode {
+    let config = match resolve_config(cli.config.as_deref(), env_config, &paths) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let mut cfg = config.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
+    cfg.ui.read_only |= cli.read_only;
+    let demo_fleet = cli.demo || config.is_none() || cfg.is_demo();
+    let seed = cli.seed.or(cfg.demo.seed).unwrap_or_else(random_seed);
+    let Some(command) = cli.command else {
+        return ExitCode::from(2);
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("opsdeck: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let settings = Settings {
+        read_only: cfg.ui.read_only,
+        stale_after_secs: cfg.ui.stale_after_secs,
+        demo: demo_fleet,
+        user: local_user(),
+        policies: cfg
+            .environments
+            .iter()
+            .map(|e| (e.name.clone(), e.policy()))
+            .collect(),
+    };
+    let code = runtime.block_on(async move {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let (reply_tx, mut replies) = mpsc::channel(64);
+        let mut executor = Executor {
+            reply: Some(reply_tx),
+            clock: Some(clock.clone()),
+            read_only: cfg.ui.read_only,
+            read_only_envs: cfg
+                .environments
+                .iter()
+                .filter(|e| e.read_only)
+                .map(|e| e.name.clone())
+                .collect(),
+            audit: paths
+                .audit_log()
+                .map(|p| Arc::new(crate::actions::audit::AuditLog::new(p))),
+            ..Executor::default()
+        };
+        let (source_tx, mut source_rx) = mpsc::channel(1024);
+        let fleet = if demo_fleet {
+            eprintln!("opsdeck: demo fleet (simulated: nothing persists after this command)");
+            let mut world = demo::DemoWorld::generate(seed, clock.now());
+            let fleet = world.to_fleet_state();
+            let handle = demo::spawn(world, Duration::from_secs(1), clock.clone(), source_tx);
+            executor.demo = Some(handle.control);
+            tokio::spawn(async move { while source_rx.recv().await.is_some() {} });
+            fleet
+        } else {
+            let targets = kube::targets(&cfg);
+            let expected = targets.len();
+            let (_, clusters) = kube::spawn_with_actions(
+                targets,
+                kube::Timings::default(),
+                clock.clone(),
+                source_tx,
+            );
+            executor.clusters = clusters;
+            let mut fleet = FleetState::default();
+            fleet.apply(SourceUpdate::Layout(crate::console::configured_layout(
+                &cfg,
+            )));
+            let deadline = Duration::from_secs(args_of(&command).timeout.into());
+            let _ = tokio::time::timeout(deadline, async {
+                while let Some(Msg::Source(u)) = source_rx.recv().await {
+                    fleet.apply(u);
+                    if fleet.clusters.len() == expected
+                        && fleet
+                            .clusters
+                            .values()
+                            .all(|c| c.health.status != SourceStatus::Connecting)
+                    {
+                        return;
+                    }
+                }
+            })
+            .await;
+            tokio::spawn(async move { while source_rx.recv().await.is_some() {} });
+            fleet
+        };
+        let mut state = State::new(Keymap::default(), settings, clock.now());
+        state.fleet = fleet;
+        act(&mut state, &command, &mut executor, &mut replies).await
+    });
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    code
+}
+
+fn args_of(c: &Command) -> &Args {
+    match c {
+        Command::Approve(a) | Command::Reject(a) => a,
+        Command::Rollback { args, .. }
+        | Command::Scale { args, .. }
+        | Command::Hpa { args, .. }
+        | Command::Checklist { args, .. } => args,
+        _ => unreachable!("only action subcommands come here"),
+    }
+}
+
+async fn act(
+    state: &mut State,
+    command: &Command,
+    executor: &mut Executor,
+    replies: &mut mpsc::Receiver<Msg>,
+) -> ExitCode {
+    let args = args_of(command);
+    let key = match find_service(&state.fleet, &args.service) {
+        Ok(k) => k,
+        Err(why) => {
+            eprintln!("opsdeck: {why}");
+            return ExitCode::from(2);
+        }
+    };
+    let all_prod = matches!(command, Command::Rollback { all_prod: true, .. });
+    let targets = match resolve_targets(&state.fleet, &key, args.cluster.as_deref(), all_prod) {
+        Ok(t) => t,
+        Err(why) => {
+            eprintln!("opsdeck: {why}");
+            return ExitCode::from(2);
+        }
+    };
+    let reason = args.reason.clone();
+    let action = match command {
+        Command::Approve(_) => Action::Approve { reason },
+        Command::Reject(_) => Action::Reject { reason },
+        Command::Rollback { to_revision, .. } => Action::Rollback {
+            to_revision: *to_revision,
+            reason,
+        },
+        Command::Scale { replicas, .. } => Action::Scale {
+            replicas: *replicas,
+            reason,
+        },
+        Command::Hpa { min, max, .. } => Action::ScaleHpa {
+            min: *min,
+            max: *max,
+            reason,
+        },
+        Command::Checklist { tick, .. } => {
+            let Some((row, i)) = release_stage(&state.fleet, &targets[0]) else {
+                eprintln!("opsdeck: no release of {key} to show a checklist for");
+                return ExitCode::from(2);
+            };
+            let version = row.candidate(i).unwrap_or("").to_string();
+            let Some(item) = tick else {
+                println!("checklist of {key} {version} in {}", targets[0].cluster);
+                for item in release_checklist(&state.fleet, &row, i) {
+                    use crate::domain::CheckState;
+                    let (mark, how) = match &item.state {
+                        CheckState::Verified(d) => ("x", format!("verified: {d}")),
+                        CheckState::Failed(d) => (" ", format!("not met: {d}")),
+                        CheckState::NotTicked => (" ", "open".to_string()),
+                        CheckState::Ticked { who, at } => (
+                            "x",
+                            format!("ticked by {who} at {}", at.strftime("%Y-%m-%d %H:%M UTC")),
+                        ),
+                    };
+                    let line = format!("[{mark}] {} — {how}", item.label);
+                    println!("{}", crate::ui::text::clean(&line));
+                }
+                return ExitCode::SUCCESS;
+            };
+            Action::TickChecklist {
+                item: item.clone(),
+                version,
+                reason,
+            }
+        }
+        _ => unreachable!("only action subcommands come here"),
+    };
+    let p = plan(&state.fleet, &targets, &action);
+    println!("{}{}", if p.production { "[PROD] " } else { "" }, p.title);
+    for line in &p.lines {
+        println!("  {line}");
+    }
+    if let Some(why) = &p.blocked {
+        eprintln!("opsdeck: refused: {why}");
+        return ExitCode::FAILURE;
+    }
+    for t in &p.targets {
+        if let Err(why) = policy_check(state, t, &action) {
+            eprintln!("opsdeck: refused by policy: {why}");
+            return ExitCode::FAILURE;
+        }
+    }
+    if !args.yes && !confirmed(p.confirm_word.as_deref()) {
+        eprintln!("opsdeck: not confirmed: nothing was sent");
+        return ExitCode::FAILURE;
+    }
+    let performs: Vec<Perform> = p
+        .targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Perform {
+            request: crate::actions::ActionRequest {
+                target: t.clone(),
+                action: action.clone(),
+                who: state.settings.user.clone(),
+            },
+            before: p.lines.get(i).cloned().unwrap_or_default(),
+            production: state
+                .fleet
+                .clusters
+                .get(&t.cluster)
+                .is_some_and(|c| state.fleet.layout.is_production(&c.info.env)),
+        })
+        .collect();
+    let n = performs.len();
+    executor.run(Effect::Perform(performs));
+    let mut failed = 0;
+    for _ in 0..n {
+        match tokio::time::timeout(Duration::from_secs(60), replies.recv()).await {
+            Ok(Some(Msg::ActionDone { request, result })) => match result {
+                Ok(o) => println!("{}: {}", request.target.cluster, o.summary),
+                Err(e) => {
+                    failed += 1;
+                    println!("{}: not done: {e}", request.target.cluster);
+                }
+            },
+            _ => {
+                eprintln!("opsdeck: no answer within 60 s; see the audit log");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Ask on the terminal. Production: type the service name. No terminal: no.
+fn confirmed(word: Option<&str>) -> bool {
+    if !std::io::stdin().is_terminal() {
+        eprintln!("opsdeck: no terminal to confirm on; pass --yes to confirm in a script");
+        return false;
+    }
+    let prompt = match word {
+        Some(w) => format!("production: type {w} to confirm: "),
+        None => "proceed? [y/N] ".to_string(),
+    };
+    eprint!("{prompt}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    if std::io::stdin().lock().read_line(&mut line).is_err() {
+        return false;
+    }
+    match word {
+        Some(w) => line.trim() == w,
+        None => matches!(line.trim(), "y" | "Y" | "yes"),
+    }
+}
+
+/// `NAME` or `NAMESPACE/NAME`, as a workload somewhere in the fleet.
+fn find_service(fleet: &FleetState, text: &str) -> Result<WorkloadKey, String> {
+    let (ns, name) = match text.split_once('/') {
+        Some((ns, name)) => (Some(ns), name),
+        None => (None, text),
+    };
+    let mut keys: Vec<&WorkloadKey> = fleet
+        .clusters
+        .values()
+        .flat_map(|c| c.workloads.keys())
+        .filter(|k| k.name == name && ns.is_none_or(|ns| k.namespace == ns))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    match keys.as_slice() {
+        [k] => Ok((*k).clone()),
+        [] => Err(format!("no service {text:?} in the fleet")),
+        many => Err(format!(
+            "{text:?} is ambiguous: {}; give NAMESPACE/NAME",
+            many.iter()
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+fn resolve_targets(
+    fleet: &FleetState,
+    key: &WorkloadKey,
+    cluster: Option<&str>,
+    all_prod: bool,
+) -> Result<Vec<Target>, String> {
+    if all_prod {
+        let t = prod_targets(fleet, key);
+        return if t.is_empty() {
+            Err(format!("{key} runs in no production cluster"))
+        } else {
+            Ok(t)
+        };
+    }
+    let running: Vec<&crate::domain::ClusterState> = fleet
+        .clusters
+        .values()
+        .filter(|c| c.workloads.contains_key(key))
+        .collect();
+    let chosen: Vec<_> = match cluster {
+        Some(name) => running
+            .into_iter()
+            .filter(|c| c.info.name == name)
+            .collect(),
+        None if running.len() == 1 => running,
+        None => {
+            let names: Vec<&str> = running.iter().map(|c| c.info.name.as_str()).collect();
+            return Err(format!(
+                "{key} runs in {}: pick one with --cluster",
+                names.join(", ")
+            ));
+        }
+    };
+    let c = chosen
+        .first()
+        .ok_or_else(|| format!("{key} does not run in cluster {}", cluster.unwrap_or("?")))?;
+    Ok(vec![Target {
+        cluster: c.info.id.clone(),
+        workload: key.clone(),
+        kind: c.workloads[key].kind,
+    }])
+}

@@ -1,0 +1,229 @@
+//! Release actions from the command line, run as a script or a person would: exit codes,
+//! policy refusals, read-only, the audit log, and a real (fake) cluster receiving the request.
+
+#[path = "support/fake_kube/mod.rs"]
+mod fake_kube;
+
+use fake_kube::FakeKube;
+use std::path::Path;
+use std::process::{Output, Stdio};
+
+fn opsdeck(home: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .args(args)
+        .env("OPSDECK_HOME", home)
+        .env("USER", "lee")
+        .env_remove("OPSDECK_CONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn audit_lines(home: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(home.join("data/audit.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+const DEMO: [&str; 3] = ["--demo", "--seed", "7"];
+
+#[test]
+fn a_scale_in_dev_is_planned_audited_and_done() {
+    let home = tempfile::tempdir().unwrap();
+    let args = [
+        &DEMO[..],
+        &[
+            "scale",
+            "catalog-api",
+            "--cluster",
+            "dev-use1",
+            "--replicas",
+            "3",
+            "--yes",
+        ],
+    ]
+    .concat();
+    let out = opsdeck(home.path(), &args);
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(t.contains("dev-use1: replicas 1 → 3"), "{t}");
+    assert!(t.contains("estimated cost change: +$"), "{t}");
+    assert!(t.contains("scaled 1 → 3 replicas"), "{t}");
+    let lines = audit_lines(home.path());
+    assert_eq!(lines.len(), 2, "started, then done: {lines:?}");
+    assert_eq!(lines[0]["phase"], "started");
+    assert_eq!(lines[0]["request"]["who"], "lee");
+    assert_eq!(lines[1]["phase"], "done");
+}
+
+#[test]
+fn policy_refuses_and_yes_does_not_bypass_it() {
+    let home = tempfile::tempdir().unwrap();
+    let args = [
+        &DEMO[..],
+        &[
+            "approve",
+            "checkout-api",
+            "--cluster",
+            "prod-euw1",
+            "--reason",
+            "ok",
+            "--yes",
+        ],
+    ]
+    .concat();
+    let out = opsdeck(home.path(), &args);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("refused by policy: prod-euw1: the checklist is not complete"),
+        "{}",
+        text(&out)
+    );
+    // No reason in production.
+    let args = [
+        &DEMO[..],
+        &["rollback", "catalog-api", "--cluster", "prod-use1", "--yes"],
+    ]
+    .concat();
+    let out = opsdeck(home.path(), &args);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("a reason is required"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        audit_lines(home.path()).is_empty(),
+        "nothing refused is sent or audited"
+    );
+}
+
+#[test]
+fn read_only_and_unconfirmed_send_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let args = [
+        &DEMO[..],
+        &[
+            "--read-only",
+            "scale",
+            "catalog-api",
+            "--cluster",
+            "dev-use1",
+            "--replicas",
+            "3",
+            "--yes",
+        ],
+    ]
+    .concat();
+    let out = opsdeck(home.path(), &args);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("read-only"), "{}", text(&out));
+    // Without --yes and without a terminal: not confirmed.
+    let args = [
+        &DEMO[..],
+        &[
+            "scale",
+            "catalog-api",
+            "--cluster",
+            "dev-use1",
+            "--replicas",
+            "3",
+        ],
+    ]
+    .concat();
+    let out = opsdeck(home.path(), &args);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("nothing was sent"), "{}", text(&out));
+    assert!(audit_lines(home.path()).is_empty());
+}
+
+#[test]
+fn bad_input_is_exit_2_with_the_choices() {
+    let home = tempfile::tempdir().unwrap();
+    let args = [&DEMO[..], &["scale", "catalog-api", "--replicas", "3"]].concat();
+    let out = opsdeck(home.path(), &args);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("pick one with --cluster"),
+        "{}",
+        text(&out)
+    );
+    let args = [&DEMO[..], &["scale", "no-such-svc", "--replicas", "3"]].concat();
+    assert_eq!(opsdeck(home.path(), &args).status.code(), Some(2));
+}
+
+#[test]
+fn checklist_lists_what_is_verified_ticked_and_open() {
+    let home = tempfile::tempdir().unwrap();
+    let args = [
+        &DEMO[..],
+        &["checklist", "checkout-api", "--cluster", "prod-euw1"],
+    ]
+    .concat();
+    let out = opsdeck(home.path(), &args);
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(t.contains("[ ] Team notified — open"), "{t}");
+    assert!(t.contains("[x] Code review — ticked by maria.k"), "{t}");
+    assert!(t.contains("[x] Rollback plan prepared — verified"), "{t}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_reaches_a_real_cluster() {
+    let kube = FakeKube::start_with_yaml(include_str!("fixtures/kube/release-actions.yaml")).await;
+    kube.set_user("lee@example.com");
+    let home = tempfile::tempdir().unwrap();
+    let kubeconfig = fake_kube::write_kubeconfig(home.path(), &[("prod-a", &kube)]);
+    let config = home.path().join("opsdeck.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "regions = [\"eu-west-1\"]\n[fleet]\nname = \"t\"\n[[environments]]\nname = \"prod\"\nproduction = true\n[environments.policy]\nchecklist_required = false\n[[environments.clusters]]\nname = \"prod-a\"\nregion = \"eu-west-1\"\nkubeconfig = {:?}\ncontext = \"prod-a\"\n",
+            kubeconfig.display().to_string()
+        ),
+    )
+    .unwrap();
+    let args: Vec<String> = [
+        "--config",
+        config.to_str().unwrap(),
+        "approve",
+        "payments/billing",
+        "--reason",
+        "canary clean",
+        "--yes",
+    ]
+    .map(String::from)
+    .to_vec();
+    let home_path = home.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        opsdeck(&home_path, &args)
+    })
+    .await
+    .unwrap();
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(t.contains("approved"), "{t}");
+    let d = kube
+        .get("apps/v1", "Deployment", Some("payments"), "billing")
+        .unwrap();
+    let approvals = d["metadata"]["annotations"]["opsdeck.dev/approvals"]
+        .as_str()
+        .unwrap();
+    assert!(
+        approvals.contains("lee@example.com") && approvals.contains("canary clean"),
+        "{approvals}"
+    );
+    let lines = audit_lines(home.path());
+    assert_eq!(lines.last().unwrap()["phase"], "done", "{lines:?}");
+}
