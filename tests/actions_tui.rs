@@ -354,3 +354,42 @@ fn an_incomplete_audit_entry_shows_in_activity() {
     let screen = render(&fresh, &theme("dark"), 120, 20);
     assert!(screen.contains("incomplete"), "{screen}");
 }
+
+#[test]
+fn real_clusters_are_asked_for_rbac_before_the_action_is_offered() {
+    let mut s = state_with_fleet(0);
+    s.settings.demo = false;
+    s.ui.stack = vec![
+        View::Services,
+        View::ServiceDetail(WorkloadKey::new("catalog", "catalog-api")),
+    ];
+    s.ui.detail_selected = 0;
+    let effects = press(&mut s, 'S');
+    let [Effect::CheckAccess(asks)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(asks.len(), 1);
+    update(
+        &mut s,
+        Msg::AccessChecked {
+            request: asks[0].clone(),
+            result: Err("scale needs to patch deployments/scale (apps) in namespace catalog, which is denied".into()),
+        },
+    );
+    let screen = render(&s, &theme("dark"), 100, 30);
+    assert!(screen.contains("✖ RBAC:"), "{screen}");
+    update(&mut s, code(KeyCode::Tab));
+    assert!(
+        enter(&mut s).is_empty(),
+        "a denied action cannot be confirmed"
+    );
+    assert!(
+        s.ui.dialog
+            .as_ref()
+            .unwrap()
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("denied")
+    );
+}

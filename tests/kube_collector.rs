@@ -710,6 +710,7 @@ async fn actions_go_through_the_collector_with_the_clusters_identity() {
                 who: "local-user".into(),
             },
             production: true,
+            check_only: false,
             reply,
         };
         (job, answer)
@@ -766,4 +767,23 @@ async fn actions_go_through_the_collector_with_the_clusters_identity() {
         .filter(|r| r.is_write() && r.dry_run())
         .count();
     assert!(dry_runs >= 1, "production: a server-side dry run first");
+
+    // RBAC asked before offering: a denial is explained and nothing is written.
+    kube.forbid("deployments", true);
+    let before = changes();
+    let (mut job, answer) = ask("prod-a");
+    job.check_only = true;
+    jobs[&ClusterId::new(ENV, REGION, "prod-a")]
+        .send(job)
+        .await
+        .unwrap();
+    let denied = tokio::time::timeout(Duration::from_secs(5), answer)
+        .await
+        .unwrap()
+        .unwrap();
+    let Err(opsdeck::actions::ActionError::Forbidden(why)) = denied else {
+        panic!("{denied:?}")
+    };
+    assert!(why.contains("deployments"), "{why}");
+    assert_eq!(changes(), before);
 }

@@ -131,5 +131,7 @@ pub struct ActionJob {
     pub request: ActionRequest,
     /// Production: a server-side dry run goes first.
     pub production: bool,
+    /// Only ask the cluster whether we may (RBAC), before the action is offered; send nothing.
+    pub check_only: bool,
     pub reply: Reply,
 }

@@ -56,9 +56,13 @@ pub fn release_stage(fleet: &FleetState, t: &Target) -> Option<(PipelineRow, usi
     Some((row, i))
 }
 
-/// Open the dialog for `which` (a key or palette action), or say why not.
-pub fn open(state: &mut State, which: super::Action) {
-    let notice = |state: &mut State, text: String| state.ui.notice = Some((text, state.now));
+/// Open the dialog for `which` (a key or palette action), or say why not. On real clusters the
+/// dialog asks them whether we may (RBAC) at once.
+pub fn open(state: &mut State, which: super::Action) -> Vec<Effect> {
+    let notice = |state: &mut State, text: String| {
+        state.ui.notice = Some((text, state.now));
+        vec![]
+    };
     if state.settings.read_only {
         return notice(
             state,
@@ -149,7 +153,7 @@ pub fn open(state: &mut State, which: super::Action) {
                 vec![DialogField::Item],
             )
         }
-        _ => return,
+        _ => return vec![],
     };
     let targets = if which == super::Action::RollbackProd {
         prod_targets(&state.fleet, &target.workload)
@@ -180,7 +184,37 @@ pub fn open(state: &mut State, which: super::Action) {
         number,
         items,
         item: 0,
+        access: None,
     });
+    if state.settings.demo {
+        return vec![];
+    }
+    let d = state.ui.dialog.as_ref().expect("just opened");
+    let asks = d
+        .plan
+        .targets
+        .iter()
+        .map(|t| ActionRequest {
+            target: t.clone(),
+            action: d.action.clone(),
+            who: state.settings.user.clone(),
+        })
+        .collect();
+    vec![Effect::CheckAccess(asks)]
+}
+
+/// A cluster answered the RBAC question for the open dialog.
+pub fn access_checked(state: &mut State, request: ActionRequest, result: Result<(), String>) {
+    let Some(d) = state.ui.dialog.as_mut() else {
+        return;
+    };
+    if !d.plan.targets.contains(&request.target) || d.action.name() != request.action.name() {
+        return;
+    }
+    // Any denial wins over other targets' permissions.
+    if !matches!(d.access, Some(Err(_))) {
+        d.access = Some(result.map_err(|why| format!("{}: {why}", request.target.cluster)));
+    }
 }
 
 /// The policy's verdict before the person typed a reason (which it cannot judge yet).
@@ -343,6 +377,9 @@ fn confirmed_action(d: &Dialog) -> Result<ops::Action, String> {
 
 /// Confirm: re-plan with the inputs, check the typed word and the policy for every target.
 fn submit(state: &mut State, d: &Dialog) -> Result<Vec<Effect>, String> {
+    if let Some(Err(why)) = &d.access {
+        return Err(why.clone());
+    }
     let action = confirmed_action(d)?;
     let p = plan(&state.fleet, &d.plan.targets, &action);
     if let Some(why) = &p.blocked {

@@ -5,6 +5,9 @@
 pub enum Effect {
     /// Ask every source to re-send (or re-fetch) its data now.
     RefreshSources,
+    /// Ask the clusters whether we may do this (RBAC) before it is offered; the answer comes
+    /// back as `Msg::AccessChecked`. Sends nothing that changes anything, and is not audited.
+    CheckAccess(Vec<crate::actions::ActionRequest>),
     /// Carry out confirmed actions: audit first, then the request, then `Msg::ActionDone`.
     Perform(Vec<Perform>),
 }

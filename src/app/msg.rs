@@ -20,6 +20,11 @@ pub enum Msg {
         request: crate::actions::ActionRequest,
         result: Result<crate::actions::Outcome, crate::actions::ActionError>,
     },
+    /// A cluster's answer to `Effect::CheckAccess`: Err says what is denied.
+    AccessChecked {
+        request: crate::actions::ActionRequest,
+        result: Result<(), String>,
+    },
     /// Earlier actions, from the audit log at start-up.
     ActivityLoaded(Vec<crate::actions::audit::Record>),
 }

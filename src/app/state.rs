@@ -328,6 +328,8 @@ pub struct Dialog {
     pub item: usize,
     /// Why the last confirm was refused (policy, typed word), shown in the dialog.
     pub error: Option<String>,
+    /// The cluster's RBAC answer, when asked (real clusters): Some(Err) blocks confirming.
+    pub access: Option<Result<(), String>>,
 }
 
 impl Dialog {

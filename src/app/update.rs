@@ -58,6 +58,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
             vec![]
         }
+        Msg::AccessChecked { request, result } => {
+            super::dialog::access_checked(state, request, result);
+            state.dirty = true;
+            vec![]
+        }
         Msg::ActivityLoaded(records) => {
             super::dialog::loaded(state, records);
             state.dirty = true;
@@ -272,7 +277,7 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::RollbackProd
         | Action::Scale
         | Action::ScaleHpa
-        | Action::Tick => super::dialog::open(state, action),
+        | Action::Tick => return super::dialog::open(state, action),
     }
     vec![]
 }

@@ -4,7 +4,7 @@
 //! results come back as `Msg::ActionDone`.
 
 use crate::actions::audit::AuditLog;
-use crate::actions::{ActionError, ActionJob, Outcome};
+use crate::actions::{ActionError, ActionJob, ActionRequest, Outcome};
 use crate::app::{Effect, Msg, Perform};
 use crate::clock::Clock;
 use crate::domain::ClusterId;
@@ -42,6 +42,11 @@ impl Executor {
                     let _ = demo.try_send(DemoControl::Refresh);
                 }
             }
+            Effect::CheckAccess(requests) => {
+                for r in requests {
+                    self.check_access(r.clone());
+                }
+            }
             Effect::Perform(performs) => {
                 for p in performs {
                     self.perform(p.clone());
@@ -52,6 +57,34 @@ impl Executor {
             self.log.remove(0);
         }
         self.log.push(effect);
+    }
+
+    /// RBAC for a real cluster's action; the demo fleet allows everything (no answer needed).
+    fn check_access(&self, request: ActionRequest) {
+        let (Some(reply), Some(cluster)) = (
+            self.reply.clone(),
+            self.clusters.get(&request.target.cluster).cloned(),
+        ) else {
+            return;
+        };
+        tokio::spawn(async move {
+            let (tx, rx) = oneshot::channel();
+            let job = ActionJob {
+                request: request.clone(),
+                production: false,
+                check_only: true,
+                reply: tx,
+            };
+            let result = match cluster.send(job).await {
+                Ok(()) => match rx.await {
+                    Ok(Ok(_)) => Ok(()),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(_) => return,
+                },
+                Err(_) => return,
+            };
+            let _ = reply.send(Msg::AccessChecked { request, result }).await;
+        });
     }
 
     fn perform(&self, p: Perform) {
@@ -142,6 +175,7 @@ async fn audited(
             .send(ActionJob {
                 request: p.request.clone(),
                 production: p.production,
+                check_only: false,
                 reply: tx,
             })
             .await

@@ -22,6 +22,14 @@ pub fn draw(d: &Dialog, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.critical,
         ));
     }
+    match &d.access {
+        Some(Ok(())) => lines.push(Line::styled("✔ RBAC: allowed", theme.ok)),
+        Some(Err(why)) => lines.push(Line::styled(
+            fit(&format!("✖ RBAC: {}", clean(why)), inner_w),
+            theme.critical,
+        )),
+        None => {}
+    }
     lines.push(Line::raw(""));
     for (i, f) in d.fields.iter().enumerate() {
         let active = i == d.field.min(d.fields.len() - 1);

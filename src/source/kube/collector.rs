@@ -210,10 +210,20 @@ fn start_action(
             now: clock.now(),
             max_conflict_retries: 5,
         };
+        let check_only = job.check_only;
         let result = async {
-            if !read_only {
-                let ns = &req.target.workload.namespace;
-                actions::check_access(&client, &req.action, req.target.kind, ns).await?;
+            if read_only {
+                // Read-only: not even the access review is sent.
+                return actions::perform(&client, &req, &ctx).await;
+            }
+            let ns = &req.target.workload.namespace;
+            actions::check_access(&client, &req.action, req.target.kind, ns).await?;
+            if check_only {
+                return Ok(crate::actions::Outcome {
+                    summary: "allowed".into(),
+                    before: String::new(),
+                    after: String::new(),
+                });
             }
             actions::perform(&client, &req, &ctx).await
         }
