@@ -16,6 +16,8 @@ use std::time::Duration;
 
 const FIXTURE: &str = include_str!("fixtures/kube/release-actions.yaml");
 const APPROVALS: &str = "opsdeck.dev/approvals";
+/// Where a gate's approvals go once it opens.
+const APPROVALS_PASSED: &str = "opsdeck.dev/approvals-passed";
 
 async fn cluster() -> FakeKube {
     let kube = FakeKube::start().await;
@@ -104,9 +106,12 @@ fn shape(records: &[RequestRecord]) -> Vec<String> {
         .collect()
 }
 
+/// The approvals of the gate waiting, or of the last one that opened.
 fn approvals(obj: &Value) -> Vec<String> {
-    let text = obj["metadata"]["annotations"][APPROVALS]
+    let a = &obj["metadata"]["annotations"];
+    let text = a[APPROVALS]
         .as_str()
+        .or_else(|| a[APPROVALS_PASSED].as_str())
         .unwrap_or("[]");
     let list: Vec<Value> = serde_json::from_str(text).unwrap();
     list.iter()
@@ -377,7 +382,7 @@ async fn approvals_are_recorded_then_the_last_one_resumes() {
     assert_eq!(
         w[0].json(),
         json!({
-            "metadata": {"resourceVersion": rv, "annotations": {APPROVALS:
+            "metadata": {"resourceVersion": rv, "annotations": {APPROVALS: null, APPROVALS_PASSED:
                 r#"[{"who":"lee","at":"2026-11-23T10:00:00Z","reason":"ok"},{"who":"maria","at":"2026-11-23T10:00:00Z","reason":"lgtm"}]"#}},
             "spec": {"paused": null}
         })
@@ -385,6 +390,10 @@ async fn approvals_are_recorded_then_the_last_one_resumes() {
     let d = get_deploy(&kube, "billing");
     assert!(d["spec"].get("paused").is_none());
     assert_eq!(approvals(&d), ["lee", "maria"]);
+    assert!(
+        d["metadata"]["annotations"].get(APPROVALS).is_none(),
+        "the next gate starts with no approvals"
+    );
     assert_eq!(
         perform(&c, &deploy("billing", "sam", approve("")), &ctx()).await,
         Err(ActionError::Refused(

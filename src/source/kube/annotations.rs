@@ -18,6 +18,8 @@ pub const GATE_REQUESTED_AT: &str = "opsdeck.dev/gate-requested-at";
 pub const GATE_REQUIRED: &str = "opsdeck.dev/gate-required-approvals";
 /// JSON array of `{"who": .., "at": RFC 3339, "reason": ..}`.
 pub const GATE_APPROVALS: &str = "opsdeck.dev/approvals";
+/// The approvals of the last gate that opened (same format): kept on the object for the record.
+pub const GATE_APPROVALS_PASSED: &str = "opsdeck.dev/approvals-passed";
 /// A rejection of the gate: JSON `{"who": .., "at": RFC 3339, "reason": ..}`.
 pub const GATE_REJECTED: &str = "opsdeck.dev/gate-rejected";
 /// The release checklist's ticks, shared through the cluster: JSON

@@ -163,9 +163,16 @@ pub fn approve(
     spec_paused: bool,
 ) -> Vec<Call> {
     let list = serde_json::to_string(approvals).expect("marks serialise");
+    // When the gate opens, its approvals move to `approvals-passed`: the next gate on this
+    // object starts with none, so it can never be approved in advance by old approvals.
+    let annotations = if resume {
+        json!({ann::GATE_APPROVALS: null, ann::GATE_APPROVALS_PASSED: list})
+    } else {
+        json!({ann::GATE_APPROVALS: list})
+    };
     let mut body = json!({"metadata": {
         "resourceVersion": resource_version,
-        "annotations": {ann::GATE_APPROVALS: list},
+        "annotations": annotations,
     }});
     let mut calls = Vec::new();
     match w.kind {
