@@ -366,7 +366,9 @@ mod tests {
         assert_eq!(
             calls[0].body,
             json!({
-                "metadata": {"resourceVersion": "41", "annotations": {"opsdeck.dev/approvals":
+                "metadata": {"resourceVersion": "41", "annotations": {
+                    "opsdeck.dev/approvals": null,
+                    "opsdeck.dev/approvals-passed":
                     r#"[{"who":"maria","at":"2026-11-23T09:10:00Z","reason":"ok"},{"who":"lee","at":"2026-11-23T10:00:00Z","reason":"looks good"}]"#}},
                 "spec": {"paused": null}
             })
