@@ -48,6 +48,11 @@ pub fn run(cli: Cli, paths: Paths, env_config: Option<std::ffi::OsString>) -> Ex
     let mut cfg = config.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
     cfg.ui.read_only |= cli.read_only;
     let demo_fleet = cli.demo || config.is_none() || cfg.is_demo();
+    let _log = crate::logging::init(
+        &cfg.logging.level,
+        cfg.logging.file.as_deref(),
+        paths.data_dir.as_deref(),
+    );
     let seed = cli.seed.or(cfg.demo.seed).unwrap_or_else(random_seed);
     let Some(command) = cli.command else {
         return ExitCode::from(2);

@@ -143,6 +143,12 @@ pub fn main_with(
                 Err(code) => return code,
             };
             if let Some((_, config)) = config.as_ref().filter(|(_, c)| !c.is_demo() && !cli.demo) {
+                // Talking to clusters is worth a log (in the data directory, never the terminal).
+                let _log = crate::logging::init(
+                    &config.logging.level,
+                    config.logging.file.as_deref(),
+                    paths.data_dir.as_deref(),
+                );
                 return snapshot_of_clusters(config, format, Duration::from_secs(timeout.into()));
             }
             let seed = cli

@@ -37,7 +37,10 @@ pub fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else if problems.is_empty() {
         left.push(Span::styled("●", theme.ok));
         left.push(Span::styled(
-            format!(" {clusters} clusters live"),
+            format!(
+                " {clusters} cluster{} live",
+                if clusters == 1 { "" } else { "s" }
+            ),
             theme.header,
         ));
     } else {
