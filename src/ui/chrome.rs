@@ -156,13 +156,28 @@ pub fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                     spans.push(Span::styled(format!(" {}", keys.join("")), theme.accent));
                     spans.push(Span::styled(" move ", theme.header));
                 }
-                View::ServiceDetail(_) => {
-                    spans.extend(hint(Action::Down, "instance"));
+                View::ServiceDetail(_) | View::Release(_) => {
+                    let what = if matches!(state.view(), View::Release(_)) {
+                        "stage"
+                    } else {
+                        "instance"
+                    };
+                    spans.extend(hint(Action::Down, what));
+                    // The actions, when there is room for them (help lists them all).
+                    if area.width >= 100 {
+                        for (a, label) in [
+                            (Action::Approve, "approve"),
+                            (Action::Rollback, "rollback"),
+                            (Action::Scale, "scale"),
+                            (Action::Tick, "tick"),
+                        ] {
+                            spans.extend(hint(a, label));
+                        }
+                    }
                     spans.extend(hint(Action::Back, "back"));
                 }
-                View::Release(_) => {
-                    spans.extend(hint(Action::Down, "stage"));
-                    spans.extend(hint(Action::Back, "back"));
+                View::Activity => {
+                    spans.extend(hint(Action::Select, "service"));
                 }
                 View::Timeline => {
                     for (a, label) in [
