@@ -393,3 +393,23 @@ fn real_clusters_are_asked_for_rbac_before_the_action_is_offered() {
             .contains("denied")
     );
 }
+
+#[test]
+fn the_scale_plan_follows_the_replicas_typed() {
+    let mut s = state_with_fleet(0);
+    s.ui.stack = vec![
+        View::Services,
+        View::ServiceDetail(WorkloadKey::new("catalog", "catalog-api")),
+    ];
+    s.ui.detail_selected = 0;
+    press(&mut s, 'S');
+    update(&mut s, code(KeyCode::Backspace));
+    typed(&mut s, "7");
+    let d = s.ui.dialog.as_ref().unwrap();
+    assert!(d.plan.lines[0].ends_with("→ 7"), "{:?}", d.plan.lines);
+    assert!(
+        d.plan.lines.last().unwrap().contains("+$"),
+        "{:?}",
+        d.plan.lines
+    );
+}

@@ -328,6 +328,12 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         _ => {}
     }
     d.error = None;
+    // The plan follows the numbers as they are typed (replicas, HPA bounds, cost).
+    if matches!(d.current(), DialogField::Replicas | DialogField::Bounds)
+        && let Ok(action) = confirmed_action(&d)
+    {
+        d.plan = plan(&state.fleet, &d.plan.targets, &action);
+    }
     state.ui.dialog = Some(d);
     vec![]
 }
