@@ -1,6 +1,7 @@
 //! The console's core: messages in, a pure reducer, effects out.
 
 pub mod action;
+pub mod activity;
 pub mod dialog;
 pub mod effect;
 pub mod filter;

@@ -54,7 +54,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::ActionDone { request, result } => {
-            super::dialog::done(state, request, result);
+            super::activity::done(state, request, result);
             state.dirty = true;
             vec![]
         }
@@ -64,7 +64,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::ActivityLoaded(records) => {
-            super::dialog::loaded(state, records);
+            super::activity::loaded(state, records);
             state.dirty = true;
             vec![]
         }
