@@ -62,14 +62,25 @@ impl Action {
     }
 
     pub fn reason(&self) -> &str {
-        match self {
-            Action::Approve { reason }
-            | Action::Reject { reason }
-            | Action::Rollback { reason, .. }
-            | Action::Scale { reason, .. }
-            | Action::ScaleHpa { reason, .. }
-            | Action::TickChecklist { reason, .. } => reason,
-        }
+        let (Action::Approve { reason }
+        | Action::Reject { reason }
+        | Action::Rollback { reason, .. }
+        | Action::Scale { reason, .. }
+        | Action::ScaleHpa { reason, .. }
+        | Action::TickChecklist { reason, .. }) = self;
+        reason
+    }
+
+    /// The same action with another reason.
+    pub fn with_reason(mut self, text: impl Into<String>) -> Action {
+        let (Action::Approve { reason }
+        | Action::Reject { reason }
+        | Action::Rollback { reason, .. }
+        | Action::Scale { reason, .. }
+        | Action::ScaleHpa { reason, .. }
+        | Action::TickChecklist { reason, .. }) = &mut self;
+        *reason = text.into();
+        self
     }
 
     /// Whether it changes what runs (as opposed to recording a judgement).

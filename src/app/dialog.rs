@@ -216,14 +216,7 @@ pub fn access_checked(state: &mut State, request: ActionRequest, result: Result<
 
 /// The policy's verdict before the person typed a reason (which it cannot judge yet).
 fn precheck(state: &State, p: &crate::actions::plan::Plan, action: &ops::Action) -> Option<String> {
-    let mut probe = action.clone();
-    let (ops::Action::Approve { reason }
-    | ops::Action::Reject { reason }
-    | ops::Action::Rollback { reason, .. }
-    | ops::Action::Scale { reason, .. }
-    | ops::Action::ScaleHpa { reason, .. }
-    | ops::Action::TickChecklist { reason, .. }) = &mut probe;
-    *reason = "-".into();
+    let probe = action.clone().with_reason("-");
     p.targets
         .iter()
         .find_map(|t| policy_check(state, t, &probe).err())
@@ -346,36 +339,37 @@ fn text_of(d: &mut Dialog) -> Option<&mut String> {
 
 /// The action as confirmed: the person's inputs filled in.
 fn confirmed_action(d: &Dialog) -> Result<ops::Action, String> {
-    let reason = d.reason.trim().to_string();
-    Ok(match &d.action {
-        ops::Action::Approve { .. } => ops::Action::Approve { reason },
-        ops::Action::Reject { .. } => ops::Action::Reject { reason },
-        ops::Action::Rollback { to_revision, .. } => ops::Action::Rollback {
-            to_revision: *to_revision,
-            reason,
-        },
-        ops::Action::Scale { .. } => ops::Action::Scale {
+    let action = match &d.action {
+        ops::Action::Scale { reason, .. } => ops::Action::Scale {
             replicas: d
                 .number
                 .trim()
                 .parse()
                 .map_err(|_| format!("replicas: a whole number, not {:?}", d.number))?,
-            reason,
+            reason: reason.clone(),
         },
-        ops::Action::ScaleHpa { .. } => {
+        ops::Action::ScaleHpa { reason, .. } => {
             let (min, max) = d
                 .number
                 .split_once("..")
                 .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
                 .ok_or_else(|| format!("HPA bounds: min..max, e.g. 3..12, not {:?}", d.number))?;
-            ops::Action::ScaleHpa { min, max, reason }
+            ops::Action::ScaleHpa {
+                min,
+                max,
+                reason: reason.clone(),
+            }
         }
-        ops::Action::TickChecklist { version, .. } => ops::Action::TickChecklist {
+        ops::Action::TickChecklist {
+            version, reason, ..
+        } => ops::Action::TickChecklist {
             item: d.items.get(d.item).cloned().unwrap_or_default(),
             version: version.clone(),
-            reason,
+            reason: reason.clone(),
         },
-    })
+        other => other.clone(),
+    };
+    Ok(action.with_reason(d.reason.trim()))
 }
 
 /// Confirm: re-plan with the inputs, check the typed word and the policy for every target.

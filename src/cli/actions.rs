@@ -2,14 +2,14 @@
 //! The same plan, policy, confirmation, audit log and executor as the console. `--yes` skips
 //! the question, never the policy or read-only.
 
-use super::{Cli, Command, local_user, random_seed, resolve_config};
+use super::{Cli, Command, random_seed, resolve_config, runtime, settings};
 use crate::actions::plan::plan;
 use crate::actions::{Action, Target};
 use crate::app::dialog::{policy_check, prod_targets, release_stage};
-use crate::app::{Effect, Msg, Perform, Settings, State};
+use crate::app::{Effect, Msg, Perform, State};
 use crate::clock::{Clock, SystemClock};
 use crate::console::Executor;
-use crate::domain::{FleetState, SourceStatus, SourceUpdate, WorkloadKey, release_checklist};
+use crate::domain::{FleetState, SourceUpdate, WorkloadKey, release_checklist};
 use crate::keymap::Keymap;
 use crate::paths::Paths;
 use crate::source::{demo, kube};
@@ -57,27 +57,11 @@ pub fn run(cli: Cli, paths: Paths, env_config: Option<std::ffi::OsString>) -> Ex
     let Some(command) = cli.command else {
         return ExitCode::from(2);
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("opsdeck: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
-    let settings = Settings {
-        read_only: cfg.ui.read_only,
-        stale_after_secs: cfg.ui.stale_after_secs,
-        demo: demo_fleet,
-        user: local_user(),
-        policies: cfg
-            .environments
-            .iter()
-            .map(|e| (e.name.clone(), e.policy()))
-            .collect(),
-    };
+    let settings = settings(&cfg, demo_fleet);
     let code = runtime.block_on(async move {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let (reply_tx, mut replies) = mpsc::channel(64);
@@ -85,12 +69,7 @@ pub fn run(cli: Cli, paths: Paths, env_config: Option<std::ffi::OsString>) -> Ex
             reply: Some(reply_tx),
             clock: Some(clock.clone()),
             read_only: cfg.ui.read_only,
-            read_only_envs: cfg
-                .environments
-                .iter()
-                .filter(|e| e.read_only)
-                .map(|e| e.name.clone())
-                .collect(),
+            read_only_envs: cfg.read_only_envs(),
             audit: paths
                 .audit_log()
                 .map(|p| Arc::new(crate::actions::audit::AuditLog::new(p))),
@@ -120,20 +99,7 @@ pub fn run(cli: Cli, paths: Paths, env_config: Option<std::ffi::OsString>) -> Ex
                 &cfg,
             )));
             let deadline = Duration::from_secs(args_of(&command).timeout.into());
-            let _ = tokio::time::timeout(deadline, async {
-                while let Some(Msg::Source(u)) = source_rx.recv().await {
-                    fleet.apply(u);
-                    if fleet.clusters.len() == expected
-                        && fleet
-                            .clusters
-                            .values()
-                            .all(|c| c.health.status != SourceStatus::Connecting)
-                    {
-                        return;
-                    }
-                }
-            })
-            .await;
+            kube::settle_into(&mut fleet, &mut source_rx, expected, deadline).await;
             tokio::spawn(async move { while source_rx.recv().await.is_some() {} });
             fleet
         };

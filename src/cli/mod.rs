@@ -186,15 +186,9 @@ fn snapshot_of_clusters(
     format: Format,
     timeout: Duration,
 ) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("opsdeck: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let clock: std::sync::Arc<dyn crate::clock::Clock> =
         std::sync::Arc::new(crate::clock::SystemClock);
@@ -325,24 +319,9 @@ fn run_console(
         fleet,
         theme,
         keymap,
-        settings: Settings {
-            read_only: cli.read_only || cfg.ui.read_only,
-            stale_after_secs: cfg.ui.stale_after_secs,
-            demo,
-            user: local_user(),
-            policies: cfg
-                .environments
-                .iter()
-                .map(|e| (e.name.clone(), e.policy()))
-                .collect(),
-        },
+        settings: settings(&cfg, demo),
         audit_log: paths.audit_log(),
-        read_only_envs: cfg
-            .environments
-            .iter()
-            .filter(|e| e.read_only)
-            .map(|e| e.name.clone())
-            .collect(),
+        read_only_envs: cfg.read_only_envs(),
         loop_options: LoopOptions {
             max_fps: cfg.ui.max_fps,
             panic_after: cli.debug_panic_after_ms.map(Duration::from_millis),
@@ -353,16 +332,9 @@ fn run_console(
     if let Err(e) = console::terminal::install_panic_hook() {
         eprintln!("opsdeck: {e}");
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("opsdeck: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+    let runtime = match runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
     };
     let result = runtime.block_on(console::run_console(opts));
     // Input readers may still be parked on the (possibly gone) terminal: don't wait for them.
@@ -387,4 +359,31 @@ pub fn local_user() -> String {
         .ok()
         .filter(|u| !u.trim().is_empty())
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The async runtime every command uses: two workers (the UI task runs on the main thread).
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("opsdeck: cannot start the async runtime: {e}");
+            ExitCode::FAILURE
+        })
+}
+
+/// Settings for the console and the action subcommands, from the config.
+pub(crate) fn settings(cfg: &Config, demo: bool) -> Settings {
+    Settings {
+        read_only: cfg.ui.read_only,
+        stale_after_secs: cfg.ui.stale_after_secs,
+        demo,
+        user: local_user(),
+        policies: cfg
+            .environments
+            .iter()
+            .map(|e| (e.name.clone(), e.policy()))
+            .collect(),
+    }
 }

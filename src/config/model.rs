@@ -211,6 +211,17 @@ pub struct PolicyConfig {
     pub window: Option<String>,
 }
 
+impl Config {
+    /// Names of the environments that refuse mutating actions.
+    pub fn read_only_envs(&self) -> std::collections::HashSet<String> {
+        self.environments
+            .iter()
+            .filter(|e| e.read_only)
+            .map(|e| e.name.clone())
+            .collect()
+    }
+}
+
 impl EnvironmentConfig {
     /// The effective policy (defaults filled in). A malformed window was reported by
     /// `check-config`; here it is treated as "no window" only if validation was skipped.

@@ -92,18 +92,10 @@ impl Executor {
             tracing::error!("an action was confirmed but the executor has no reply channel");
             return;
         };
-        let env = p
-            .request
-            .target
-            .cluster
-            .0
-            .split('/')
-            .next()
-            .unwrap_or("")
-            .to_string();
+        let env = p.request.target.cluster.env();
         let refused = if self.read_only {
             Some(ActionError::ReadOnly("the console runs read-only".into()))
-        } else if self.read_only_envs.contains(&env) {
+        } else if self.read_only_envs.contains(env) {
             Some(ActionError::ReadOnly(format!(
                 "environment {env} is read-only"
             )))

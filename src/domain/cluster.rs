@@ -12,6 +12,14 @@ impl ClusterId {
     pub fn new(env: &str, region: &str, name: &str) -> ClusterId {
         ClusterId(format!("{env}/{region}/{name}"))
     }
+    /// The environment part of `env/region/name`.
+    pub fn env(&self) -> &str {
+        self.0.split('/').next().unwrap_or("")
+    }
+    /// The cluster's name, the last part of `env/region/name`.
+    pub fn name(&self) -> &str {
+        self.0.rsplit('/').next().unwrap_or("")
+    }
 }
 
 impl std::fmt::Display for ClusterId {

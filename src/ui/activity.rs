@@ -50,7 +50,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 Cell::from(age_coarse((state.now - e.at).get_seconds())),
                 Cell::from(r.action.name()),
                 Cell::from(clean(&r.target.workload.name).into_owned()),
-                Cell::from(clean(r.target.cluster.0.rsplit('/').next().unwrap_or("")).into_owned()),
+                Cell::from(clean(r.target.cluster.name()).into_owned()),
                 Cell::from(status).style(style),
             ];
             if wide {

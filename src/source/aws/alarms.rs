@@ -15,16 +15,14 @@ use tokio::sync::mpsc;
 /// Every alarm of the scope, all pages.
 pub async fn fetch(client: &aws_sdk_cloudwatch::Client) -> Result<Vec<RawAlarm>, Failure> {
     let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = client
-            .describe_alarms()
-            .alarm_types(AlarmType::MetricAlarm)
-            .alarm_types(AlarmType::CompositeAlarm)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| classify(&e))?;
+    let mut pages = client
+        .describe_alarms()
+        .alarm_types(AlarmType::MetricAlarm)
+        .alarm_types(AlarmType::CompositeAlarm)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify(&e))?;
         for a in page.metric_alarms() {
             out.push(RawAlarm {
                 name: a.alarm_name().unwrap_or_default().to_string(),
@@ -73,10 +71,6 @@ pub async fn fetch(client: &aws_sdk_cloudwatch::Client) -> Result<Vec<RawAlarm>,
                 actions_enabled: a.actions_enabled().unwrap_or(true),
                 ..RawAlarm::default()
             });
-        }
-        token = page.next_token().map(String::from);
-        if token.is_none() {
-            break;
         }
     }
     Ok(out)

@@ -94,21 +94,14 @@ pub async fn describe_cluster(
 
 /// Every cluster of the scope with its nodegroups, in name order.
 pub async fn discover(client: &aws_sdk_eks::Client) -> Result<Vec<EksCluster>, Failure> {
-    let mut names = Vec::new();
-    let mut token = None;
-    loop {
-        let page = client
-            .list_clusters()
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| classify(&e))?;
-        names.extend(page.clusters().iter().cloned());
-        token = page.next_token().map(String::from);
-        if token.is_none() {
-            break;
-        }
-    }
+    let mut names = client
+        .list_clusters()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| classify(&e))?;
     names.sort();
     let mut out = Vec::new();
     for name in names {
@@ -123,22 +116,15 @@ async fn nodegroups(
     client: &aws_sdk_eks::Client,
     cluster: &str,
 ) -> Result<Vec<EksNodegroup>, Failure> {
-    let mut names = Vec::new();
-    let mut token = None;
-    loop {
-        let page = client
-            .list_nodegroups()
-            .cluster_name(cluster)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| classify(&e))?;
-        names.extend(page.nodegroups().iter().cloned());
-        token = page.next_token().map(String::from);
-        if token.is_none() {
-            break;
-        }
-    }
+    let mut names = client
+        .list_nodegroups()
+        .cluster_name(cluster)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| classify(&e))?;
     names.sort();
     let mut out = Vec::new();
     for name in names {

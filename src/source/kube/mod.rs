@@ -104,31 +104,41 @@ pub async fn settle(
     clock: Arc<dyn Clock>,
     deadline: std::time::Duration,
 ) -> crate::domain::FleetState {
-    use crate::domain::{SourceStatus, SourceUpdate};
     let mut fleet = crate::domain::FleetState::default();
-    fleet.apply(SourceUpdate::Layout(layout));
+    fleet.apply(crate::domain::SourceUpdate::Layout(layout));
     let expected = targets.len();
     let (tx, mut rx) = mpsc::channel(1024);
     let tasks = spawn(targets, timings, clock, tx);
-    let settled = |f: &crate::domain::FleetState| {
-        f.clusters.len() == expected
-            && f.clusters
-                .values()
-                .all(|c| c.health.status != SourceStatus::Connecting)
-    };
+    settle_into(&mut fleet, &mut rx, expected, deadline).await;
+    for t in tasks {
+        t.abort();
+    }
+    fleet
+}
+
+/// Apply the collectors' messages to `fleet` until `expected` clusters have each settled (none
+/// still connecting), or until `deadline`. The collectors keep running.
+pub async fn settle_into(
+    fleet: &mut crate::domain::FleetState,
+    rx: &mut mpsc::Receiver<Msg>,
+    expected: usize,
+    deadline: std::time::Duration,
+) {
+    use crate::domain::SourceStatus;
     let _ = tokio::time::timeout(deadline, async {
         while let Some(msg) = rx.recv().await {
             if let Msg::Source(update) = msg {
                 fleet.apply(update);
-                if settled(&fleet) {
+                if fleet.clusters.len() == expected
+                    && fleet
+                        .clusters
+                        .values()
+                        .all(|c| c.health.status != SourceStatus::Connecting)
+                {
                     return;
                 }
             }
         }
     })
     .await;
-    for t in tasks {
-        t.abort();
-    }
-    fleet
 }
