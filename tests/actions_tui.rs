@@ -233,6 +233,16 @@ fn tick_then_approve_resumes_the_gate_on_the_demo_fleet() {
     assert_snapshot!("activity_80x24", render(&s, &theme("dark"), 80, 24));
 }
 
+/// The executor's answer to the action it was given.
+async fn next_result(
+    rx: &mut mpsc::Receiver<Msg>,
+) -> Result<opsdeck::actions::Outcome, ActionError> {
+    match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
+        Ok(Some(Msg::ActionDone { result, .. })) => result,
+        other => panic!("no ActionDone within 5 s: {other:?}"),
+    }
+}
+
 fn perform_effect(s: &mut State) -> Effect {
     s.ui.stack = vec![
         View::Services,
@@ -269,13 +279,7 @@ async fn the_executor_audits_before_sending_and_completes_after() {
     };
     let mut s = state_with_fleet(0);
     exec.run(perform_effect(&mut s));
-    let Some(Msg::ActionDone { result, .. }) =
-        tokio::time::timeout(Duration::from_secs(5), rx.recv())
-            .await
-            .unwrap()
-    else {
-        panic!()
-    };
+    let result = next_result(&mut rx).await;
     let outcome = result.unwrap();
     assert!(outcome.summary.contains("→ 4 replicas"), "{outcome:?}");
     let records = AuditLog::new(&audit_path).read().unwrap();
@@ -303,13 +307,7 @@ async fn no_audit_no_request_and_read_only_sends_nothing() {
     };
     let mut s = state_with_fleet(0);
     exec.run(perform_effect(&mut s));
-    let Some(Msg::ActionDone { result, .. }) =
-        tokio::time::timeout(Duration::from_secs(5), rx.recv())
-            .await
-            .unwrap()
-    else {
-        panic!()
-    };
+    let result = next_result(&mut rx).await;
     let err = result.unwrap_err();
     assert!(
         matches!(&err, ActionError::Failed(m) if m.contains("nothing was sent")),
@@ -320,13 +318,7 @@ async fn no_audit_no_request_and_read_only_sends_nothing() {
     exec.read_only = true;
     exec.audit = Some(Arc::new(AuditLog::new(dir.path().join("ok/audit.jsonl"))));
     exec.run(perform_effect(&mut s));
-    let Some(Msg::ActionDone { result, .. }) =
-        tokio::time::timeout(Duration::from_secs(5), rx.recv())
-            .await
-            .unwrap()
-    else {
-        panic!()
-    };
+    let result = next_result(&mut rx).await;
     assert!(matches!(result, Err(ActionError::ReadOnly(_))));
     assert!(ctl_rx.try_recv().is_err());
     assert!(

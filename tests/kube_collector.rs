@@ -139,9 +139,24 @@ impl Harness {
         started.elapsed()
     }
 
+    /// Collect from one server, as cluster `fake-a`, until it is live.
+    async fn live(kube: &FakeKube) -> Harness {
+        let mut h = Harness::start(&[("fake-a", kube)]).await;
+        h.until("cluster live", Duration::from_secs(5), |f| {
+            live(f, "fake-a")
+        })
+        .await;
+        h
+    }
+
     fn cluster(&self, name: &str) -> &ClusterState {
         &self.fleet.clusters[&ClusterId::new(ENV, REGION, name)]
     }
+}
+
+/// The one cluster of a single-server harness.
+fn only(f: &FleetState) -> &ClusterState {
+    f.clusters.values().next().expect("one cluster")
 }
 
 fn live(f: &FleetState, name: &str) -> bool {
@@ -166,11 +181,7 @@ const WATCHED: [&str; 6] = [
 #[tokio::test]
 async fn initial_sync_builds_the_domain_state_with_one_list_per_resource() {
     let kube = FakeKube::start_with_yaml(FIXTURE).await;
-    let mut h = Harness::start(&[("fake-a", &kube)]).await;
-    h.until("cluster live", Duration::from_secs(5), |f| {
-        live(f, "fake-a")
-    })
-    .await;
+    let mut h = Harness::live(&kube).await;
     h.until("server version known", Duration::from_secs(2), |f| {
         !f.clusters
             .values()
@@ -241,11 +252,7 @@ async fn initial_sync_builds_the_domain_state_with_one_list_per_resource() {
 #[tokio::test]
 async fn changes_arrive_within_a_second_without_another_list() {
     let kube = FakeKube::start_with_yaml(FIXTURE).await;
-    let mut h = Harness::start(&[("fake-a", &kube)]).await;
-    h.until("cluster live", Duration::from_secs(5), |f| {
-        live(f, "fake-a")
-    })
-    .await;
+    let mut h = Harness::live(&kube).await;
 
     // Scaled elsewhere (e.g. kubectl scale).
     let mut d = kube
@@ -255,8 +262,7 @@ async fn changes_arrive_within_a_second_without_another_list() {
     kube.apply(d);
     let took = h
         .until("scale seen", Duration::from_secs(1), |f| {
-            f.clusters.values().next().unwrap().workloads[&key("payments", "payments-api")].desired
-                == 5
+            only(f).workloads[&key("payments", "payments-api")].desired == 5
         })
         .await;
     assert!(took < Duration::from_secs(1), "{took:?}");
@@ -298,7 +304,7 @@ async fn changes_arrive_within_a_second_without_another_list() {
         "payments-api-6d8f7b9c5d-m4q9t",
     );
     h.until("pod churn seen", Duration::from_secs(1), |f| {
-        let pods = &f.clusters.values().next().unwrap().pods;
+        let pods = &only(f).pods;
         pods.contains_key(&("payments".into(), "payments-api-6d8f7b9c5d-new01".into()))
             && !pods.contains_key(&("payments".into(), "payments-api-6d8f7b9c5d-m4q9t".into()))
     })
@@ -314,8 +320,7 @@ async fn changes_arrive_within_a_second_without_another_list() {
     d["status"]["readyReplicas"] = json!(2);
     kube.apply(d);
     h.until("rollout complete", Duration::from_secs(1), |f| {
-        f.clusters.values().next().unwrap().workloads[&key("storefront", "checkout")].rollout
-            == RolloutState::Complete
+        only(f).workloads[&key("storefront", "checkout")].rollout == RolloutState::Complete
     })
     .await;
 
@@ -331,11 +336,7 @@ async fn changes_arrive_within_a_second_without_another_list() {
 #[tokio::test]
 async fn expired_watch_relists_without_duplicates_and_drops_what_went_away() {
     let kube = FakeKube::start_with_yaml(FIXTURE).await;
-    let mut h = Harness::start(&[("fake-a", &kube)]).await;
-    h.until("cluster live", Duration::from_secs(5), |f| {
-        live(f, "fake-a")
-    })
-    .await;
+    let mut h = Harness::live(&kube).await;
     let pods_before = h.cluster("fake-a").pods.len();
 
     kube.expire_watches();
@@ -345,7 +346,7 @@ async fn expired_watch_relists_without_duplicates_and_drops_what_went_away() {
     })
     .await;
     h.until("deleted pod gone", Duration::from_secs(2), |f| {
-        f.clusters.values().next().unwrap().pods.len() == pods_before - 1
+        only(f).pods.len() == pods_before - 1
     })
     .await;
     // Everything else exactly once, and the cluster never looked broken to the user.
@@ -358,18 +359,11 @@ async fn expired_watch_relists_without_duplicates_and_drops_what_went_away() {
 #[tokio::test]
 async fn server_down_goes_stale_keeps_data_and_recovers_by_itself() {
     let kube = FakeKube::start_with_yaml(FIXTURE).await;
-    let mut h = Harness::start(&[("fake-a", &kube)]).await;
-    h.until("cluster live", Duration::from_secs(5), |f| {
-        live(f, "fake-a")
-    })
-    .await;
+    let mut h = Harness::live(&kube).await;
 
     kube.go_down().await;
     h.until("stale", Duration::from_secs(3), |f| {
-        matches!(
-            f.clusters.values().next().unwrap().health.status,
-            SourceStatus::Stale(_)
-        )
+        matches!(only(f).health.status, SourceStatus::Stale(_))
     })
     .await;
     let c = h.cluster("fake-a");
@@ -384,7 +378,7 @@ async fn server_down_goes_stale_keeps_data_and_recovers_by_itself() {
     kube.apply(d);
     kube.come_back().await;
     h.until("live and fresh again", Duration::from_secs(5), |f| {
-        let c = f.clusters.values().next().unwrap();
+        let c = only(f);
         c.health.status == SourceStatus::Live
             && c.workloads[&key("payments", "payments-api")].desired == 4
     })
@@ -417,7 +411,7 @@ async fn a_forbidden_resource_is_named_and_the_rest_is_shown() {
     // Permission granted later: the collector picks pods up by itself.
     kube.forbid("pods", false);
     h.until("pods after the grant", Duration::from_secs(5), |f| {
-        let c = f.clusters.values().next().unwrap();
+        let c = only(f);
         c.pods.len() == 7 && c.health.status == SourceStatus::Live
     })
     .await;
@@ -655,11 +649,7 @@ async fn large_lists_are_paged_and_arrive_whole() {
         p["metadata"].as_object_mut().unwrap().remove("uid");
         kube.apply(p);
     }
-    let mut h = Harness::start(&[("fake-a", &kube)]).await;
-    h.until("cluster live", Duration::from_secs(5), |f| {
-        live(f, "fake-a")
-    })
-    .await;
+    let h = Harness::live(&kube).await;
     assert_eq!(h.cluster("fake-a").pods.len(), 1207);
     let pages: Vec<_> = kube
         .requests()
