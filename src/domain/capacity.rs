@@ -1,7 +1,7 @@
 //! Capacity per cluster and nodegroup: CPU and memory requested vs allocatable, pending pods,
 //! HPAs at their max, nodegroup min/desired/max, and the headroom left.
 
-use super::{ClusterId, ClusterState, FleetState, PodPhase, Stage, WorkloadKey, stages};
+use super::{ClusterId, ClusterState, FleetState, Stage, WorkloadKey, stages};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -158,10 +158,7 @@ pub fn cluster_capacity(c: &ClusterState, production: bool) -> ClusterCapacity {
                 groups.len() - 1
             }
         };
-        // Requests on a node that is not ready are not against any allocatable capacity.
-        if n.ready {
-            group_of.insert(&n.name, idx);
-        }
+        group_of.insert(&n.name, idx);
         let g = &mut groups[idx];
         g.nodes += 1;
         g.node_cpu_m = g.node_cpu_m.max(n.allocatable_cpu_m);
@@ -172,11 +169,7 @@ pub fn cluster_capacity(c: &ClusterState, production: bool) -> ClusterCapacity {
             g.mem_mib.allocatable += n.allocatable_mem_mib;
         }
     }
-    for p in c
-        .pods
-        .values()
-        .filter(|p| !matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed))
-    {
+    for p in c.pods.values().filter(|p| c.holds_capacity(p)) {
         if let Some(&idx) = p.node.as_deref().and_then(|n| group_of.get(n)) {
             groups[idx].cpu_m.requested += p.cpu_request_m;
             groups[idx].mem_mib.requested += p.mem_request_mib;

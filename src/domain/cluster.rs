@@ -169,6 +169,18 @@ impl ClusterState {
             .filter(move |p| p.namespace == key.namespace && p.workload == key.name)
     }
 
+    /// Whether a pod's requests count against allocatable capacity: it is scheduled, not
+    /// finished, and its node is ready (a node we do not know, e.g. nodes forbidden, counts).
+    pub fn holds_capacity(&self, p: &Pod) -> bool {
+        let finished = matches!(
+            p.phase,
+            super::PodPhase::Succeeded | super::PodPhase::Failed
+        );
+        p.node
+            .as_ref()
+            .is_some_and(|n| !finished && self.nodes.get(n).is_none_or(|n| n.ready))
+    }
+
     /// CPU and memory requested by running pods vs allocatable on ready nodes.
     pub fn capacity(&self) -> Capacity {
         let mut c = Capacity::default();
@@ -177,20 +189,11 @@ impl ClusterState {
             c.allocatable_mem_mib += n.allocatable_mem_mib;
         }
         for p in self.pods.values() {
-            match &p.node {
-                // Finished pods hold nothing; pods on a node that is not ready are not in the
-                // allocatable sum either (a node we do not know, e.g. nodes forbidden, counts).
-                Some(node)
-                    if !matches!(
-                        p.phase,
-                        super::PodPhase::Succeeded | super::PodPhase::Failed
-                    ) && self.nodes.get(node).is_none_or(|n| n.ready) =>
-                {
-                    c.requested_cpu_m += p.cpu_request_m;
-                    c.requested_mem_mib += p.mem_request_mib;
-                }
-                Some(_) => {}
-                None => c.pending_pods += 1,
+            if p.node.is_none() {
+                c.pending_pods += 1;
+            } else if self.holds_capacity(p) {
+                c.requested_cpu_m += p.cpu_request_m;
+                c.requested_mem_mib += p.mem_request_mib;
             }
         }
         c
