@@ -43,6 +43,10 @@ enum Wrapper {
     /// resets to the default for opsdeck, so opsdeck sees the real thing), records opsdeck's
     /// exit status in a file and ends.
     SurviveHangup,
+    /// As `SurviveHangup`, and opsdeck starts with SIGHUP blocked (a signal mask survives `exec`;
+    /// python3 sets it, the harness already needs python3): the terminal goes away and no
+    /// signal says so.
+    HangupBlocked,
 }
 
 /// A private tmux server with one session running opsdeck through the wrapper.
@@ -103,6 +107,12 @@ impl Harness {
             "1".into(),
         ];
         opsdeck.extend(args.iter().map(|a| quote(Path::new(a))));
+        if wrapper == Wrapper::HangupBlocked {
+            let block = "import os, signal, sys; \
+                         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGHUP]); \
+                         os.execvp(sys.argv[1], sys.argv[1:])";
+            opsdeck.splice(0..0, ["python3".to_string(), "-c".into(), format!("'{block}'")]);
+        }
         let opsdeck = opsdeck.join(" ");
         let dir = quote(self.dir.path());
         // PID is written via a temp file + rename so a reader never sees it half-written; the
@@ -120,7 +130,7 @@ impl Harness {
                  stty -a > AFTER.tmp; mv AFTER.tmp AFTER\n\
                  exec sleep 600\n"
             ),
-            Wrapper::SurviveHangup => format!(
+            Wrapper::SurviveHangup | Wrapper::HangupBlocked => format!(
                 "cd {dir} || exit 1\n\
                  trap : HUP\n\
                  {run}\
@@ -386,7 +396,18 @@ fn sigterm_restores_terminal() {
 fn killed_pane_leaves_no_orphan() {
     // The real-world hang-up: the pty goes away (SSH dropped, tmux pane killed) and the kernel
     // sends SIGHUP. Every write to the terminal now fails; opsdeck must still exit, and cleanly.
-    let h = Harness::start("killed-pane", &[], Wrapper::SurviveHangup);
+    killed_pane_case("killed-pane", Wrapper::SurviveHangup);
+}
+
+#[test]
+fn a_lost_terminal_ends_the_process_even_without_sighup() {
+    // k9s #1194: a console that missed the hang-up lived on as an orphan, its input reader
+    // spinning on the dead tty. With SIGHUP blocked, opsdeck must notice the terminal itself.
+    killed_pane_case("hup-blocked", Wrapper::HangupBlocked);
+}
+
+fn killed_pane_case(name: &str, wrapper: Wrapper) {
+    let h = Harness::start(name, &[], wrapper);
     let pid = h.wait_first_frame();
     let out = h.tmux(&["kill-session", "-t", "opsdeck"]);
     assert!(
@@ -427,6 +448,16 @@ fn killed_pane_leaves_no_orphan() {
         log.contains("console stopped"),
         "the log does not show an orderly shutdown after the hang-up\n{log}"
     );
+    if wrapper == Wrapper::HangupBlocked {
+        assert!(
+            !log.contains("shutting down on signal"),
+            "SIGHUP was meant to be blocked, yet it arrived: this test proves nothing\n{log}"
+        );
+        assert!(
+            log.contains("the terminal went away"),
+            "the log does not say the terminal went away\n{log}"
+        );
+    }
 }
 
 #[test]

@@ -31,6 +31,32 @@ pub fn spawn_terminal_input(tx: mpsc::Sender<Msg>) {
     });
 }
 
+/// Ends the console when its terminal goes away without a SIGHUP reaching it (signal blocked or
+/// ignored, the process moved out of the terminal's session).
+///
+/// crossterm's input reader cannot tell: on a hung-up tty `read` returns 0 forever and its reader
+/// loops on it (100% CPU) instead of ending the stream, and a screen that does not change writes
+/// nothing, so no failed write says so either. `isatty` on a hung-up tty fails (EIO), so stdout
+/// stops being a terminal: one cheap syscall per check.
+pub fn spawn_terminal_watch(tx: mpsc::Sender<Msg>, every: Duration) {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut timer = tokio::time::interval(every);
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            timer.tick().await;
+            if !std::io::stdout().is_terminal() {
+                tracing::info!("the terminal went away (stdout is no longer a terminal)");
+                let _ = tx.send(Msg::Shutdown(ShutdownReason::InputClosed)).await;
+                return;
+            }
+        }
+    });
+}
+
 /// SIGTERM, SIGHUP (SSH session dropped) and SIGINT end the console cleanly.
 pub fn spawn_signals(tx: mpsc::Sender<Msg>) {
     #[cfg(unix)]

@@ -127,6 +127,7 @@ pub async fn run_console(mut opts: ConsoleOptions) -> color_eyre::Result<()> {
         )
     })?;
     input::spawn_terminal_input(tx.clone());
+    input::spawn_terminal_watch(tx.clone(), Duration::from_millis(500));
     drop(tx);
     let state = State::new(opts.keymap, opts.settings, clock.now());
     let mut stats = LoopStats::default();
