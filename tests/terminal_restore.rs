@@ -111,7 +111,10 @@ impl Harness {
             let block = "import os, signal, sys; \
                          signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGHUP]); \
                          os.execvp(sys.argv[1], sys.argv[1:])";
-            opsdeck.splice(0..0, ["python3".to_string(), "-c".into(), format!("'{block}'")]);
+            opsdeck.splice(
+                0..0,
+                ["python3".to_string(), "-c".into(), format!("'{block}'")],
+            );
         }
         let opsdeck = opsdeck.join(" ");
         let dir = quote(self.dir.path());
