@@ -10,6 +10,7 @@ pub mod actions;
 pub mod annotations;
 pub mod collector;
 pub mod connect;
+pub mod eks_connect;
 pub mod health;
 pub mod model;
 pub mod quantity;
@@ -39,10 +40,7 @@ pub fn targets(config: &Config) -> Vec<Target> {
                     region: c.region.clone(),
                     kubernetes_version: String::new(),
                 },
-                endpoint: connect::Endpoint {
-                    kubeconfig: c.kubeconfig.clone(),
-                    context: c.context.clone(),
-                },
+                endpoint: endpoint(config, env, c),
                 namespaces: c.namespaces.clone(),
                 model: model::ModelOptions {
                     production: env.production,
@@ -54,6 +52,31 @@ pub fn targets(config: &Config) -> Vec<Target> {
         }
     }
     out
+}
+
+/// An EKS cluster named without a kubeconfig or context is reached natively (DescribeCluster
+/// and an in-process token); otherwise through the kubeconfig, as kubectl would.
+fn endpoint(
+    config: &Config,
+    env: &crate::config::EnvironmentConfig,
+    c: &crate::config::ClusterConfig,
+) -> connect::Endpoint {
+    match &c.eks_cluster {
+        Some(name) if c.context.is_none() && c.kubeconfig.is_none() => {
+            connect::Endpoint::Eks(connect::EksEndpoint {
+                eks_cluster: name.clone(),
+                scope: crate::source::aws::clients::Scope {
+                    profile: c.aws_profile.clone().or_else(|| env.aws_profile.clone()),
+                    region: c.region.clone(),
+                },
+                settings: crate::source::aws::clients::ClientSettings {
+                    endpoints: config.aws.endpoint_urls.clone(),
+                    ..Default::default()
+                },
+            })
+        }
+        _ => connect::Endpoint::kubeconfig(c.kubeconfig.clone(), c.context.clone()),
+    }
 }
 
 /// Start one collector task per target. Each stops by itself when the console's channel closes.
