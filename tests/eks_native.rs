@@ -148,3 +148,114 @@ async fn a_denied_describe_cluster_names_the_cluster_and_the_reason() {
         "{why}"
     );
 }
+
+/// The executor's answer to one nodegroup action, through moto.
+async fn scale_nodegroup(
+    exec: &mut opsdeck::console::Executor,
+    rx: &mut tokio::sync::mpsc::Receiver<opsdeck::app::Msg>,
+    sizes: (u32, u32, u32),
+) -> Result<opsdeck::actions::Outcome, opsdeck::actions::ActionError> {
+    use opsdeck::actions::{Action, ActionRequest, Target};
+    let request = ActionRequest {
+        target: Target::nodegroup(ClusterId::new("prod", "eu-west-1", "prod-euw1"), "general"),
+        action: Action::ScaleNodegroup {
+            min: sizes.0,
+            desired: sizes.1,
+            max: sizes.2,
+            reason: "peak traffic".into(),
+        },
+        who: "lee".into(),
+    };
+    exec.run(opsdeck::app::Effect::Perform(vec![opsdeck::app::Perform {
+        request,
+        before: "2/3/6".into(),
+        production: true,
+    }]));
+    match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await {
+        Ok(Some(opsdeck::app::Msg::ActionDone { result, .. })) => result,
+        other => panic!("no ActionDone within 10 s: {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nodegroup_is_scaled_through_eks_after_the_audit_entry() {
+    use opsdeck::actions::ActionError;
+    use opsdeck::actions::audit::{AuditLog, Phase};
+    let acct = Account::new("100000000023");
+    acct.create_cluster("eu-west-1", "prod-euw1", "1.31");
+    acct.create_nodegroup(
+        "eu-west-1",
+        "prod-euw1",
+        "general",
+        (2, 3, 6),
+        &["m6i.large"],
+    );
+    let config = config(&aws::moto().url);
+    let mut eks = opsdeck::source::aws::clients::EksEndpoint::all(&config);
+    assert_eq!(eks.len(), 2, "both clusters name an eks_cluster");
+    for e in eks.values_mut() {
+        e.settings.auth = acct.options().clients.auth;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let audit_path = dir.path().join("audit.jsonl");
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let mut exec = opsdeck::console::Executor {
+        eks,
+        reply: Some(tx),
+        audit: Some(Arc::new(AuditLog::new(&audit_path))),
+        read_only: true,
+        ..Default::default()
+    };
+    let update_path = "POST /clusters/prod-euw1/node-groups/general/update-config";
+
+    // Read-only: refused in the executor; nothing reaches EKS.
+    let refused = scale_nodegroup(&mut exec, &mut rx, (2, 5, 8)).await;
+    assert!(
+        matches!(refused, Err(ActionError::ReadOnly(_))),
+        "{refused:?}"
+    );
+    assert_eq!(acct.count(update_path), 0);
+    assert_eq!(acct.count("DescribeNodegroup"), 0);
+
+    exec.read_only = false;
+    let outcome = scale_nodegroup(&mut exec, &mut rx, (2, 5, 8))
+        .await
+        .unwrap();
+    assert_eq!(
+        (outcome.before.as_str(), outcome.after.as_str()),
+        ("2/3/6", "2/5/8")
+    );
+    assert_eq!(acct.count(update_path), 1);
+    let ng = acct.rest(
+        "eu-west-1",
+        "eks",
+        "GET",
+        "/clusters/prod-euw1/node-groups/general",
+        serde_json::Value::Null,
+    );
+    let sc = &ng["nodegroup"]["scalingConfig"];
+    assert_eq!(
+        (
+            sc["minSize"].as_u64(),
+            sc["desiredSize"].as_u64(),
+            sc["maxSize"].as_u64()
+        ),
+        (Some(2), Some(5), Some(8)),
+        "{ng}"
+    );
+    let records = AuditLog::new(&audit_path).read().unwrap();
+    assert_eq!(records.len(), 1);
+    let (_, phase, after, _) = records[0].finished.clone().unwrap();
+    assert_eq!((phase, after.as_str()), (Phase::Done, "2/5/8"));
+
+    // IAM says no: a clear Forbidden, audited as failed.
+    acct.fail(update_path, "AccessDenied", 1);
+    let denied = scale_nodegroup(&mut exec, &mut rx, (2, 4, 8)).await;
+    assert!(
+        matches!(&denied, Err(ActionError::Forbidden(m)) if m.contains("nodegroup general")),
+        "{denied:?}"
+    );
+    let records = AuditLog::new(&audit_path).read().unwrap();
+    assert_eq!(records.len(), 2);
+    assert_ne!(records[1].finished.as_ref().unwrap().1, Phase::Done);
+}

@@ -689,7 +689,7 @@ async fn actions_go_through_the_collector_with_the_clusters_identity() {
                 target: ActionTarget {
                     cluster: ClusterId::new(ENV, REGION, cluster),
                     workload: key("payments", "billing"),
-                    kind: opsdeck::domain::WorkloadKind::Deployment,
+                    kind: opsdeck::actions::TargetKind::Deployment,
                 },
                 action: Action::Approve {
                     reason: "canary clean".into(),

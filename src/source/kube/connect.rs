@@ -3,7 +3,7 @@
 //! console's terminal).
 
 use super::collector::Timings;
-pub use super::eks_connect::EksEndpoint;
+pub use crate::source::aws::clients::EksEndpoint;
 use kube::config::{ExecInteractiveMode, KubeConfigOptions, Kubeconfig};
 use std::path::PathBuf;
 use std::time::Duration;

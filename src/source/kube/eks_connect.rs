@@ -5,7 +5,7 @@
 
 use super::collector::Timings;
 use super::connect::Connection;
-use crate::source::aws::clients::{self, ClientSettings, Scope};
+use crate::source::aws::clients::{self, EksEndpoint};
 use crate::source::aws::{eks, health, token};
 use aws_credential_types::provider::ProvideCredentials;
 use http::{HeaderValue, Request, header::AUTHORIZATION};
@@ -16,14 +16,6 @@ use kube::config::{
 use std::sync::{Arc, RwLock, Weak};
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, SystemTime};
-
-/// Which EKS cluster, through which AWS account and region.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EksEndpoint {
-    pub eks_cluster: String,
-    pub scope: Scope,
-    pub settings: ClientSettings,
-}
 
 /// After a failed refresh (e.g. an expired SSO session) the next try comes this much later; the
 /// old token keeps working until it expires, so a short outage of STS credentials is harmless.

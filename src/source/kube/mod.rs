@@ -61,20 +61,8 @@ fn endpoint(
     env: &crate::config::EnvironmentConfig,
     c: &crate::config::ClusterConfig,
 ) -> connect::Endpoint {
-    match &c.eks_cluster {
-        Some(name) if c.context.is_none() && c.kubeconfig.is_none() => {
-            connect::Endpoint::Eks(connect::EksEndpoint {
-                eks_cluster: name.clone(),
-                scope: crate::source::aws::clients::Scope {
-                    profile: c.aws_profile.clone().or_else(|| env.aws_profile.clone()),
-                    region: c.region.clone(),
-                },
-                settings: crate::source::aws::clients::ClientSettings {
-                    endpoints: config.aws.endpoint_urls.clone(),
-                    ..Default::default()
-                },
-            })
-        }
+    match connect::EksEndpoint::of(config, env, c) {
+        Some(eks) if c.context.is_none() && c.kubeconfig.is_none() => connect::Endpoint::Eks(eks),
         _ => connect::Endpoint::kubeconfig(c.kubeconfig.clone(), c.context.clone()),
     }
 }
