@@ -405,3 +405,98 @@ fn the_scale_plan_follows_the_replicas_typed() {
         d.plan.lines
     );
 }
+
+#[test]
+fn a_nodegroup_is_scaled_from_the_capacity_screen() {
+    let mut w = world(0);
+    let mut s = State::new(opsdeck::keymap::Keymap::default(), settings(), w.now);
+    for u in w.take_updates(true) {
+        update(&mut s, Msg::Source(u));
+    }
+    s.ui.stack = vec![View::Capacity];
+    // The first nodegroup of a production cluster.
+    let clusters = opsdeck::app::visible_capacity(&s);
+    let lines = opsdeck::app::capacity_lines(&clusters);
+    s.ui.capacity.selected = lines
+        .iter()
+        .position(|(c, g)| g.is_some() && clusters[*c].production)
+        .unwrap();
+    let (target, before) = opsdeck::app::dialog::selected_nodegroup(&s).unwrap();
+    press(&mut s, 'S');
+    let d = s.ui.dialog.as_ref().expect("the dialog opens");
+    assert_eq!(
+        d.number,
+        format!("{}/{}/{}", before.min, before.desired, before.max)
+    );
+    assert_eq!(
+        d.plan.confirm_word.as_deref(),
+        Some(target.workload.name.as_str())
+    );
+    // Typed sizes re-plan at once: two more nodes, priced.
+    for _ in 0..d.number.len() {
+        update(&mut s, code(KeyCode::Backspace));
+    }
+    typed(
+        &mut s,
+        &format!("{}/{}/{}", before.min, before.desired + 2, before.max),
+    );
+    let d = s.ui.dialog.as_ref().unwrap();
+    let text = d.plan.lines.join("\n");
+    assert!(
+        text.contains(&format!(
+            "→ {}/{}/{}",
+            before.min,
+            before.desired + 2,
+            before.max
+        )),
+        "{text}"
+    );
+    assert!(text.contains("2 nodes change"), "{text}");
+    assert!(text.contains("estimated cost change: +$"), "{text}");
+    assert_snapshot!("nodegroup_dialog_80x24", render(&s, &theme("dark"), 80, 24));
+    // Impossible sizes are refused in the dialog.
+    s.ui.dialog.as_mut().unwrap().number = "5/2/3".into();
+    update(&mut s, code(KeyCode::Tab));
+    typed(&mut s, "peak traffic");
+    update(&mut s, code(KeyCode::Tab));
+    typed(&mut s, &target.workload.name);
+    assert!(enter(&mut s).is_empty());
+    assert!(
+        s.ui.dialog
+            .as_ref()
+            .unwrap()
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("min ≤ desired ≤ max")
+    );
+    s.ui.dialog.as_mut().unwrap().number =
+        format!("{}/{}/{}", before.min, before.desired + 2, before.max);
+    let effects = enter(&mut s);
+    let Some(Effect::Perform(ps)) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(ps[0].request.target, target);
+    let result = w.perform(&ps[0].request);
+    assert!(result.is_ok(), "{result:?}");
+    update(
+        &mut s,
+        Msg::ActionDone {
+            request: ps[0].request.clone(),
+            result,
+        },
+    );
+    for u in w.take_updates(false) {
+        update(&mut s, Msg::Source(u));
+    }
+    let c = &s.fleet.clusters[&target.cluster];
+    let ng = c
+        .nodegroups
+        .iter()
+        .find(|g| g.name == target.workload.name)
+        .unwrap();
+    assert_eq!(ng.desired, before.desired + 2);
+    let nodes = c.nodes.values().filter(|n| n.nodegroup == ng.name).count();
+    assert_eq!(nodes as u32, before.desired + 2, "the demo's nodes follow");
+    assert!(matches!(s.activity[0].status, ActivityStatus::Done(_)));
+}

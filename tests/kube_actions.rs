@@ -45,7 +45,7 @@ fn req(ns: &str, name: &str, kind: WorkloadKind, who: &str, action: Action) -> A
         target: Target {
             cluster: ClusterId::new("prod", "eu-west-1", "fake"),
             workload: WorkloadKey::new(ns, name),
-            kind,
+            kind: kind.into(),
         },
         action,
         who: who.into(),

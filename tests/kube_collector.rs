@@ -62,10 +62,7 @@ fn target(kubeconfig: &std::path::Path, name: &str, namespaces: &[&str]) -> Targ
             region: REGION.into(),
             kubernetes_version: String::new(),
         },
-        endpoint: Endpoint {
-            kubeconfig: Some(kubeconfig.to_path_buf()),
-            context: Some(name.into()),
-        },
+        endpoint: Endpoint::kubeconfig(Some(kubeconfig.to_path_buf()), Some(name.into())),
         namespaces: namespaces.iter().map(|s| s.to_string()).collect(),
         model: ModelOptions {
             production: true,
@@ -692,7 +689,7 @@ async fn actions_go_through_the_collector_with_the_clusters_identity() {
                 target: ActionTarget {
                     cluster: ClusterId::new(ENV, REGION, cluster),
                     workload: key("payments", "billing"),
-                    kind: opsdeck::domain::WorkloadKind::Deployment,
+                    kind: opsdeck::actions::TargetKind::Deployment,
                 },
                 action: Action::Approve {
                     reason: "canary clean".into(),

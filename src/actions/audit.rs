@@ -169,15 +169,15 @@ impl AuditLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::actions::{Action, Target};
-    use crate::domain::{ClusterId, WorkloadKey, WorkloadKind};
+    use crate::actions::{Action, Target, TargetKind};
+    use crate::domain::{ClusterId, WorkloadKey};
 
     fn request() -> ActionRequest {
         ActionRequest {
             target: Target {
                 cluster: ClusterId::new("prod", "eu-west-1", "prod-euw1"),
                 workload: WorkloadKey::new("payments", "checkout-api"),
-                kind: WorkloadKind::Deployment,
+                kind: TargetKind::Deployment,
             },
             action: Action::Rollback {
                 to_revision: None,

@@ -9,12 +9,62 @@ pub mod policy;
 use crate::domain::{ClusterId, WorkloadKey, WorkloadKind};
 use serde::{Deserialize, Serialize};
 
-/// One workload in one cluster.
+/// One workload (or EKS nodegroup) in one cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Target {
     pub cluster: ClusterId,
+    /// For a nodegroup: `nodegroup/<name>`.
     pub workload: WorkloadKey,
-    pub kind: WorkloadKind,
+    pub kind: TargetKind,
+}
+
+/// What an action addresses: a workload, which the cluster's API changes, or an EKS managed
+/// nodegroup, which the EKS API changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum TargetKind {
+    Deployment,
+    Rollout,
+    Nodegroup,
+}
+
+impl TargetKind {
+    /// The workload kind, or None for a nodegroup.
+    pub fn workload(self) -> Option<WorkloadKind> {
+        match self {
+            TargetKind::Deployment => Some(WorkloadKind::Deployment),
+            TargetKind::Rollout => Some(WorkloadKind::Rollout),
+            TargetKind::Nodegroup => None,
+        }
+    }
+}
+
+impl From<WorkloadKind> for TargetKind {
+    fn from(k: WorkloadKind) -> TargetKind {
+        match k {
+            WorkloadKind::Deployment => TargetKind::Deployment,
+            WorkloadKind::Rollout => TargetKind::Rollout,
+        }
+    }
+}
+
+impl Target {
+    /// A workload target.
+    pub fn workload(cluster: ClusterId, workload: WorkloadKey, kind: WorkloadKind) -> Target {
+        Target {
+            cluster,
+            workload,
+            kind: kind.into(),
+        }
+    }
+
+    /// An EKS managed nodegroup of a cluster.
+    pub fn nodegroup(cluster: ClusterId, name: &str) -> Target {
+        Target {
+            cluster,
+            workload: WorkloadKey::new("nodegroup", name),
+            kind: TargetKind::Nodegroup,
+        }
+    }
 }
 
 impl std::fmt::Display for Target {
@@ -41,6 +91,13 @@ pub enum Action {
     Scale { replicas: u32, reason: String },
     /// HPA bounds.
     ScaleHpa { min: u32, max: u32, reason: String },
+    /// An EKS managed nodegroup's scaling config (UpdateNodegroupConfig).
+    ScaleNodegroup {
+        min: u32,
+        desired: u32,
+        max: u32,
+        reason: String,
+    },
     /// A person ticks a checklist item of the release (service, version, environment).
     TickChecklist {
         item: String,
@@ -57,6 +114,7 @@ impl Action {
             Action::Rollback { .. } => "rollback",
             Action::Scale { .. } => "scale",
             Action::ScaleHpa { .. } => "scale-hpa",
+            Action::ScaleNodegroup { .. } => "scale-nodegroup",
             Action::TickChecklist { .. } => "checklist",
         }
     }
@@ -67,6 +125,7 @@ impl Action {
         | Action::Rollback { reason, .. }
         | Action::Scale { reason, .. }
         | Action::ScaleHpa { reason, .. }
+        | Action::ScaleNodegroup { reason, .. }
         | Action::TickChecklist { reason, .. }) = self;
         reason
     }
@@ -78,6 +137,7 @@ impl Action {
         | Action::Rollback { reason, .. }
         | Action::Scale { reason, .. }
         | Action::ScaleHpa { reason, .. }
+        | Action::ScaleNodegroup { reason, .. }
         | Action::TickChecklist { reason, .. }) = &mut self;
         *reason = text.into();
         self
@@ -87,7 +147,10 @@ impl Action {
     pub fn is_destructive(&self) -> bool {
         matches!(
             self,
-            Action::Rollback { .. } | Action::Scale { .. } | Action::ScaleHpa { .. }
+            Action::Rollback { .. }
+                | Action::Scale { .. }
+                | Action::ScaleHpa { .. }
+                | Action::ScaleNodegroup { .. }
         )
     }
 }

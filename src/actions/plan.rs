@@ -2,7 +2,7 @@
 //! (clusters, regions, replicas), the estimated monthly cost change, and whether production's
 //! typed confirmation applies. Pure: read from the fleet state the console holds.
 
-use super::{Action, Target};
+use super::{Action, Target, TargetKind};
 use crate::domain::{ClusterState, FleetState, Workload};
 
 /// Hours in an average month, for monthly cost estimates.
@@ -34,7 +34,28 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
     let mut blocked = None;
     let mut replicas_moved = 0u32;
     let mut cost_delta = Some(0.0f64);
+    let mut nodes_moved = 0u32;
+    let mut shrinks = false;
     for t in targets {
+        if let Action::ScaleNodegroup {
+            min, desired, max, ..
+        } = action
+        {
+            let sizes = (*min, *desired, *max);
+            match plan_nodegroup(fleet, t, sizes) {
+                Ok((line, delta, per_node)) => {
+                    lines.push(line);
+                    nodes_moved += delta.unsigned_abs() as u32;
+                    shrinks |= delta < 0;
+                    cost_delta = cost_delta.zip(per_node).map(|(c, p)| c + p * delta as f64);
+                }
+                Err(why) => {
+                    lines.push(format!("{}: {why}", t.cluster));
+                    blocked.get_or_insert(why);
+                }
+            }
+            continue;
+        }
         let Some((cluster, w)) = find(fleet, t) else {
             lines.push(format!("{}: {} not found", t.cluster, t.workload));
             blocked
@@ -76,8 +97,8 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
                     "{name}: reject {} — {}",
                     g.version,
                     match t.kind {
-                        crate::domain::WorkloadKind::Rollout => "the Rollout is aborted",
-                        crate::domain::WorkloadKind::Deployment => "the deployment stays paused",
+                        TargetKind::Rollout => "the Rollout is aborted",
+                        _ => "the deployment stays paused",
                     }
                 )),
                 None => {
@@ -94,7 +115,7 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
                         .find(|r| r.number == *n && r.number != w.revision),
                     None => w.rollback_target(),
                 };
-                if w.paused && t.kind == crate::domain::WorkloadKind::Deployment {
+                if w.paused && t.kind == TargetKind::Deployment {
                     blocked.get_or_insert_with(|| {
                         format!(
                             "{} is paused in {name}: resume (or approve) it before rolling back",
@@ -154,6 +175,8 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
             Action::TickChecklist { item, version, .. } => {
                 lines.push(format!("{name}: tick \"{item}\" for {version}"));
             }
+            // Planned above, before the workload lookup.
+            Action::ScaleNodegroup { .. } => {}
         }
     }
     let regions: std::collections::BTreeSet<&str> = targets
@@ -165,7 +188,19 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
                 .map(|c| c.info.region.as_str())
         })
         .collect();
-    if action.is_destructive() || matches!(action, Action::Approve { .. }) {
+    if let Action::ScaleNodegroup { .. } = action {
+        lines.push(format!(
+            "blast radius: {} cluster{} in {} region{}, {nodes_moved} node{} change",
+            targets.len(),
+            plural(targets.len()),
+            regions.len(),
+            plural(regions.len()),
+            plural(nodes_moved as usize)
+        ));
+        if shrinks {
+            lines.push("  pods on the removed nodes are evicted and rescheduled".into());
+        }
+    } else if action.is_destructive() || matches!(action, Action::Approve { .. }) {
         lines.push(format!(
             "blast radius: {} cluster{} in {} region{}, {replicas_moved} replica{} change",
             targets.len(),
@@ -175,7 +210,10 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
             plural(replicas_moved as usize)
         ));
     }
-    if matches!(action, Action::Scale { .. } | Action::ScaleHpa { .. }) {
+    if matches!(
+        action,
+        Action::Scale { .. } | Action::ScaleHpa { .. } | Action::ScaleNodegroup { .. }
+    ) {
         lines.push(match cost_delta {
             Some(c) => format!(
                 "estimated cost change: {}{}/month",
@@ -195,6 +233,36 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
             .then_some(service),
         blocked,
     }
+}
+
+/// One nodegroup's line: sizes before → after, the change in nodes (desired), and a node's
+/// monthly price when known.
+fn plan_nodegroup(
+    fleet: &FleetState,
+    t: &Target,
+    (min, desired, max): (u32, u32, u32),
+) -> Result<(String, i64, Option<f64>), String> {
+    if !(min <= desired && desired <= max) || max == 0 {
+        return Err(format!(
+            "nodegroup sizes must be min ≤ desired ≤ max (max ≥ 1), not {min}/{desired}/{max}"
+        ));
+    }
+    let c = fleet
+        .clusters
+        .get(&t.cluster)
+        .ok_or_else(|| format!("{} is gone", t.cluster))?;
+    let name = &t.workload.name;
+    let ng = c
+        .nodegroups
+        .iter()
+        .find(|g| &g.name == name)
+        .ok_or_else(|| format!("{} has no nodegroup {name} that EKS describes", c.info.name))?;
+    let line = format!(
+        "{}: {name} nodes min/desired/max {}/{}/{} → {min}/{desired}/{max}",
+        c.info.name, ng.min, ng.desired, ng.max
+    );
+    let per_node = (ng.hourly_usd > 0.0).then_some(ng.hourly_usd * HOURS_PER_MONTH);
+    Ok((line, desired as i64 - ng.desired as i64, per_node))
 }
 
 fn env_of<'a>(fleet: &'a FleetState, t: &'a Target) -> &'a str {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::domain::{ClusterId, WorkloadKey, WorkloadKind};
+use crate::domain::{ClusterId, WorkloadKey};
 use crate::source::demo::{DemoWorld, GATE_CLUSTER, GATE_SERVICE};
 
 fn fleet() -> FleetState {
@@ -15,7 +15,7 @@ fn target(fleet: &FleetState, cluster: &str, ns: &str, name: &str) -> Target {
     Target {
         cluster: c.info.id.clone(),
         workload: WorkloadKey::new(ns, name),
-        kind: WorkloadKind::Deployment,
+        kind: TargetKind::Deployment,
     }
 }
 
@@ -86,7 +86,7 @@ fn rollback_in_every_prod_region_is_one_plan() {
         .map(|c| Target {
             cluster: c.info.id.clone(),
             workload: WorkloadKey::new("catalog", "catalog-api"),
-            kind: WorkloadKind::Deployment,
+            kind: TargetKind::Deployment,
         })
         .collect();
     let p = plan(
@@ -141,7 +141,7 @@ fn a_vanished_target_blocks_the_plan() {
     let t = Target {
         cluster: ClusterId::new("prod", "eu-west-1", "nope"),
         workload: WorkloadKey::new("a", "b"),
-        kind: WorkloadKind::Deployment,
+        kind: TargetKind::Deployment,
     };
     assert!(
         plan(
@@ -154,4 +154,49 @@ fn a_vanished_target_blocks_the_plan() {
         .blocked
         .is_some()
     );
+}
+
+#[test]
+fn a_nodegroup_plan_shows_sizes_nodes_and_cost() {
+    let fleet =
+        crate::source::demo::DemoWorld::generate(1, "2026-11-21T14:30:00Z".parse().unwrap())
+            .to_fleet_state();
+    let c = fleet
+        .clusters
+        .values()
+        .find(|c| c.nodegroups.iter().any(|g| g.hourly_usd > 0.0))
+        .unwrap();
+    let ng = &c.nodegroups[0];
+    let t = Target::nodegroup(c.info.id.clone(), &ng.name);
+    let action = |min, desired, max| Action::ScaleNodegroup {
+        min,
+        desired,
+        max,
+        reason: String::new(),
+    };
+    let up = plan(
+        &fleet,
+        std::slice::from_ref(&t),
+        &action(ng.min, ng.desired + 1, ng.max + 1),
+    );
+    assert_eq!(up.blocked, None);
+    assert!(up.lines[0].ends_with(&format!("→ {}/{}/{}", ng.min, ng.desired + 1, ng.max + 1)));
+    assert!(up.lines.iter().any(|l| l.ends_with("1 node change")));
+    let per_month = ng.hourly_usd * 730.0;
+    let cost = up.lines.last().unwrap();
+    assert!(cost.contains(&format!("+{}", money(per_month))), "{cost}");
+    assert_eq!(
+        up.confirm_word.is_some(),
+        fleet.layout.is_production(&c.info.env)
+    );
+    let down = plan(&fleet, std::slice::from_ref(&t), &action(1, 1, ng.max));
+    assert!(
+        down.lines.iter().any(|l| l.contains("evicted")),
+        "{:?}",
+        down.lines
+    );
+    let bad = plan(&fleet, std::slice::from_ref(&t), &action(3, 2, 4));
+    assert!(bad.blocked.unwrap().contains("min ≤ desired ≤ max"));
+    let gone = Target::nodegroup(c.info.id.clone(), "nope");
+    assert!(plan(&fleet, &[gone], &action(1, 1, 1)).blocked.is_some());
 }

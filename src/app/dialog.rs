@@ -40,7 +40,7 @@ pub fn action_target(state: &State) -> Option<Target> {
     Some(Target {
         cluster,
         workload: key,
-        kind,
+        kind: kind.into(),
     })
 }
 
@@ -65,6 +65,12 @@ pub fn open(state: &mut State, which: super::Action) -> Vec<Effect> {
             state,
             "read-only: actions are disabled (--read-only / ui.read_only)".into(),
         );
+    }
+    if state.view() == &View::Capacity {
+        return match which {
+            super::Action::Scale => open_nodegroup(state),
+            _ => notice(state, "on Capacity, S scales the selected nodegroup".into()),
+        };
     }
     let Some(target) = action_target(state) else {
         return notice(
@@ -200,6 +206,65 @@ pub fn open(state: &mut State, which: super::Action) -> Vec<Effect> {
     vec![Effect::CheckAccess(asks)]
 }
 
+/// The nodegroup selected on the Capacity screen, with its bounds as EKS (or the demo) gives them.
+pub fn selected_nodegroup(state: &State) -> Option<(Target, crate::domain::Bounds)> {
+    let clusters = super::queries::visible_capacity(state);
+    let lines = super::queries::capacity_lines(&clusters);
+    let i = selected_index(state.ui.capacity.selected, lines.len())?;
+    let (c, g) = lines[i];
+    let g = &clusters[c].nodegroups[g?];
+    Some((
+        Target::nodegroup(clusters[c].cluster.clone(), &g.name),
+        g.bounds?,
+    ))
+}
+
+/// Scale the selected nodegroup: the dialog takes `min/desired/max`, prefilled. EKS decides
+/// (IAM) when the request is sent, so there is no RBAC question to ask first.
+fn open_nodegroup(state: &mut State) -> Vec<Effect> {
+    let Some((target, b)) = selected_nodegroup(state) else {
+        state.ui.notice = Some((
+            "select a nodegroup that EKS describes (one with min/desired/max)".into(),
+            state.now,
+        ));
+        return vec![];
+    };
+    let env = target.cluster.env().to_string();
+    if state.fleet.layout.env(&env).is_some_and(|e| e.read_only) {
+        state.ui.notice = Some((
+            format!("read-only: environment {env} does not allow actions"),
+            state.now,
+        ));
+        return vec![];
+    }
+    let action = ops::Action::ScaleNodegroup {
+        min: b.min,
+        desired: b.desired,
+        max: b.max,
+        reason: String::new(),
+    };
+    let p = plan(&state.fleet, std::slice::from_ref(&target), &action);
+    let mut fields = vec![DialogField::Sizes, DialogField::Reason];
+    if p.confirm_word.is_some() {
+        fields.push(DialogField::Confirm);
+    }
+    let warning = precheck(state, &p, &action);
+    state.ui.dialog = Some(Dialog {
+        error: warning,
+        action,
+        plan: p,
+        fields,
+        field: 0,
+        reason: String::new(),
+        typed: String::new(),
+        number: format!("{}/{}/{}", b.min, b.desired, b.max),
+        items: Vec::new(),
+        item: 0,
+        access: None,
+    });
+    vec![]
+}
+
 /// A cluster answered the RBAC question for the open dialog.
 pub fn access_checked(state: &mut State, request: ActionRequest, result: Result<(), String>) {
     let Some(d) = state.ui.dialog.as_mut() else {
@@ -233,6 +298,15 @@ pub fn policy_check(state: &State, t: &Target, action: &ops::Action) -> Result<(
     let policy = state
         .settings
         .policy_for(env, state.fleet.layout.is_production(env));
+    if t.kind == ops::TargetKind::Nodegroup {
+        let ctx = CheckContext {
+            now: state.now,
+            who: &state.settings.user,
+            gate: None,
+            checklist_open: Vec::new(),
+        };
+        return check(&policy, action, &ctx).map_err(|why| format!("{}: {why}", cluster.info.name));
+    }
     let w = cluster
         .workloads
         .get(&t.workload)
@@ -260,7 +334,7 @@ pub fn prod_targets(fleet: &FleetState, key: &WorkloadKey) -> Vec<Target> {
             Some(Target {
                 cluster: c.info.id.clone(),
                 workload: key.clone(),
-                kind: w.kind,
+                kind: w.kind.into(),
             })
         })
         .collect()
@@ -319,8 +393,10 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     d.error = None;
     // The plan follows the numbers as they are typed (replicas, HPA bounds, cost).
-    if matches!(d.current(), DialogField::Replicas | DialogField::Bounds)
-        && let Ok(action) = confirmed_action(&d)
+    if matches!(
+        d.current(),
+        DialogField::Replicas | DialogField::Bounds | DialogField::Sizes
+    ) && let Ok(action) = confirmed_action(&d)
     {
         d.plan = plan(&state.fleet, &d.plan.targets, &action);
     }
@@ -332,7 +408,7 @@ fn text_of(d: &mut Dialog) -> Option<&mut String> {
     match d.current() {
         DialogField::Reason => Some(&mut d.reason),
         DialogField::Confirm => Some(&mut d.typed),
-        DialogField::Replicas | DialogField::Bounds => Some(&mut d.number),
+        DialogField::Replicas | DialogField::Bounds | DialogField::Sizes => Some(&mut d.number),
         DialogField::Item => None,
     }
 }
@@ -356,6 +432,26 @@ fn confirmed_action(d: &Dialog) -> Result<ops::Action, String> {
                 .ok_or_else(|| format!("HPA bounds: min..max, e.g. 3..12, not {:?}", d.number))?;
             ops::Action::ScaleHpa {
                 min,
+                max,
+                reason: reason.clone(),
+            }
+        }
+        ops::Action::ScaleNodegroup { reason, .. } => {
+            let sizes: Vec<u32> = d
+                .number
+                .split('/')
+                .map(|n| n.trim().parse())
+                .collect::<Result<_, _>>()
+                .map_err(|_| format!("nodes: min/desired/max, e.g. 2/3/6, not {:?}", d.number))?;
+            let [min, desired, max] = sizes[..] else {
+                return Err(format!(
+                    "nodes: min/desired/max, e.g. 2/3/6, not {:?}",
+                    d.number
+                ));
+            };
+            ops::Action::ScaleNodegroup {
+                min,
+                desired,
                 max,
                 reason: reason.clone(),
             }

@@ -308,6 +308,8 @@ pub enum DialogField {
     Replicas,
     /// HPA bounds, `min..max`.
     Bounds,
+    /// A nodegroup's `min/desired/max`.
+    Sizes,
     Reason,
     /// Production: the service name, typed.
     Confirm,

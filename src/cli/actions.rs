@@ -343,6 +343,6 @@ fn resolve_targets(
     Ok(vec![Target {
         cluster: c.info.id.clone(),
         workload: key.clone(),
-        kind: c.workloads[key].kind,
+        kind: c.workloads[key].kind.into(),
     }])
 }

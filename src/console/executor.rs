@@ -3,11 +3,13 @@
 //! log (on disk before anything is sent), routed to the source that owns the cluster, and their
 //! results come back as `Msg::ActionDone`.
 
+use crate::actions::TargetKind;
 use crate::actions::audit::AuditLog;
 use crate::actions::{ActionError, ActionJob, ActionRequest, Outcome};
 use crate::app::{Effect, Msg, Perform};
 use crate::clock::Clock;
 use crate::domain::ClusterId;
+use crate::source::aws::clients::EksEndpoint;
 use crate::source::demo::DemoControl;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -21,6 +23,8 @@ pub struct Executor {
     pub demo: Option<mpsc::Sender<DemoControl>>,
     /// Real clusters: the collector task of each, which owns its client.
     pub clusters: HashMap<ClusterId, mpsc::Sender<ActionJob>>,
+    /// Configured EKS clusters: their nodegroups are scaled through the EKS API.
+    pub eks: HashMap<ClusterId, EksEndpoint>,
     /// Where results go (the console's own channel).
     pub reply: Option<mpsc::Sender<Msg>>,
     pub audit: Option<Arc<AuditLog>>,
@@ -59,8 +63,12 @@ impl Executor {
         self.log.push(effect);
     }
 
-    /// RBAC for a real cluster's action; the demo fleet allows everything (no answer needed).
+    /// RBAC for a real cluster's action; the demo fleet allows everything (no answer needed),
+    /// and IAM decides about nodegroups when the request is sent.
     fn check_access(&self, request: ActionRequest) {
+        if request.target.kind == TargetKind::Nodegroup {
+            return;
+        }
         let (Some(reply), Some(cluster)) = (
             self.reply.clone(),
             self.clusters.get(&request.target.cluster).cloned(),
@@ -102,7 +110,14 @@ impl Executor {
         } else {
             None
         };
-        let route = if let Some(tx) = self.clusters.get(&p.request.target.cluster) {
+        let cluster = &p.request.target.cluster;
+        let route = if p.request.target.kind == TargetKind::Nodegroup {
+            match (self.eks.get(cluster), &self.demo) {
+                (Some(eks), _) => Route::Eks(Box::new(eks.clone())),
+                (None, Some(demo)) => Route::Demo(demo.clone()),
+                (None, None) => Route::Nowhere,
+            }
+        } else if let Some(tx) = self.clusters.get(cluster) {
             Route::Cluster(tx.clone())
         } else if let Some(demo) = &self.demo {
             Route::Demo(demo.clone())
@@ -124,6 +139,7 @@ impl Executor {
 enum Route {
     Demo(mpsc::Sender<DemoControl>),
     Cluster(mpsc::Sender<ActionJob>),
+    Eks(Box<EksEndpoint>),
     Nowhere,
 }
 
@@ -172,6 +188,13 @@ async fn audited(
             })
             .await
             .is_ok(),
+        Route::Eks(eks) => {
+            let (request, tx) = (p.request.clone(), tx);
+            tokio::spawn(async move {
+                let _ = tx.send(crate::source::aws::nodegroup_scale::scale(&eks, &request).await);
+            });
+            true
+        }
         Route::Nowhere => false,
     };
     let result = if sent {

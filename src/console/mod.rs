@@ -99,6 +99,7 @@ pub async fn run_console(mut opts: ConsoleOptions) -> color_eyre::Result<()> {
                 tx.clone(),
             );
             executor.clusters = clusters;
+            executor.eks = aws::clients::EksEndpoint::all(config);
             // AWS sources wait for the first frame: nothing AWS-related runs before it.
             let plan = aws::plan(config);
             if aws::in_use(config) {

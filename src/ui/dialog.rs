@@ -48,11 +48,11 @@ pub fn draw(d: &Dialog, theme: &Theme, frame: &mut Frame, area: Rect) {
                     lines.push(Line::styled(fit(&format!("{mark}{item}"), inner_w), style));
                 }
             }
-            DialogField::Replicas | DialogField::Bounds => {
-                let label = if *f == DialogField::Replicas {
-                    "replicas: "
-                } else {
-                    "HPA min..max: "
+            DialogField::Replicas | DialogField::Bounds | DialogField::Sizes => {
+                let label = match f {
+                    DialogField::Replicas => "replicas: ",
+                    DialogField::Bounds => "HPA min..max: ",
+                    _ => "nodes min/desired/max: ",
                 };
                 lines.push(Line::from(vec![
                     Span::styled(label, label_style),

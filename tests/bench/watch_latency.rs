@@ -35,10 +35,7 @@ async fn main() {
             region: "eu-west-1".into(),
             kubernetes_version: String::new(),
         },
-        endpoint: Endpoint {
-            kubeconfig: Some(kubeconfig),
-            context: Some("bench".into()),
-        },
+        endpoint: Endpoint::kubeconfig(Some(kubeconfig), Some("bench".into())),
         namespaces: vec![],
         model: ModelOptions::default(),
     };

@@ -120,3 +120,51 @@ pub fn cost_explorer(
     }
     aws_sdk_costexplorer::Client::from_conf(b.build())
 }
+
+/// Which EKS cluster, through which AWS account and region: for the native kube connection and
+/// for nodegroup scaling.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EksEndpoint {
+    pub eks_cluster: String,
+    pub scope: Scope,
+    pub settings: ClientSettings,
+}
+
+impl EksEndpoint {
+    /// A configured cluster's EKS endpoint, when it names an `eks_cluster`.
+    pub fn of(
+        config: &crate::config::Config,
+        env: &crate::config::EnvironmentConfig,
+        c: &crate::config::ClusterConfig,
+    ) -> Option<EksEndpoint> {
+        Some(EksEndpoint {
+            eks_cluster: c.eks_cluster.clone()?,
+            scope: Scope {
+                profile: c.aws_profile.clone().or_else(|| env.aws_profile.clone()),
+                region: c.region.clone(),
+            },
+            settings: ClientSettings {
+                endpoints: config.aws.endpoint_urls.clone(),
+                ..ClientSettings::default()
+            },
+        })
+    }
+
+    /// Every configured EKS cluster's endpoint, by cluster id.
+    pub fn all(
+        config: &crate::config::Config,
+    ) -> std::collections::HashMap<crate::domain::ClusterId, EksEndpoint> {
+        let mut out = std::collections::HashMap::new();
+        for env in &config.environments {
+            for c in &env.clusters {
+                if let Some(e) = EksEndpoint::of(config, env, c) {
+                    out.insert(
+                        crate::domain::ClusterId::new(&env.name, &c.region, &c.name),
+                        e,
+                    );
+                }
+            }
+        }
+        out
+    }
+}

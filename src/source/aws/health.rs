@@ -101,6 +101,17 @@ where
     failure
 }
 
+/// Classify a credentials provider's error (no request was sent: e.g. an expired SSO session).
+pub fn classify_credentials(
+    err: &aws_credential_types::provider::error::CredentialsError,
+) -> Failure {
+    let text = short(&DisplayErrorContext(err).to_string());
+    match classify_parts(None, &text, false) {
+        Failure::Other(t) => Failure::Expired(t),
+        f => f,
+    }
+}
+
 /// Errors can be long (the SDK nests its context); a status line needs the gist.
 fn short(text: &str) -> String {
     const MAX: usize = 300;

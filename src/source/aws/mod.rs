@@ -7,6 +7,7 @@
 //! - `alarm_map` (pure) and `alarms` (task): CloudWatch alarms.
 //! - `cost_query`, `cost_cache`, `cost` (task): Cost Explorer with an on-disk cache.
 //! - `eks` (task): clusters and nodegroups; `token` (pure): the EKS bearer token.
+//! - `nodegroup_scale`: UpdateNodegroupConfig for the release actions' executor.
 
 pub mod alarm_map;
 pub mod alarms;
@@ -16,6 +17,7 @@ pub mod cost_cache;
 pub mod cost_query;
 pub mod eks;
 pub mod health;
+pub mod nodegroup_scale;
 pub mod token;
 
 use crate::app::Msg;

@@ -28,6 +28,64 @@ pub enum OpError {
 }
 
 impl DemoWorld {
+    /// Set a nodegroup's bounds; its nodes follow `desired` at once (EKS takes minutes).
+    /// Returns the bounds before, as `min/desired/max`.
+    fn scale_nodegroup(
+        &mut self,
+        cluster: &str,
+        name: &str,
+        min: u32,
+        desired: u32,
+        max: u32,
+    ) -> Result<String, crate::actions::ActionError> {
+        use crate::actions::ActionError;
+        if !(min <= desired && desired <= max) {
+            return Err(ActionError::Refused(format!(
+                "nodegroup sizes must be min ≤ desired ≤ max, not {min}/{desired}/{max}"
+            )));
+        }
+        let idx = self
+            .cluster_index(cluster)
+            .ok_or_else(|| OpError::NoCluster(cluster.into()))?;
+        self.dirty_clusters.insert(idx);
+        let c = &mut self.clusters[idx];
+        let ng = c
+            .nodegroups
+            .iter_mut()
+            .find(|g| g.name == name)
+            .ok_or_else(|| ActionError::NotFound(format!("nodegroup {name} in {cluster}")))?;
+        let before = format!("{}/{}/{}", ng.min, ng.desired, ng.max);
+        (ng.min, ng.desired, ng.max) = (min, desired, max);
+        let mut nodes: Vec<String> = c
+            .nodes
+            .values()
+            .filter(|n| n.nodegroup == name)
+            .map(|n| n.name.clone())
+            .collect();
+        nodes.sort();
+        let Some(model) = nodes.first().and_then(|n| c.nodes.get(n)).cloned() else {
+            return Ok(before);
+        };
+        for gone in nodes.iter().skip(desired as usize) {
+            c.nodes.remove(gone);
+        }
+        for i in nodes.len()..desired as usize {
+            let name = format!(
+                "ip-10-99-{i}-{}.{}.compute.internal",
+                idx + 1,
+                c.info.region
+            );
+            c.nodes.insert(
+                name.clone(),
+                crate::domain::Node {
+                    name,
+                    ..model.clone()
+                },
+            );
+        }
+        Ok(before)
+    }
+
     fn workload_mut(
         &mut self,
         cluster: &str,
@@ -223,6 +281,17 @@ impl DemoWorld {
                 w.changed_at = now;
                 let after = format!("HPA {min}..{max}");
                 outcome(format!("{before} → {after}"), before, after)
+            }
+            Action::ScaleNodegroup {
+                min, desired, max, ..
+            } => {
+                let before = self.scale_nodegroup(&cluster, &key.name, *min, *desired, *max)?;
+                let after = format!("{min}/{desired}/{max}");
+                outcome(
+                    format!("nodegroup {}: min/desired/max {before} → {after}", key.name),
+                    before,
+                    after,
+                )
             }
             Action::TickChecklist {
                 item,

@@ -217,7 +217,12 @@ fn start_action(
                 return actions::perform(&client, &req, &ctx).await;
             }
             let ns = &req.target.workload.namespace;
-            actions::check_access(&client, &req.action, req.target.kind, ns).await?;
+            let kind = req
+                .target
+                .kind
+                .workload()
+                .ok_or_else(actions::not_a_workload)?;
+            actions::check_access(&client, &req.action, kind, ns).await?;
             if check_only {
                 return Ok(crate::actions::Outcome {
                     summary: "allowed".into(),

@@ -3,17 +3,31 @@
 //! console's terminal).
 
 use super::collector::Timings;
+pub use crate::source::aws::clients::EksEndpoint;
 use kube::config::{ExecInteractiveMode, KubeConfigOptions, Kubeconfig};
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// Where to find a cluster.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Endpoint {
-    /// None: `$KUBECONFIG`, then `~/.kube/config`.
-    pub kubeconfig: Option<PathBuf>,
-    /// None: the kubeconfig's current context.
-    pub context: Option<String>,
+pub enum Endpoint {
+    Kubeconfig {
+        /// None: `$KUBECONFIG`, then `~/.kube/config`.
+        kubeconfig: Option<PathBuf>,
+        /// None: the kubeconfig's current context.
+        context: Option<String>,
+    },
+    /// Natively: DescribeCluster and an in-process token, no kubeconfig.
+    Eks(EksEndpoint),
+}
+
+impl Endpoint {
+    pub fn kubeconfig(kubeconfig: Option<PathBuf>, context: Option<String>) -> Endpoint {
+        Endpoint::Kubeconfig {
+            kubeconfig,
+            context,
+        }
+    }
 }
 
 /// A connected client and what the user should know about the connection.
@@ -22,9 +36,24 @@ pub struct Connection {
     pub warnings: Vec<String>,
 }
 
-/// Build a client. Reading the kubeconfig is file I/O: it runs on the blocking pool.
+/// Build a client.
 pub async fn connect(endpoint: &Endpoint, timings: &Timings) -> Result<Connection, String> {
-    let path = endpoint.kubeconfig.clone();
+    match endpoint {
+        Endpoint::Kubeconfig {
+            kubeconfig,
+            context,
+        } => from_kubeconfig(kubeconfig.as_ref(), context.as_ref(), timings).await,
+        Endpoint::Eks(eks) => super::eks_connect::connect(eks, timings).await,
+    }
+}
+
+/// Reading the kubeconfig is file I/O: it runs on the blocking pool.
+async fn from_kubeconfig(
+    kubeconfig: Option<&PathBuf>,
+    context: Option<&String>,
+    timings: &Timings,
+) -> Result<Connection, String> {
+    let path = kubeconfig.cloned();
     let file = path
         .as_ref()
         .map_or_else(|| "kubeconfig".to_string(), |p| p.display().to_string());
@@ -37,12 +66,12 @@ pub async fn connect(endpoint: &Endpoint, timings: &Timings) -> Result<Connectio
     .map_err(|e| format!("{file}: {e}"))?;
     let kubeconfig = non_interactive(kubeconfig);
     let options = KubeConfigOptions {
-        context: endpoint.context.clone(),
+        context: context.cloned(),
         ..KubeConfigOptions::default()
     };
     let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
-        .map_err(|e| match &endpoint.context {
+        .map_err(|e| match context {
             Some(ctx) => format!("{file}, context {ctx:?}: {e}"),
             None => format!("{file}: {e}"),
         })?;
@@ -112,7 +141,7 @@ current-context: ctx
         let path = dir.path().join("kubeconfig");
         std::fs::write(&path, KUBECONFIG).unwrap();
         let err = connect(
-            &Endpoint {
+            &Endpoint::Kubeconfig {
                 kubeconfig: Some(path.clone()),
                 context: Some("nope".into()),
             },
@@ -128,7 +157,7 @@ current-context: ctx
     #[tokio::test]
     async fn missing_file_is_named() {
         let err = connect(
-            &Endpoint {
+            &Endpoint::Kubeconfig {
                 kubeconfig: Some("/nonexistent/kubeconfig".into()),
                 context: None,
             },

@@ -10,6 +10,7 @@ pub mod actions;
 pub mod annotations;
 pub mod collector;
 pub mod connect;
+pub mod eks_connect;
 pub mod health;
 pub mod model;
 pub mod quantity;
@@ -39,10 +40,7 @@ pub fn targets(config: &Config) -> Vec<Target> {
                     region: c.region.clone(),
                     kubernetes_version: String::new(),
                 },
-                endpoint: connect::Endpoint {
-                    kubeconfig: c.kubeconfig.clone(),
-                    context: c.context.clone(),
-                },
+                endpoint: endpoint(config, env, c),
                 namespaces: c.namespaces.clone(),
                 model: model::ModelOptions {
                     production: env.production,
@@ -54,6 +52,19 @@ pub fn targets(config: &Config) -> Vec<Target> {
         }
     }
     out
+}
+
+/// An EKS cluster named without a kubeconfig or context is reached natively (DescribeCluster
+/// and an in-process token); otherwise through the kubeconfig, as kubectl would.
+fn endpoint(
+    config: &Config,
+    env: &crate::config::EnvironmentConfig,
+    c: &crate::config::ClusterConfig,
+) -> connect::Endpoint {
+    match connect::EksEndpoint::of(config, env, c) {
+        Some(eks) if c.context.is_none() && c.kubeconfig.is_none() => connect::Endpoint::Eks(eks),
+        _ => connect::Endpoint::kubeconfig(c.kubeconfig.clone(), c.context.clone()),
+    }
 }
 
 /// Start one collector task per target. Each stops by itself when the console's channel closes.

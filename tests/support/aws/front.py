@@ -29,6 +29,7 @@ import json
 import re
 import sys
 import threading
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import cbor2
@@ -78,6 +79,16 @@ def account_of(headers):
     if m and len(m.group(1)) >= 12 and m.group(1)[-12:].isdigit():
         return m.group(1)[-12:]
     return "123456789012"
+
+
+def presigned_authorization(path):
+    """A presigned request (the EKS token's STS URL) carries its credential in the query; moto
+    picks the service from the Authorization header, so the front gives it one."""
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+    credential = query.get("X-Amz-Credential")
+    if not credential:
+        return None
+    return "AWS4-HMAC-SHA256 Credential=" + credential[0] + ", SignedHeaders=host, Signature=0"
 
 
 def region_of(headers):
@@ -187,7 +198,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, json.dumps(data).encode(), {"Content-Type": "application/x-amz-json-1.1"})
         if family == "cbor":
             return self.cbor(op, body, account)
-        status, headers, out = self.forward(method, self.path, body, dict(self.headers), account)
+        forwarded = dict(self.headers)
+        if "Authorization" not in forwarded:
+            presigned = presigned_authorization(self.path)
+            if presigned:
+                forwarded["Authorization"] = presigned
+        status, headers, out = self.forward(method, self.path, body, forwarded, account)
         if family == "rest" and op == "DescribeCluster" and status == 200:
             out = self.rewrite_endpoint(out, account)
         headers = {k: v for k, v in headers if k.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date")}

@@ -38,6 +38,8 @@ pub struct RequestRecord {
     pub content_type: String,
     /// The request body as text (lossy UTF-8; "" for none), so tests can assert exact patches.
     pub body: String,
+    /// The `Authorization` header as sent ("" for none), to check how a client authenticates.
+    pub authorization: String,
 }
 
 impl RequestRecord {

@@ -195,6 +195,12 @@ pub async fn handle(
         status: 0,
         content_type: String::new(),
         body: String::new(),
+        authorization: req
+            .headers()
+            .get(hyper::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string(),
     });
     let content_type = req
         .headers()

@@ -73,6 +73,8 @@ pub fn needs(action: &Action, kind: WorkloadKind) -> Vec<Need> {
             need("list", "autoscaling", "horizontalpodautoscalers", ""),
             need("patch", "autoscaling", "horizontalpodautoscalers", ""),
         ],
+        // The EKS API decides (IAM), not the cluster's RBAC.
+        Action::ScaleNodegroup { .. } => vec![],
     }
 }
 

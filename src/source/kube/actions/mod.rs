@@ -15,3 +15,11 @@ mod send;
 
 pub use access::{Decision, Need, can_i, check_access, needs, whoami};
 pub use perform::{PerformContext, perform};
+
+/// A nodegroup reached a cluster's collector: the executor routes those to EKS, so this is a bug
+/// upstream, answered rather than sent.
+pub fn not_a_workload() -> crate::actions::ActionError {
+    crate::actions::ActionError::Refused(
+        "nodegroups are scaled through the EKS API, not the cluster's".into(),
+    )
+}

@@ -38,7 +38,11 @@ pub async fn perform(
         )));
     }
     let w = WorkloadRef {
-        kind: req.target.kind,
+        kind: req
+            .target
+            .kind
+            .workload()
+            .ok_or_else(super::not_a_workload)?,
         namespace: req.target.workload.namespace.clone(),
         name: req.target.workload.name.clone(),
     };

@@ -88,6 +88,7 @@ pub async fn plan(
     let mark = Mark::new(who, ctx.now, req.action.reason());
     let no_gate = || refused(format!("{} is not waiting at a gate (not paused)", w.name));
     match &req.action {
+        Action::ScaleNodegroup { .. } => Err(super::not_a_workload()),
         Action::Approve { .. } => {
             if !rec.paused {
                 return Err(no_gate());

@@ -1,0 +1,261 @@
+//! An EKS cluster reached natively: DescribeCluster (moto, behind the test front) names the API
+//! endpoint (a fake API server here), and every request carries a bearer token made in-process
+//! from the account's credentials; no kubeconfig, no `aws` binary.
+
+#[path = "support/aws/mod.rs"]
+mod aws;
+#[path = "support/fake_kube/mod.rs"]
+mod fake_kube;
+
+use aws::Account;
+use base64::Engine;
+use fake_kube::FakeKube;
+use opsdeck::clock::{Clock, SystemClock};
+use opsdeck::domain::{ClusterId, SourceStatus};
+use opsdeck::source::kube::connect::Endpoint;
+use opsdeck::source::kube::{Timings, settle, targets};
+use std::sync::Arc;
+use std::time::Duration;
+
+const FIXTURE: &str = include_str!("fixtures/kube/small-cluster.yaml");
+
+fn config(front: &str) -> opsdeck::config::Config {
+    let text = format!(
+        r#"
+regions = ["eu-west-1"]
+[aws.endpoint_urls]
+eks = "{front}"
+sts = "{front}"
+[[environments]]
+name = "prod"
+production = true
+[[environments.clusters]]
+name = "prod-euw1"
+region = "eu-west-1"
+eks_cluster = "prod-euw1"
+[[environments.clusters]]
+name = "prod-kubectl"
+region = "eu-west-1"
+eks_cluster = "prod-euw1"
+context = "prod"
+"#
+    );
+    opsdeck::config::parse(&text, "opsdeck.toml").unwrap()
+}
+
+fn timings() -> Timings {
+    Timings {
+        connect_timeout: Duration::from_millis(500),
+        probe_every: Duration::from_millis(200),
+        probe_timeout: Duration::from_millis(500),
+        backoff_min: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(400),
+        batch_every: Duration::from_millis(50),
+        ..Timings::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_eks_cluster_is_watched_with_an_in_process_token() {
+    let acct = Account::new("100000000021");
+    acct.create_cluster("eu-west-1", "prod-euw1", "1.31");
+    let kube = FakeKube::start_with_yaml(FIXTURE).await;
+    acct.set_eks_endpoint("prod-euw1", &kube.url(), "");
+    let front = aws::moto().url.clone();
+    let config = config(&front);
+
+    // Only the cluster without a kubeconfig context is connected natively.
+    let mut targets = targets(&config);
+    assert!(matches!(targets[1].endpoint, Endpoint::Kubeconfig { .. }));
+    targets.truncate(1);
+    let Endpoint::Eks(eks) = &mut targets[0].endpoint else {
+        panic!("an eks_cluster without a context connects natively");
+    };
+    assert_eq!(eks.eks_cluster, "prod-euw1");
+    assert_eq!(eks.scope.region, "eu-west-1");
+    eks.settings.auth = acct.options().clients.auth;
+
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let layout = opsdeck::console::configured_layout(&config);
+    let fleet = settle(layout, targets, timings(), clock, Duration::from_secs(10)).await;
+    let id = ClusterId::new("prod", "eu-west-1", "prod-euw1");
+    let cluster = &fleet.clusters[&id];
+    assert_eq!(
+        cluster.health.status,
+        SourceStatus::Live,
+        "{:?}",
+        cluster.health
+    );
+    assert!(!cluster.workloads.is_empty(), "the fixture's deployments");
+    assert_eq!(acct.count("DescribeCluster"), 1);
+
+    // Every request carried the EKS token: base64url of a presigned STS GetCallerIdentity URL
+    // signed for this cluster with the account's key.
+    let requests = kube.requests();
+    assert!(!requests.is_empty());
+    let token = requests[0].authorization.clone();
+    for r in &requests {
+        assert!(
+            r.authorization.starts_with("Bearer k8s-aws-v1."),
+            "{} {} sent {:?}",
+            r.method,
+            r.path,
+            r.authorization
+        );
+    }
+    let body = token.strip_prefix("Bearer k8s-aws-v1.").unwrap();
+    let url = String::from_utf8(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(body)
+            .unwrap(),
+    )
+    .unwrap();
+    let expected = format!("{front}/?Action=GetCallerIdentity&Version=2011-06-15&");
+    assert!(url.starts_with(&expected), "{url}");
+    assert!(url.contains(&format!("X-Amz-Credential={}%2F", acct.access_key)));
+    assert!(url.contains("%2Feu-west-1%2Fsts%2Faws4_request"));
+    assert!(url.contains("X-Amz-SignedHeaders=host%3Bx-k8s-aws-id"));
+    assert!(url.contains("X-Amz-Expires=60"));
+
+    // The API server's authenticator would GET that URL with the cluster header: STS answers.
+    let path = url.strip_prefix(&front).unwrap();
+    let (status, answer) = aws::http("GET", path, &[("x-k8s-aws-id", "prod-euw1".into())], "");
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("GetCallerIdentityResult"), "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_denied_describe_cluster_names_the_cluster_and_the_reason() {
+    let acct = Account::new("100000000022");
+    acct.create_cluster("eu-west-1", "prod-euw1", "1.31");
+    acct.fail("DescribeCluster", "AccessDenied", 100);
+    let config = config(&aws::moto().url);
+    let mut targets = targets(&config);
+    targets.truncate(1);
+    let Endpoint::Eks(eks) = &mut targets[0].endpoint else {
+        panic!("native");
+    };
+    eks.settings.auth = acct.options().clients.auth;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let layout = opsdeck::console::configured_layout(&config);
+    let fleet = settle(layout, targets, timings(), clock, Duration::from_secs(10)).await;
+    let cluster = &fleet.clusters[&ClusterId::new("prod", "eu-west-1", "prod-euw1")];
+    let SourceStatus::Failed(why) = &cluster.health.status else {
+        panic!("{:?}", cluster.health);
+    };
+    assert!(
+        why.contains("EKS cluster prod-euw1") && why.contains("access denied"),
+        "{why}"
+    );
+}
+
+/// The executor's answer to one nodegroup action, through moto.
+async fn scale_nodegroup(
+    exec: &mut opsdeck::console::Executor,
+    rx: &mut tokio::sync::mpsc::Receiver<opsdeck::app::Msg>,
+    sizes: (u32, u32, u32),
+) -> Result<opsdeck::actions::Outcome, opsdeck::actions::ActionError> {
+    use opsdeck::actions::{Action, ActionRequest, Target};
+    let request = ActionRequest {
+        target: Target::nodegroup(ClusterId::new("prod", "eu-west-1", "prod-euw1"), "general"),
+        action: Action::ScaleNodegroup {
+            min: sizes.0,
+            desired: sizes.1,
+            max: sizes.2,
+            reason: "peak traffic".into(),
+        },
+        who: "lee".into(),
+    };
+    exec.run(opsdeck::app::Effect::Perform(vec![opsdeck::app::Perform {
+        request,
+        before: "2/3/6".into(),
+        production: true,
+    }]));
+    match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await {
+        Ok(Some(opsdeck::app::Msg::ActionDone { result, .. })) => result,
+        other => panic!("no ActionDone within 10 s: {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nodegroup_is_scaled_through_eks_after_the_audit_entry() {
+    use opsdeck::actions::ActionError;
+    use opsdeck::actions::audit::{AuditLog, Phase};
+    let acct = Account::new("100000000023");
+    acct.create_cluster("eu-west-1", "prod-euw1", "1.31");
+    acct.create_nodegroup(
+        "eu-west-1",
+        "prod-euw1",
+        "general",
+        (2, 3, 6),
+        &["m6i.large"],
+    );
+    let config = config(&aws::moto().url);
+    let mut eks = opsdeck::source::aws::clients::EksEndpoint::all(&config);
+    assert_eq!(eks.len(), 2, "both clusters name an eks_cluster");
+    for e in eks.values_mut() {
+        e.settings.auth = acct.options().clients.auth;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let audit_path = dir.path().join("audit.jsonl");
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let mut exec = opsdeck::console::Executor {
+        eks,
+        reply: Some(tx),
+        audit: Some(Arc::new(AuditLog::new(&audit_path))),
+        read_only: true,
+        ..Default::default()
+    };
+    let update_path = "POST /clusters/prod-euw1/node-groups/general/update-config";
+
+    // Read-only: refused in the executor; nothing reaches EKS.
+    let refused = scale_nodegroup(&mut exec, &mut rx, (2, 5, 8)).await;
+    assert!(
+        matches!(refused, Err(ActionError::ReadOnly(_))),
+        "{refused:?}"
+    );
+    assert_eq!(acct.count(update_path), 0);
+    assert_eq!(acct.count("DescribeNodegroup"), 0);
+
+    exec.read_only = false;
+    let outcome = scale_nodegroup(&mut exec, &mut rx, (2, 5, 8))
+        .await
+        .unwrap();
+    assert_eq!(
+        (outcome.before.as_str(), outcome.after.as_str()),
+        ("2/3/6", "2/5/8")
+    );
+    assert_eq!(acct.count(update_path), 1);
+    let ng = acct.rest(
+        "eu-west-1",
+        "eks",
+        "GET",
+        "/clusters/prod-euw1/node-groups/general",
+        serde_json::Value::Null,
+    );
+    let sc = &ng["nodegroup"]["scalingConfig"];
+    assert_eq!(
+        (
+            sc["minSize"].as_u64(),
+            sc["desiredSize"].as_u64(),
+            sc["maxSize"].as_u64()
+        ),
+        (Some(2), Some(5), Some(8)),
+        "{ng}"
+    );
+    let records = AuditLog::new(&audit_path).read().unwrap();
+    assert_eq!(records.len(), 1);
+    let (_, phase, after, _) = records[0].finished.clone().unwrap();
+    assert_eq!((phase, after.as_str()), (Phase::Done, "2/5/8"));
+
+    // IAM says no: a clear Forbidden, audited as failed.
+    acct.fail(update_path, "AccessDenied", 1);
+    let denied = scale_nodegroup(&mut exec, &mut rx, (2, 4, 8)).await;
+    assert!(
+        matches!(&denied, Err(ActionError::Forbidden(m)) if m.contains("nodegroup general")),
+        "{denied:?}"
+    );
+    let records = AuditLog::new(&audit_path).read().unwrap();
+    assert_eq!(records.len(), 2);
+    assert_ne!(records[1].finished.as_ref().unwrap().1, Phase::Done);
+}
