@@ -51,7 +51,7 @@ fn hostile_state() -> (State, WorkloadKey) {
         .next()
         .map(|(k, w)| (k.clone(), w.clone()))
         .expect("a workload");
-    let key = WorkloadKey::new(&old_key.namespace, &evil("WL-MARK"));
+    let key = WorkloadKey::new(&old_key.namespace, evil("WL-MARK"));
     workload.key = key.clone();
     workload.version = evil("VER-MARK");
     cluster.workloads.insert(key.clone(), workload);
@@ -143,8 +143,13 @@ fn assert_only_renderer_sequences(bytes: &[u8], context: &str) {
     let mut chars = text.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
         let around = || {
-            let start = text.floor_char_boundary(at.saturating_sub(40));
-            let end = text.ceil_char_boundary((at + 40).min(text.len()));
+            let start = (0..=at.saturating_sub(40))
+                .rev()
+                .find(|i| text.is_char_boundary(*i))
+                .unwrap_or(0);
+            let end = ((at + 40).min(text.len())..=text.len())
+                .find(|i| text.is_char_boundary(*i))
+                .unwrap_or(text.len());
             format!("{:?}", &text[start..end])
         };
         if c == '\x1b' {

@@ -2,165 +2,25 @@
 //! 127.0.0.1: initial sync, churn, scaling, rollouts, watch expiry, outages, RBAC, hangs, and
 //! the screens fed from fake clusters.
 
+#[path = "support/collect.rs"]
+mod collect;
 #[path = "support/fake_kube/mod.rs"]
 mod fake_kube;
 mod support;
 
+use collect::*;
+
 use fake_kube::{FakeKube, RequestKind};
 use insta::assert_snapshot;
 use opsdeck::app::{Msg, State, update};
-use opsdeck::clock::{Clock, ManualClock, SystemClock};
-use opsdeck::domain::{
-    ClusterId, ClusterInfo, ClusterState, EnvInfo, FleetLayout, FleetState, PodPhase, RolloutState,
-    SourceStatus, SourceUpdate, WorkloadKey,
-};
-use opsdeck::source::kube::connect::Endpoint;
-use opsdeck::source::kube::model::ModelOptions;
-use opsdeck::source::kube::{Target, Timings, spawn};
+use opsdeck::clock::{ManualClock, SystemClock};
+use opsdeck::domain::{ClusterId, PodPhase, RolloutState, SourceStatus, SourceUpdate, WorkloadKey};
+use opsdeck::source::kube::spawn;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::*;
 use tokio::sync::mpsc;
-
-const FIXTURE: &str = include_str!("fixtures/kube/small-cluster.yaml");
-const ENV: &str = "prod";
-const REGION: &str = "eu-west-1";
-
-/// Fast timings so outages and recoveries show within a second or two.
-fn timings() -> Timings {
-    Timings {
-        connect_timeout: Duration::from_millis(500),
-        probe_every: Duration::from_millis(200),
-        probe_timeout: Duration::from_millis(500),
-        backoff_min: Duration::from_millis(50),
-        backoff_max: Duration::from_millis(400),
-        batch_every: Duration::from_millis(50),
-        initial_sync_grace: Duration::from_secs(3),
-        watch_timeout: Duration::from_secs(60),
-    }
-}
-
-fn layout() -> FleetLayout {
-    FleetLayout {
-        name: "fake".into(),
-        envs: vec![EnvInfo {
-            name: ENV.into(),
-            production: true,
-            read_only: false,
-        }],
-        regions: vec![REGION.into()],
-    }
-}
-
-fn target(kubeconfig: &std::path::Path, name: &str, namespaces: &[&str]) -> Target {
-    Target {
-        info: ClusterInfo {
-            id: ClusterId::new(ENV, REGION, name),
-            name: name.into(),
-            env: ENV.into(),
-            region: REGION.into(),
-            kubernetes_version: String::new(),
-        },
-        endpoint: Endpoint::kubeconfig(Some(kubeconfig.to_path_buf()), Some(name.into())),
-        namespaces: namespaces.iter().map(|s| s.to_string()).collect(),
-        model: ModelOptions {
-            production: true,
-            ..ModelOptions::default()
-        },
-    }
-}
-
-/// Collectors for some fake servers, and the fleet state their messages build.
-struct Harness {
-    rx: mpsc::Receiver<Msg>,
-    fleet: FleetState,
-    _tasks: Vec<tokio::task::JoinHandle<()>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Harness {
-    async fn start(servers: &[(&str, &FakeKube)]) -> Harness {
-        Harness::start_with(servers, &[], Arc::new(SystemClock)).await
-    }
-
-    async fn start_with(
-        servers: &[(&str, &FakeKube)],
-        namespaces: &[&str],
-        clock: Arc<dyn Clock>,
-    ) -> Harness {
-        let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = fake_kube::write_kubeconfig(dir.path(), servers);
-        let targets = servers
-            .iter()
-            .map(|(n, _)| target(&kubeconfig, n, namespaces))
-            .collect();
-        let (tx, rx) = mpsc::channel(1024);
-        let tasks = spawn(targets, timings(), clock, tx);
-        let mut fleet = FleetState::default();
-        fleet.apply(SourceUpdate::Layout(layout()));
-        Harness {
-            rx,
-            fleet,
-            _tasks: tasks,
-            _dir: dir,
-        }
-    }
-
-    /// Apply messages until `pred` holds; fails with `what` and the cluster states on timeout.
-    async fn until(
-        &mut self,
-        what: &str,
-        within: Duration,
-        pred: impl Fn(&FleetState) -> bool,
-    ) -> Duration {
-        let started = Instant::now();
-        let deadline = tokio::time::Instant::now() + within;
-        while !pred(&self.fleet) {
-            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
-                Ok(Some(Msg::Source(u))) => {
-                    self.fleet.apply(u);
-                }
-                Ok(Some(_)) => {}
-                Ok(None) => panic!("collectors stopped while waiting for: {what}"),
-                Err(_) => panic!(
-                    "not within {within:?}: {what}\nclusters: {:#?}",
-                    self.fleet
-                        .clusters
-                        .values()
-                        .map(|c| (&c.info.name, &c.health, c.workloads.len(), c.pods.len()))
-                        .collect::<Vec<_>>()
-                ),
-            }
-        }
-        started.elapsed()
-    }
-
-    /// Collect from one server, as cluster `fake-a`, until it is live.
-    async fn live(kube: &FakeKube) -> Harness {
-        let mut h = Harness::start(&[("fake-a", kube)]).await;
-        h.until("cluster live", Duration::from_secs(5), |f| {
-            live(f, "fake-a")
-        })
-        .await;
-        h
-    }
-
-    fn cluster(&self, name: &str) -> &ClusterState {
-        &self.fleet.clusters[&ClusterId::new(ENV, REGION, name)]
-    }
-}
-
-/// The one cluster of a single-server harness.
-fn only(f: &FleetState) -> &ClusterState {
-    f.clusters.values().next().expect("one cluster")
-}
-
-fn live(f: &FleetState, name: &str) -> bool {
-    f.clusters
-        .get(&ClusterId::new(ENV, REGION, name))
-        .is_some_and(|c| c.health.status == SourceStatus::Live)
-}
 
 fn key(ns: &str, name: &str) -> WorkloadKey {
     WorkloadKey::new(ns, name)

@@ -163,6 +163,8 @@ pub async fn run_with_actions(
                     }
                 }
                 health.probed(probe.map(|_| ()), clock.now());
+                // Retries come at most twice `backoff_max` apart (jitter), plus their answer.
+                health.settle(clock.now(), timings.backoff_max * 3);
             }
             _ = batch.tick() => {
                 let current = health.health();

@@ -82,8 +82,16 @@ async fn from_kubeconfig(
     if config.accept_invalid_certs {
         warnings.push("TLS verification disabled by the kubeconfig".to_string());
     }
-    let client = kube::Client::try_from(config).map_err(|e| format!("{file}: {e}"))?;
+    let client = kube::client::ClientBuilder::try_from(config)
+        .map_err(|e| format!("{file}: {e}"))?
+        .with_layer(&watch_pacing(timings))
+        .build();
     Ok(Connection { client, warnings })
+}
+
+/// At most one watch start per path per second (sooner with the tests' short backoff caps).
+pub fn watch_pacing(timings: &Timings) -> super::pacing::WatchPacing {
+    super::pacing::WatchPacing::new(timings.backoff_max.min(Duration::from_secs(1)))
 }
 
 /// Exec plugins (e.g. `aws eks get-token`, `kubelogin`) must never prompt on or write to the

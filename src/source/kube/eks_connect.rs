@@ -64,6 +64,7 @@ pub async fn connect(endpoint: &EksEndpoint, timings: &Timings) -> Result<Connec
     let client = kube::client::ClientBuilder::try_from(config)
         .map_err(|e| format!("{what}: {e}"))?
         .with_layer(&BearerLayer { current })
+        .with_layer(&super::connect::watch_pacing(timings))
         .build();
     Ok(Connection {
         client,

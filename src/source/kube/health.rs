@@ -43,6 +43,8 @@ pub struct HealthTracker {
     warnings: Vec<String>,
     /// Set before any watch exists: the client could not be built.
     setup_error: Option<String>,
+    /// When each watch last reported a failure (see `settle`).
+    last_failure: BTreeMap<WatchId, Timestamp>,
 }
 
 impl HealthTracker {
@@ -53,6 +55,7 @@ impl HealthTracker {
             last_contact: None,
             warnings: Vec::new(),
             setup_error: None,
+            last_failure: BTreeMap::new(),
         }
     }
 
@@ -103,6 +106,34 @@ impl HealthTracker {
         // An HTTP answer, even an error, proves the server is there.
         self.contact(now);
         self.watches.insert(id.clone(), state);
+        self.last_failure.insert(id.clone(), now);
+    }
+
+    /// Clear the failures of watches that stopped failing.
+    ///
+    /// A watcher that resumes after an error (a watch, not a list) says nothing when the new watch
+    /// starts: a quiet resource sends no event, so `delivered` never comes and the failure would
+    /// stay on screen forever. But a failing watcher reports again at every retry, and retries
+    /// come at most `quiet` apart; a failure older than that, with the server answering, is over.
+    pub fn settle(&mut self, now: Timestamp, quiet: std::time::Duration) {
+        if self.unreachable.is_some() {
+            return;
+        }
+        let quiet = jiff::SignedDuration::try_from(quiet).unwrap_or(jiff::SignedDuration::MAX);
+        for (id, state) in self.watches.iter_mut() {
+            let over = self
+                .last_failure
+                .get(id)
+                .is_some_and(|at| now.duration_since(*at) > quiet);
+            if over
+                && matches!(
+                    state,
+                    WatchState::Forbidden(_) | WatchState::Unauthorized(_) | WatchState::Failing(_)
+                )
+            {
+                *state = WatchState::Synced;
+            }
+        }
     }
 
     /// Result of a liveness probe (`GET /version`).
@@ -221,6 +252,35 @@ mod tests {
         // Probes succeeding do not hide the forbidden resource.
         h.probed(Ok(()), t(3));
         assert!(matches!(h.health().status, SourceStatus::Degraded(_)));
+    }
+
+    #[test]
+    fn a_failure_that_stops_repeating_is_over() {
+        let quiet = std::time::Duration::from_secs(10);
+        let mut h = tracker();
+        h.delivered(&(Resource::Pods, None), true, t(1));
+        h.delivered(&(Resource::Deployments, None), true, t(1));
+        h.failed(
+            &(Resource::Pods, None),
+            Failure::Other("HTTP 500".into()),
+            t(2),
+        );
+        // Still failing at every retry: stays degraded.
+        h.failed(
+            &(Resource::Pods, None),
+            Failure::Other("HTTP 500".into()),
+            t(9),
+        );
+        h.settle(t(15), quiet);
+        assert!(matches!(h.health().status, SourceStatus::Degraded(_)));
+        // Unreachable: no verdict on the watches.
+        h.probed(Err("refused".into()), t(30));
+        h.settle(t(30), quiet);
+        assert!(matches!(h.health().status, SourceStatus::Stale(_)));
+        // Answering again, and no failure for longer than the retry interval: over.
+        h.probed(Ok(()), t(31));
+        h.settle(t(31), quiet);
+        assert_eq!(h.health(), SourceHealth::live(t(31)));
     }
 
     #[test]

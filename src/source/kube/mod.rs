@@ -13,6 +13,7 @@ pub mod connect;
 pub mod eks_connect;
 pub mod health;
 pub mod model;
+pub mod pacing;
 pub mod quantity;
 pub mod store;
 pub mod translate;

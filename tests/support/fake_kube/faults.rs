@@ -1,4 +1,5 @@
-//! Fault knobs (forbidden resources, injected conflicts, hanging, latency) and the request log.
+//! Fault knobs (forbidden resources, injected conflicts, hanging, latency, failing answers,
+//! stalled or garbled watch streams) and the request log.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -62,7 +63,23 @@ impl RequestRecord {
     }
 }
 
+/// What every request gets instead of its answer while set ([`super::FakeKube::fail_requests`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Injected {
+    /// A `Status` with this code: 500, 502, 503, 401, or 429 (with `Retry-After: 1`).
+    Status(u16),
+    /// The connection is closed without an answer (a reset by a proxy or load balancer).
+    Reset,
+    /// `200 OK`, `Content-Type: application/json`, and a body that is not JSON.
+    Malformed,
+}
+
 pub struct Faults {
+    injected: Mutex<Option<Injected>>,
+    /// Bumped by `stall_watches`: streams opened before stop sending, yet stay open.
+    stall: watch::Sender<u64>,
+    /// Bumped by `garble_watches`: every open stream sends one line that is not JSON.
+    garble: watch::Sender<u64>,
     forbidden: Mutex<BTreeSet<String>>,
     /// Injected 409 Conflicts: resource → how many PATCH/PUT requests still get one.
     conflicts: Mutex<BTreeMap<String, u32>>,
@@ -79,6 +96,9 @@ pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Faults {
     pub fn new() -> Faults {
         Faults {
+            injected: Mutex::new(None),
+            stall: watch::Sender::new(0),
+            garble: watch::Sender::new(0),
             forbidden: Mutex::new(BTreeSet::new()),
             conflicts: Mutex::new(BTreeMap::new()),
             hang: watch::Sender::new(false),
@@ -124,6 +144,36 @@ impl Faults {
     pub async fn wait_not_hung(&self) {
         let mut rx = self.hang.subscribe();
         let _ = rx.wait_for(|hung| !hung).await;
+    }
+
+    pub fn inject(&self, what: Option<Injected>) {
+        *lock(&self.injected) = what;
+    }
+
+    pub fn injected(&self) -> Option<Injected> {
+        *lock(&self.injected)
+    }
+
+    pub fn stall_watches(&self) {
+        self.stall.send_modify(|n| *n += 1);
+    }
+
+    pub fn stall_epoch(&self) -> u64 {
+        *self.stall.borrow()
+    }
+
+    /// Returns once streams opened at `epoch` are stalled (never, unless `stall_watches`).
+    pub async fn stalled_since(&self, epoch: u64) {
+        let mut rx = self.stall.subscribe();
+        let _ = rx.wait_for(|e| *e != epoch).await;
+    }
+
+    pub fn garble_watches(&self) {
+        self.garble.send_modify(|n| *n += 1);
+    }
+
+    pub fn garble_subscribe(&self) -> watch::Receiver<u64> {
+        self.garble.subscribe()
     }
 
     pub fn set_latency(&self, d: Duration) {

@@ -3,7 +3,7 @@
 
 use super::Shared;
 use super::discovery;
-use super::faults::{RequestKind, RequestRecord, lock};
+use super::faults::{Injected, RequestKind, RequestRecord, lock};
 use super::resources::{ResourceDef, by_plural};
 use super::status::ApiError;
 use super::verbs;
@@ -176,10 +176,53 @@ pub fn error_response(e: &ApiError) -> Response<Body> {
     json_response(e.code, &e.to_json())
 }
 
+/// The connection is closed without an answer (`Injected::Reset`): hyper drops a connection
+/// whose service fails.
+#[derive(Debug)]
+pub struct ResetConnection;
+
+impl std::fmt::Display for ResetConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection reset by fault injection")
+    }
+}
+
+impl std::error::Error for ResetConnection {}
+
+/// The injected answer instead of the real one.
+fn injected(what: Injected) -> Result<Response<Body>, ResetConnection> {
+    let (code, reason) = match what {
+        Injected::Reset => return Err(ResetConnection),
+        Injected::Malformed => {
+            return Ok(Response::builder()
+                .status(200)
+                .header(CONTENT_TYPE, "application/json")
+                .body(
+                    Full::new(Bytes::from_static(
+                        b"{\"kind\": \"List\", \"items\": [{\"meta",
+                    ))
+                    .boxed(),
+                )
+                .expect("valid response"));
+        }
+        Injected::Status(429) => (429, "TooManyRequests"),
+        Injected::Status(401) => (401, "Unauthorized"),
+        Injected::Status(503) => (503, "ServiceUnavailable"),
+        Injected::Status(c) => (c, "InternalError"),
+    };
+    let e = ApiError::new(code, reason, format!("injected fault: {reason}"));
+    let mut resp = error_response(&e);
+    if code == 429 {
+        resp.headers_mut()
+            .insert("retry-after", hyper::header::HeaderValue::from_static("1"));
+    }
+    Ok(resp)
+}
+
 pub async fn handle(
     shared: Arc<Shared>,
     req: Request<Incoming>,
-) -> Result<Response<Body>, Infallible> {
+) -> Result<Response<Body>, ResetConnection> {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let raw_query = req.uri().query().unwrap_or("").to_string();
@@ -217,6 +260,13 @@ pub async fn handle(
     let latency = shared.faults.latency();
     if latency > Duration::ZERO {
         tokio::time::sleep(latency).await;
+    }
+    if let Some(what) = shared.faults.injected() {
+        let resp = injected(what);
+        shared
+            .faults
+            .answered(index, resp.as_ref().map_or(0, |r| r.status().as_u16()));
+        return resp;
     }
     let resp = match dispatch(&shared, &method, route, &query, &content_type, &body) {
         Ok(r) => r,

@@ -22,7 +22,9 @@
 //!   and resourceVersions intact), [`FakeKube::hang`] (read requests, never answer, freeze
 //!   watch streams), [`FakeKube::set_latency`], [`FakeKube::end_watches`] (clean end, like the
 //!   server's watch timeout), [`FakeKube::inject_conflicts`] (the next N PATCH/PUT on a
-//!   resource get a 409 Conflict).
+//!   resource get a 409 Conflict), [`FakeKube::fail_requests`] (every request gets a 5xx, 429,
+//!   401, a reset connection or a body that is not JSON), [`FakeKube::stall_watches`] (open
+//!   streams go silent but stay open), [`FakeKube::garble_watches`] (a line that is not JSON).
 //! - Observation: [`FakeKube::requests`] ([`RequestRecord`]: method, path, query, kind,
 //!   resource, status, content type, body; `json()`, `dry_run()`, `is_write()`),
 //!   [`FakeKube::count`], [`FakeKube::clear_requests`].
@@ -68,7 +70,7 @@ mod store;
 mod verbs;
 mod watch;
 
-pub use faults::{RequestKind, RequestRecord};
+pub use faults::{Injected, RequestKind, RequestRecord};
 #[allow(unused_imports)]
 pub use kubectl::{Kubectl, kubectl_binary};
 
@@ -358,6 +360,24 @@ impl FakeKube {
     /// While on, requests are read but never answered and watch streams send nothing.
     pub fn hang(&self, on: bool) {
         self.shared.faults.set_hang(on);
+    }
+
+    /// While `Some`, every request (discovery and `/version` too) gets the injected answer instead
+    /// of its own: a 5xx/429/401 `Status`, a reset connection, or a body that is not JSON.
+    /// Open watch streams are not touched (see `end_watches`, `stall_watches`).
+    pub fn fail_requests(&self, what: Option<Injected>) {
+        self.shared.faults.inject(what);
+    }
+
+    /// Every open watch stream stops sending (no events, no bookmarks, no end) yet stays open,
+    /// as a connection that died silently behind a proxy. Streams opened later work.
+    pub fn stall_watches(&self) {
+        self.shared.faults.stall_watches();
+    }
+
+    /// Every open watch stream sends one line that is not JSON, then carries on.
+    pub fn garble_watches(&self) {
+        self.shared.faults.garble_watches();
     }
 
     /// Delay every answer (and the start of every watch) by `d`.

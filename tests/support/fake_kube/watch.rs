@@ -104,6 +104,18 @@ async fn send(shared: &Shared, tx: &mpsc::Sender<Bytes>, chunk: Bytes) -> bool {
 }
 
 async fn run(shared: Arc<Shared>, spec: WatchSpec, tx: mpsc::Sender<Bytes>) {
+    let stall_epoch = shared.faults.stall_epoch();
+    tokio::select! {
+        _ = follow(&shared, spec, &tx) => {}
+        // A silent, half-open stream: nothing more is sent, nor is the stream ended.
+        _ = shared.faults.stalled_since(stall_epoch) => tx.closed().await,
+    }
+}
+
+async fn follow(shared: &Arc<Shared>, spec: WatchSpec, tx: &mpsc::Sender<Bytes>) {
+    let (shared, tx) = (shared.clone(), tx.clone());
+    let mut garble = shared.faults.garble_subscribe();
+    garble.mark_unchanged();
     let mut changed = shared.changed.subscribe();
     let interval = lock(&shared.settings).bookmark_interval;
     let deadline = spec.timeout.map(|t| Instant::now() + t);
@@ -175,6 +187,11 @@ async fn run(shared: Arc<Shared>, spec: WatchSpec, tx: mpsc::Sender<Bytes>) {
                     return;
                 }
                 next_bookmark = Instant::now() + interval;
+            }
+            r = garble.changed() => {
+                if r.is_err() || !send(&shared, &tx, Bytes::from_static(b"{\"type\": \"MODIFIED\", \"object\": {\"kind\n")).await {
+                    return;
+                }
             }
             _ = sleep_until(deadline.unwrap_or(far)) => return,
             _ = tx.closed() => return,
