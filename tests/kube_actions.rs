@@ -501,6 +501,77 @@ async fn two_concurrent_approvers_both_land_and_exactly_one_resumes() {
     assert!(conflicts > 0, "the approvers never raced");
 }
 
+/// A thousand races: a thousand gates, each approved by two consoles at the same instant, all
+/// at once against one API server. Every approval is kept and every gate resumes exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_approval_races_lose_nothing_and_resume_each_gate_once() {
+    use futures::stream::{self, StreamExt};
+    const GATES: usize = 1000;
+    let kube = cluster().await;
+    let template = get_deploy(&kube, "billing");
+    let name = |i: usize| format!("billing-{i}");
+    for i in 0..GATES {
+        let mut gate = template.clone();
+        gate["metadata"]["name"] = json!(name(i));
+        gate["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("resourceVersion");
+        kube.apply(gate);
+    }
+    kube.clear_requests();
+    let (lee, maria) = (client(&kube), client(&kube));
+    let cx = ctx();
+    let results: Vec<(usize, String, String)> = stream::iter(0..GATES)
+        .map(|i| {
+            let (lee, maria, cx) = (lee.clone(), maria.clone(), cx.clone());
+            async move {
+                let (ra, rb) = (
+                    deploy(&name(i), "lee", approve("a")),
+                    deploy(&name(i), "maria", approve("b")),
+                );
+                let (a, b) = tokio::join!(perform(&lee, &ra, &cx), perform(&maria, &rb, &cx));
+                let (a, b) = (a.unwrap(), b.unwrap());
+                (i, a.summary, b.summary)
+            }
+        })
+        .buffer_unordered(64)
+        .collect()
+        .await;
+    assert_eq!(results.len(), GATES);
+    let requests = kube.requests();
+    let conflicts = requests.iter().filter(|r| r.status == 409).count();
+    for (i, a, b) in results {
+        let resumed = [&a, &b]
+            .iter()
+            .filter(|s| s.ends_with("rollout resumed"))
+            .count();
+        assert_eq!(resumed, 1, "gate {i}: {a:?} / {b:?}");
+        let d = get_deploy(&kube, &name(i));
+        let mut who = approvals(&d);
+        who.sort();
+        assert_eq!(who, ["lee", "maria"], "gate {i}: an approval was lost");
+        assert!(d["spec"].get("paused").is_none(), "gate {i} did not resume");
+        let path = format!("/deployments/{}", name(i));
+        let unpausing = requests
+            .iter()
+            .filter(|r| {
+                r.is_write()
+                    && !r.dry_run()
+                    && r.status == 200
+                    && r.path.ends_with(&path)
+                    && r.json()["spec"].get("paused") == Some(&Value::Null)
+            })
+            .count();
+        assert_eq!(
+            unpausing, 1,
+            "gate {i}: {unpausing} resumes reached the server"
+        );
+    }
+    assert!(conflicts > 0, "the approvers never raced");
+    eprintln!("{GATES} races, {conflicts} conflicts retried");
+}
+
 #[tokio::test]
 async fn argo_rollout_promote_and_abort() {
     let kube = cluster().await;
