@@ -500,3 +500,88 @@ fn a_nodegroup_is_scaled_from_the_capacity_screen() {
     assert_eq!(nodes as u32, before.desired + 2, "the demo's nodes follow");
     assert!(matches!(s.activity[0].status, ActivityStatus::Done(_)));
 }
+
+/// A user keymap that binds every destructive action to other keys (ctrl and plain, in the
+/// global table too) cannot get past read-only: no dialog, no effect; and were an effect made
+/// anyway, the executor refuses it before the source hears of it.
+#[tokio::test]
+async fn a_keymap_override_cannot_bypass_read_only() {
+    use opsdeck::keymap::{DEFAULT_KEYMAP, Keymap};
+    let actions = [
+        "approve",
+        "reject",
+        "rollback",
+        "rollback_prod",
+        "scale",
+        "scale_hpa",
+        "tick",
+    ];
+    let keys = ["z", "enter", "ctrl-a", "y", "f5", "ctrl-e", "space"];
+    let mut user = String::new();
+    for table in ["global", "release", "service_detail", "capacity"] {
+        user.push_str(&format!("[{table}]\n"));
+        for (i, action) in actions.iter().enumerate() {
+            user.push_str(&format!("{action} = [{:?}]\n", keys[i % keys.len()]));
+        }
+    }
+    let keymap = Keymap::from_toml_str(
+        DEFAULT_KEYMAP,
+        Some((
+            &user,
+            std::path::Path::new("/home/me/.config/opsdeck/keymap.toml"),
+        )),
+    )
+    .expect("the override parses");
+    let mut s = state_with_fleet(0);
+    s.keymap = keymap;
+    s.settings.read_only = true;
+    let (ctl_tx, mut ctl_rx) = mpsc::channel(16);
+    let (tx, _rx) = mpsc::channel(16);
+    let mut exec = Executor {
+        demo: Some(ctl_tx),
+        reply: Some(tx),
+        read_only: true,
+        ..Executor::default()
+    };
+    let presses: Vec<Msg> = vec![
+        key('z'),
+        key('y'),
+        key('a'),
+        key('r'),
+        key('S'),
+        code(KeyCode::Enter),
+        code(KeyCode::F(5)),
+        key(' '),
+        Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('a'),
+            crossterm::event::KeyModifiers::CONTROL,
+        )),
+        Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('e'),
+            crossterm::event::KeyModifiers::CONTROL,
+        )),
+    ];
+    for view in [
+        View::Release(gate_key()),
+        View::ServiceDetail(gate_key()),
+        View::Capacity,
+    ] {
+        for press in &presses {
+            at_gate(&mut s);
+            s.ui.stack = vec![view.clone()];
+            let effects = update(&mut s, press.clone());
+            assert!(
+                !effects.iter().any(|e| matches!(e, Effect::Perform(_))),
+                "{view:?} {press:?}: an action was made in read-only mode: {effects:?}"
+            );
+            assert!(s.ui.dialog.is_none(), "{view:?} {press:?}: a dialog opened");
+            for e in effects {
+                exec.run(e);
+            }
+        }
+    }
+    // An action made some other way is refused by the executor, before the source.
+    exec.run(perform_effect(&mut state_with_fleet(0)));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(ctl_rx.try_recv().is_err(), "the source was asked to act");
+}

@@ -183,16 +183,7 @@ async fn an_approval_reaches_a_real_cluster() {
     let kube = FakeKube::start_with_yaml(include_str!("fixtures/kube/release-actions.yaml")).await;
     kube.set_user("lee@example.com");
     let home = tempfile::tempdir().unwrap();
-    let kubeconfig = fake_kube::write_kubeconfig(home.path(), &[("prod-a", &kube)]);
-    let config = home.path().join("opsdeck.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "regions = [\"eu-west-1\"]\n[fleet]\nname = \"t\"\n[[environments]]\nname = \"prod\"\nproduction = true\n[environments.policy]\nchecklist_required = false\n[[environments.clusters]]\nname = \"prod-a\"\nregion = \"eu-west-1\"\nkubeconfig = {:?}\ncontext = \"prod-a\"\n",
-            kubeconfig.display().to_string()
-        ),
-    )
-    .unwrap();
+    let config = prod_config(home.path(), &kube, "");
     let args: Vec<String> = [
         "--config",
         config.to_str().unwrap(),
@@ -226,4 +217,83 @@ async fn an_approval_reaches_a_real_cluster() {
     );
     let lines = audit_lines(home.path());
     assert_eq!(lines.last().unwrap()["phase"], "done", "{lines:?}");
+}
+
+/// An opsdeck.toml with one production cluster `prod-a` (the fake) in eu-west-1; `env_extra`
+/// goes into the environment's table (e.g. `read_only = true\n`).
+fn prod_config(home: &Path, kube: &FakeKube, env_extra: &str) -> std::path::PathBuf {
+    let kubeconfig = fake_kube::write_kubeconfig(home, &[("prod-a", kube)]);
+    let config = home.join("opsdeck.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "regions = [\"eu-west-1\"]\n[fleet]\nname = \"t\"\n[[environments]]\nname = \"prod\"\nproduction = true\n{env_extra}[environments.policy]\nchecklist_required = false\n[[environments.clusters]]\nname = \"prod-a\"\nregion = \"eu-west-1\"\nkubeconfig = {:?}\ncontext = \"prod-a\"\n",
+            kubeconfig.display().to_string()
+        ),
+    )
+    .unwrap();
+    config
+}
+
+/// `--yes` with `--read-only`, or against a read-only environment, sends no write to a real
+/// cluster (counted at the server) and audits nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_with_yes_sends_nothing_to_a_real_cluster() {
+    let kube = FakeKube::start_with_yaml(include_str!("fixtures/kube/release-actions.yaml")).await;
+    for (flag, env_extra) in [("--read-only", ""), ("", "read_only = true\n")] {
+        let home = tempfile::tempdir().unwrap();
+        let config = prod_config(home.path(), &kube, env_extra);
+        let commands: [&[&str]; 3] = [
+            &["approve", "payments/billing", "--reason", "r", "--yes"],
+            &[
+                "rollback",
+                "payments/checkout-api",
+                "--cluster",
+                "prod-a",
+                "--reason",
+                "r",
+                "--yes",
+            ],
+            &[
+                "scale",
+                "payments/checkout-api",
+                "--cluster",
+                "prod-a",
+                "--replicas",
+                "9",
+                "--reason",
+                "r",
+                "--yes",
+            ],
+        ];
+        for command in commands {
+            let mut args: Vec<String> = vec!["--config".into(), config.display().to_string()];
+            if !flag.is_empty() {
+                args.push(flag.into());
+            }
+            args.extend(command.iter().map(|a| a.to_string()));
+            let home_path = home.path().to_path_buf();
+            let shown = args.join(" ");
+            let out = tokio::task::spawn_blocking(move || {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                opsdeck(&home_path, &args)
+            })
+            .await
+            .unwrap();
+            let t = text(&out);
+            assert_ne!(out.status.code(), Some(0), "{shown}: {t}");
+            assert!(t.contains("read-only"), "{shown}: {t}");
+            // Who-am-I and can-I reviews are POSTs that change nothing.
+            let writes: Vec<_> = kube
+                .requests()
+                .into_iter()
+                .filter(|r| r.is_write() && !r.resource.starts_with("selfsubject"))
+                .collect();
+            assert!(
+                writes.is_empty(),
+                "{shown}: writes reached the cluster: {writes:?}"
+            );
+            assert!(audit_lines(home.path()).is_empty(), "{shown}: audited");
+        }
+    }
 }
