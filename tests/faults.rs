@@ -293,3 +293,64 @@ fn the_negative_age_check_sees_one() {
     assert!(has_negative_age("(-23h)"));
     assert!(!has_negative_age("eu-west-1 2026-11-21 5s -"));
 }
+
+/// TLS verification stays on unless a cluster's kubeconfig turns it off; then the cluster
+/// carries a warning for as long as it is watched, also while its data is live and fresh.
+#[tokio::test]
+async fn a_kubeconfig_that_disables_tls_verification_shows_a_permanent_warning() {
+    use opsdeck::clock::SystemClock;
+    let kube = FakeKube::start_with_yaml(FIXTURE).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = kube.write_kubeconfig(dir.path(), "fake-a");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "    server:",
+        "    insecure-skip-tls-verify: true\n    server:",
+    );
+    std::fs::write(&path, text).unwrap();
+    let (tx, rx) = tokio::sync::mpsc::channel(1024);
+    let tasks = opsdeck::source::kube::spawn(
+        vec![target(&path, "fake-a", &[])],
+        timings(),
+        Arc::new(SystemClock),
+        tx,
+    );
+    let mut fleet = FleetState::default();
+    fleet.apply(SourceUpdate::Layout(layout()));
+    let mut h = Harness {
+        rx,
+        fleet,
+        _tasks: tasks,
+        _dir: dir,
+    };
+    let warned = |f: &FleetState| {
+        f.clusters.values().next().is_some_and(|c| {
+            c.workloads.len() == 3
+                && matches!(&c.health.status, SourceStatus::Degraded(w) if w.contains("TLS verification disabled"))
+        })
+    };
+    h.until(
+        "the data, with the TLS warning",
+        Duration::from_secs(5),
+        warned,
+    )
+    .await;
+    // Changes keep arriving; the warning stays.
+    scale_payments(&kube, 7);
+    h.until("the change", Duration::from_secs(5), |f| payments(f) == 7)
+        .await;
+    assert!(warned(&h.fleet), "{:?}", only(&h.fleet).health.status);
+    let now = jiff::Timestamp::now();
+    let mut s = settings();
+    s.demo = false;
+    let mut state = State::new(opsdeck::keymap::Keymap::default(), s, now);
+    update(&mut state, Msg::Source(SourceUpdate::Layout(layout())));
+    update(
+        &mut state,
+        Msg::Source(SourceUpdate::Cluster(Box::new(only(&h.fleet).clone()))),
+    );
+    let screen = render(&state, &theme("dark"), 200, 50);
+    assert!(
+        screen.contains("TLS verification disabled"),
+        "the warning is not on the overview:\n{screen}"
+    );
+}

@@ -70,8 +70,8 @@ pub fn target(kubeconfig: &std::path::Path, name: &str, namespaces: &[&str]) -> 
 pub struct Harness {
     pub rx: mpsc::Receiver<Msg>,
     pub fleet: FleetState,
-    _tasks: Vec<tokio::task::JoinHandle<()>>,
-    _dir: tempfile::TempDir,
+    pub _tasks: Vec<tokio::task::JoinHandle<()>>,
+    pub _dir: tempfile::TempDir,
 }
 
 impl Harness {
