@@ -350,3 +350,125 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The parsers of user-written files (also fuzzed with cargo fuzz: tests/fuzz/): shipped files
+// with lines dropped, doubled or spliced with odd text, and arbitrary text, give a value or an
+// error, never a panic.
+
+#[derive(Debug, Clone)]
+enum Edit {
+    DropLine(usize),
+    DoubleLine(usize),
+    Insert(usize, String),
+}
+
+fn an_edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        any::<usize>().prop_map(Edit::DropLine),
+        any::<usize>().prop_map(Edit::DoubleLine),
+        (
+            any::<usize>(),
+            prop_oneof![
+                proptest::sample::select(vec![
+                    "=",
+                    "[",
+                    "]",
+                    "[[",
+                    "\"",
+                    "'''",
+                    "{",
+                    "}",
+                    ",",
+                    "#",
+                    "\n",
+                    "= =",
+                    "[global]",
+                    "extends = \"dark\"",
+                    "extends = \"fuzz\"",
+                    "= [\"ctrl-\"]",
+                    "1e999",
+                    "-0",
+                    "\"\\u{0}\"",
+                    "ctrl-alt-shift-",
+                    "f99",
+                    "rgb(300,0,0)",
+                    "#fffffff",
+                ])
+                .prop_map(str::to_string),
+                any::<String>(),
+            ]
+        )
+            .prop_map(|(at, s)| Edit::Insert(at, s)),
+    ]
+}
+
+fn edited(text: &str, edits: &[Edit]) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    for e in edits {
+        if lines.is_empty() {
+            lines.push(String::new());
+        }
+        let n = lines.len();
+        match e {
+            Edit::DropLine(i) => {
+                lines.remove(i % n);
+            }
+            Edit::DoubleLine(i) => {
+                let l = lines[i % n].clone();
+                lines.insert(i % n, l);
+            }
+            Edit::Insert(i, s) => {
+                let line = &mut lines[i % n];
+                let at = line
+                    .char_indices()
+                    .map(|(b, _)| b)
+                    .nth(i % (line.chars().count() + 1))
+                    .unwrap_or(line.len());
+                line.insert_str(at, s);
+            }
+        }
+    }
+    lines.join("\n")
+}
+
+proptest! {
+    #![proptest_config(config(128))]
+
+    #[test]
+    fn config_text_never_panics(
+        base in proptest::sample::select(vec![
+            include_str!("../config/example.toml"),
+            include_str!("../config/default.toml"),
+        ]),
+        edits in proptest::collection::vec(an_edit(), 0..8),
+        raw in any::<String>(),
+    ) {
+        let _ = opsdeck::config::parse(&edited(base, &edits), "p.toml");
+        let _ = opsdeck::config::parse(&raw, "p.toml");
+    }
+
+    #[test]
+    fn keymap_text_never_panics(
+        edits in proptest::collection::vec(an_edit(), 0..8),
+        raw in any::<String>(),
+    ) {
+        use opsdeck::keymap::{DEFAULT_KEYMAP, Keymap};
+        let user = std::path::Path::new("keymap.toml");
+        let _ = Keymap::from_toml_str(DEFAULT_KEYMAP, Some((&edited(DEFAULT_KEYMAP, &edits), user)));
+        let _ = Keymap::from_toml_str(DEFAULT_KEYMAP, Some((&raw, user)));
+    }
+
+    #[test]
+    fn theme_text_never_panics(
+        edits in proptest::collection::vec(an_edit(), 0..8),
+        raw in any::<String>(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        for text in [edited(include_str!("../themes/dark.toml"), &edits), raw.clone()] {
+            std::fs::write(dir.path().join("p.toml"), &text).unwrap();
+            let _ = opsdeck::theme::load_theme("p", Some(dir.path()), false);
+        }
+        let _ = opsdeck::theme::parse_color(&raw);
+    }
+}
