@@ -281,3 +281,44 @@ fn every_view_renders_at_every_size_from_1x1_to_500x200() {
         update(&mut state, code(close));
     }
 }
+
+/// opsdeck starts no process itself, so nothing can shell out with a string from a cluster or
+/// AWS. The only programs run are the user's credential helpers (kube exec plugins, AWS
+/// `credential_process`), by the libraries, from the user's own files. A new process spawn in
+/// `src/` fails this test so that it is reviewed (and this test and docs/safety.md updated).
+#[test]
+fn nothing_in_src_starts_a_process() {
+    fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("read src/") {
+            let path = entry.expect("a dir entry").path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("read a source file");
+                for (n, line) in text.lines().enumerate() {
+                    if [
+                        "Command::new",
+                        "process::Command",
+                        "tokio::process",
+                        "libc::exec",
+                    ]
+                    .iter()
+                    .any(|p| line.contains(p))
+                    {
+                        found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                    }
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut found,
+    );
+    assert!(
+        found.is_empty(),
+        "src/ starts processes; make sure no argument can come from a cluster or AWS:\n{}",
+        found.join("\n")
+    );
+}
