@@ -575,3 +575,70 @@ async fn access_denied_on_cost_explorer_only_the_cost_panel_says_so() {
     assert_eq!(alarms.status, SourceStatus::Live);
     assert_eq!(fleet.all_alarms().count(), 1);
 }
+
+/// 500, 503, a cut connection and a slow answer: the alarm source may say so for a moment
+/// (stale, with the reason), retries by itself, and is soon live and complete.
+#[tokio::test]
+async fn server_errors_resets_and_slow_answers_are_retried_then_succeed() {
+    for (i, fault) in ["InternalError", "ServiceUnavailable", "Reset", "Slow"]
+        .iter()
+        .enumerate()
+    {
+        let acct = Account::new(&format!("10000000009{i}"));
+        acct.put_alarm("us-east-1", "prod-api-5xx", "ALARM", &[]);
+        acct.fail("DescribeAlarms", fault, 2);
+        let mut plan = empty_plan();
+        plan.alarms.push(alarm_source("us-east-1"));
+        let (mut rx, _tasks) = start(plan, acct.options());
+        until_live_with_one_alarm(&mut rx, fault).await;
+        let expected = if *fault == "Slow" { 1 } else { 3 };
+        assert!(
+            acct.count("DescribeAlarms") >= expected,
+            "{fault}: {} requests",
+            acct.count("DescribeAlarms")
+        );
+    }
+}
+
+/// Answers cut short, again and again: the source says so, backs off (requests counted over a
+/// window), and recovers by itself when the answers are whole again.
+#[tokio::test]
+async fn malformed_answers_degrade_the_alarm_source_without_a_hot_loop_then_it_recovers() {
+    let acct = Account::new("100000000099");
+    acct.put_alarm("us-east-1", "prod-api-5xx", "ALARM", &[]);
+    acct.fail("DescribeAlarms", "Malformed", 100_000);
+    let mut plan = empty_plan();
+    plan.alarms.push(alarm_source("us-east-1"));
+    let (mut rx, _tasks) = start(plan, acct.options());
+    let label = scope("us-east-1").label();
+    let (_, health) = next_alarms(&mut rx, &label).await;
+    assert_ne!(health.status, SourceStatus::Live, "{health:?}");
+    let before = acct.count("DescribeAlarms");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let during = acct.count("DescribeAlarms") - before;
+    // Polls every 200 ms with retries and a 20–100 ms backoff: tens of requests; a loop
+    // without backoff makes thousands.
+    eprintln!("Malformed: {during} requests in 2 s");
+    assert!(during < 150, "{during} requests in 2 s: no backoff");
+    acct.clear_faults();
+    until_live_with_one_alarm(&mut rx, "Malformed").await;
+}
+
+/// Alarm updates of us-east-1 until one is live with its one alarm (10 s at most).
+async fn until_live_with_one_alarm(rx: &mut mpsc::Receiver<Msg>, fault: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (alarms, health) = next_alarms(rx, &scope("us-east-1").label()).await;
+        if health.status == SourceStatus::Live && alarms.len() == 1 {
+            return;
+        }
+        assert!(
+            !matches!(&health.status, SourceStatus::Stale(w) | SourceStatus::Degraded(w) | SourceStatus::Failed(w) if w.is_empty()),
+            "{fault}: a failure without a reason: {health:?}"
+        );
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{fault}: not live within 10 s: {health:?}"
+        );
+    }
+}

@@ -27,8 +27,11 @@ import datetime
 import http.client
 import json
 import re
+import socket
+import struct
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -62,6 +65,8 @@ ERRORS = {
         "User: arn:aws:sts::{account}:assumed-role/ops/me is not authorized to perform: {op}",
     ),
     "Throttling": (400, "ThrottlingException", "Rate exceeded"),
+    "InternalError": (500, "InternalFailure", "The request processing has failed because of an unknown error"),
+    "ServiceUnavailable": (503, "ServiceUnavailable", "Service is unavailable"),
     "ExpiredToken": (
         400,
         "ExpiredTokenException",
@@ -191,6 +196,21 @@ class Handler(BaseHTTPRequestHandler):
             if fails and fails[1] > 0:
                 fails[1] -= 1
                 error = fails[0]
+        if error == "Slow":
+            # Latency: the answer comes, late (2 s).
+            time.sleep(2)
+            error = None
+        if error == "Reset":
+            # The connection is cut without an answer (RST: linger 0, then close).
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            return None
+        if error == "Malformed":
+            # 200 OK with a body cut short.
+            if family == "cbor":
+                return self.reply(200, b"\xbf\x6bMetricAlarms\x9f\xbf", {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"})
+            return self.reply(200, b'{"MetricAlarms": [{"Alarm', {"Content-Type": "application/x-amz-json-1.1"})
         if error:
             return self.fail(family, error, account, op)
         if family == "json" and op in ("GetCostForecast", "GetAnomalies"):

@@ -343,13 +343,20 @@ impl Account {
         );
     }
 
-    /// The next `count` requests of `operation` fail with `error` (`AccessDenied`,
-    /// `Throttling`, `ExpiredToken`).
+    /// The next `count` requests of `operation` fail with `error`: `AccessDenied`,
+    /// `Throttling`, `ExpiredToken`, `InternalError` (500), `ServiceUnavailable` (503), `Reset`
+    /// (the connection is cut, no answer), `Malformed` (200 with a body cut short), or `Slow`
+    /// (the real answer, 2 s late).
     pub fn fail(&self, operation: &str, error: &str, count: u32) {
         self.control(
             "/_front/fail",
             json!({"operation": operation, "error": error, "count": count}),
         );
+    }
+
+    /// Forget this account's pending failures (and its request counts).
+    pub fn clear_faults(&self) {
+        self.control("/_front/reset", json!({}));
     }
 
     /// DescribeCluster answers this endpoint (and CA data) for `cluster`.
