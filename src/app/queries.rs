@@ -255,7 +255,7 @@ pub fn list_len(state: &State) -> usize {
         View::Capacity => capacity_lines(&visible_capacity(state)).len(),
         View::Cost => visible_cost_rows(state).len(),
         View::Timeline => visible_changes(state).len(),
-        View::Activity => state.activity.len(),
+        View::Activity => super::activity::activity_rows(state).len(),
     }
 }
 
