@@ -326,6 +326,7 @@ fn run_console(
             max_fps: cfg.ui.max_fps,
             panic_after: cli.debug_panic_after_ms.map(Duration::from_millis),
             first_frame: None,
+            metric_targets: None,
         },
         cache_dir: paths.cache_dir.clone(),
     };

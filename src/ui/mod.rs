@@ -14,6 +14,7 @@ mod parts;
 mod pipelines;
 mod release;
 mod services;
+mod sparklines;
 pub mod text;
 mod timeline;
 
