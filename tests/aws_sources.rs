@@ -13,13 +13,14 @@ use opsdeck::clock::{Clock, ManualClock};
 use opsdeck::config::AlarmRules;
 use opsdeck::domain::{
     AlarmState, ClusterId, ClusterInfo, ClusterState, CostScope, FleetState, SourceStatus,
-    SourceUpdate,
+    SourceUpdate, WorkloadKey,
 };
 use opsdeck::source::aws::alarm_map::{Attribution, KnownCluster};
 use opsdeck::source::aws::clients::{self, Scope};
 use opsdeck::source::aws::cost::{self, CostSource};
 use opsdeck::source::aws::eks::{self, EksSource, EksTarget};
-use opsdeck::source::aws::{AlarmSource, Options, Plan, spawn};
+use opsdeck::source::aws::metrics::MetricsSource;
+use opsdeck::source::aws::{AlarmSource, Options, Plan, spawn, spawn_metrics};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,6 +68,7 @@ fn empty_plan() -> Plan {
         alarms: Vec::new(),
         eks: Vec::new(),
         cost: None,
+        metrics: Vec::new(),
     }
 }
 
@@ -574,4 +576,159 @@ async fn access_denied_on_cost_explorer_only_the_cost_panel_says_so() {
     let alarms = fleet.alarm_health.values().next().unwrap();
     assert_eq!(alarms.status, SourceStatus::Live);
     assert_eq!(fleet.all_alarms().count(), 1);
+}
+
+// ---- Metric sparklines ----
+
+fn metrics_source() -> MetricsSource {
+    MetricsSource {
+        scope: scope("eu-west-1"),
+        targets: vec![EksTarget {
+            eks_cluster: "prod-euw1".into(),
+            cluster: ClusterId::new("prod", "eu-west-1", "prod-euw1"),
+        }],
+        rules: opsdeck::config::MetricRules::default(),
+    }
+}
+
+/// The next metrics update, skipping others.
+async fn next_metrics(rx: &mut mpsc::Receiver<Msg>) -> opsdeck::domain::MetricsUpdate {
+    loop {
+        if let SourceUpdate::Metrics(m) = next(rx).await {
+            return *m;
+        }
+    }
+}
+
+#[tokio::test]
+async fn sparklines_of_the_open_service_come_from_get_metric_data() {
+    let acct = Account::new("100000000009");
+    let region = "eu-west-1";
+    let t0 = now().as_second();
+    // CPU for the last ten minutes, p95 latency for the last three; no 5xx data at all.
+    let cpu: Vec<(i64, f64)> = (1..=10).map(|m| (t0 - m * 60, 30.0 + m as f64)).collect();
+    acct.put_metric_data(
+        region,
+        "ContainerInsights",
+        "pod_cpu_utilization",
+        &[
+            ("ClusterName", "prod-euw1"),
+            ("Namespace", "shop"),
+            ("Service", "web"),
+        ],
+        &cpu,
+    );
+    let tg = [("TargetGroup", "targetgroup/prod-euw1-shop-web")];
+    let latency: Vec<(i64, f64)> = (1..=3).map(|m| (t0 - m * 60, 0.1 * m as f64)).collect();
+    acct.put_metric_data(
+        region,
+        "AWS/ApplicationELB",
+        "TargetResponseTime",
+        &tg,
+        &latency,
+    );
+    // Another service's data must not leak into web's series.
+    acct.put_metric_data(
+        region,
+        "ContainerInsights",
+        "pod_cpu_utilization",
+        &[
+            ("ClusterName", "prod-euw1"),
+            ("Namespace", "shop"),
+            ("Service", "cart"),
+        ],
+        &[(t0 - 60, 99.0)],
+    );
+    let id = ClusterId::new("prod", "eu-west-1", "prod-euw1");
+    let web = WorkloadKey::new("shop", "web");
+    let (tx, mut rx) = mpsc::channel(64);
+    let (show, watched) = tokio::sync::watch::channel(Vec::new());
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(now()));
+    let _tasks = spawn_metrics(vec![metrics_source()], acct.options(), clock, watched, tx);
+    // Loading until asked for something.
+    let first = next_metrics(&mut rx).await;
+    assert_eq!(first.health.status, SourceStatus::Connecting);
+    assert!(first.services.is_empty());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        acct.count("GetMetricData"),
+        0,
+        "nothing open, nothing asked"
+    );
+    show.send(vec![(id.clone(), web.clone())]).unwrap();
+    let update = next_metrics(&mut rx).await;
+    assert_eq!(update.cluster, id);
+    assert_eq!(
+        update.health.status,
+        SourceStatus::Live,
+        "{:?}",
+        update.health
+    );
+    let m = &update.services[&web];
+    let labels: Vec<&str> = m.series.iter().map(|s| s.label.as_str()).collect();
+    assert_eq!(labels, ["CPU", "5xx", "p95"]);
+    let values = |i: usize| {
+        m.series[i]
+            .points
+            .iter()
+            .map(|(_, v)| *v)
+            .collect::<Vec<_>>()
+    };
+    // Oldest first: 40, 39, ... 31.
+    assert_eq!(
+        values(0),
+        (1..=10).rev().map(|m| 30.0 + m as f64).collect::<Vec<_>>()
+    );
+    assert!(m.series[1].points.is_empty());
+    assert_eq!(values(2), [0.30000000000000004, 0.2, 0.1]);
+    assert_eq!(m.series[0].points.last().unwrap().0.as_second(), t0 - 60);
+    // All three series in one request.
+    assert_eq!(acct.count("GetMetricData"), 1);
+    // Unchanged answers send nothing.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(acct.count("GetMetricData") >= 3);
+    assert!(rx.try_recv().is_err(), "an unchanged poll sent an update");
+    // Denied: the panel says so.
+    acct.fail("GetMetricData", "AccessDenied", 1000);
+    let denied = next_metrics(&mut rx).await;
+    match &denied.health.status {
+        SourceStatus::Failed(why) => {
+            assert!(why.contains("CloudWatch metrics: access denied"), "{why}")
+        }
+        s => panic!("{s:?}"),
+    }
+}
+
+#[tokio::test]
+async fn many_instances_are_asked_in_batches_of_500_queries() {
+    let acct = Account::new("100000000010");
+    let source = metrics_source();
+    let id = ClusterId::new("prod", "eu-west-1", "prod-euw1");
+    let watched: Vec<(ClusterId, WorkloadKey)> = (0..200)
+        .map(|i| (id.clone(), WorkloadKey::new("shop", &format!("svc{i}"))))
+        .collect();
+    let queries = opsdeck::source::aws::metrics::queries(&source, &watched);
+    assert_eq!(queries.len(), 600);
+    acct.put_metric_data(
+        "eu-west-1",
+        "ContainerInsights",
+        "pod_cpu_utilization",
+        &[
+            ("ClusterName", "prod-euw1"),
+            ("Namespace", "shop"),
+            ("Service", "svc199"),
+        ],
+        &[(now().as_second() - 120, 12.5)],
+    );
+    let options = acct.options();
+    let config = clients::sdk_config(&scope("eu-west-1"), &options.clients).await;
+    let client = clients::cloudwatch(&config, &options.clients);
+    let (start, end) = opsdeck::source::aws::metrics::window(now(), 60);
+    let answers = opsdeck::source::aws::metrics::fetch(&client, &queries, 60, start, end)
+        .await
+        .unwrap();
+    assert_eq!(acct.count("GetMetricData"), 2, "600 queries: two requests");
+    // The last instance's CPU is query 597, in the second request.
+    assert_eq!(answers["q597"].len(), 1);
+    assert_eq!(answers["q597"][0].1, 12.5);
 }
