@@ -295,7 +295,7 @@ fn check_metrics(c: &mut Checker<'_>, m: &super::model::MetricRules) {
             "the default, 60, brings each new one-minute data point".into(),
         );
     }
-    if !(60..=300).contains(&m.period_secs) || m.period_secs % 60 != 0 {
+    if !(60..=300).contains(&m.period_secs) || !m.period_secs.is_multiple_of(60) {
         c.report(
             path("aws.metrics.period_secs"),
             format!(

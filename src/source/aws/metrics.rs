@@ -248,6 +248,9 @@ pub fn window(now: Timestamp, period_secs: u32) -> (Timestamp, Timestamp) {
     (at(end - 3600), at(end))
 }
 
+/// What a cluster was last sent: its series per service (without fetch times) and status.
+type Sent = (Vec<(WorkloadKey, Vec<MetricSeries>)>, SourceStatus);
+
 /// Fetch the watched instances' metrics until the console goes away.
 pub async fn run(
     source: MetricsSource,
@@ -262,9 +265,7 @@ pub async fn run(
     let client = clients::cloudwatch(&config, &options.clients);
     let poll = options.metrics_poll;
     let mut last_good: Option<Timestamp> = None;
-    // What each cluster was last sent: its series (without fetch times) and status.
-    let mut sent: BTreeMap<ClusterId, (Vec<(WorkloadKey, Vec<MetricSeries>)>, SourceStatus)> =
-        BTreeMap::new();
+    let mut sent: BTreeMap<ClusterId, Sent> = BTreeMap::new();
     // Loading, until the first answer.
     for t in &source.targets {
         let update = MetricsUpdate {
