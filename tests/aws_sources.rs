@@ -705,7 +705,7 @@ async fn many_instances_are_asked_in_batches_of_500_queries() {
     let source = metrics_source();
     let id = ClusterId::new("prod", "eu-west-1", "prod-euw1");
     let watched: Vec<(ClusterId, WorkloadKey)> = (0..200)
-        .map(|i| (id.clone(), WorkloadKey::new("shop", &format!("svc{i}"))))
+        .map(|i| (id.clone(), WorkloadKey::new("shop", format!("svc{i}"))))
         .collect();
     let queries = opsdeck::source::aws::metrics::queries(&source, &watched);
     assert_eq!(queries.len(), 600);
