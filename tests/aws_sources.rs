@@ -732,3 +732,63 @@ async fn many_instances_are_asked_in_batches_of_500_queries() {
     assert_eq!(answers["q597"].len(), 1);
     assert_eq!(answers["q597"][0].1, 12.5);
 }
+
+#[tokio::test]
+async fn alarm_tags_attribute_first_and_are_read_once_per_alarm() {
+    let acct = Account::new("100000000011");
+    let region = "eu-west-1";
+    // Dimensions say prod/checkout; the tags say staging/payments and win.
+    acct.put_alarm(
+        region,
+        "cpu-high",
+        "ALARM",
+        &[("ClusterName", "prod-euw1"), ("Service", "checkout")],
+    );
+    acct.tag_alarm(
+        region,
+        "cpu-high",
+        &[("opsdeck:env", "staging"), ("opsdeck:service", "payments")],
+    );
+    acct.put_alarm(region, "dev-ledger-latency", "OK", &[]);
+    let mut plan = empty_plan();
+    plan.alarms.push(alarm_source(region));
+    let (mut rx, _tasks) = start(plan, acct.options());
+    let label = scope(region).label();
+    let (alarms, health) = next_alarms(&mut rx, &label).await;
+    assert_eq!(health.status, SourceStatus::Live, "{health:?}");
+    let cpu = alarms.iter().find(|a| a.name == "cpu-high").unwrap();
+    assert_eq!(
+        (cpu.env.as_deref(), cpu.service.as_deref()),
+        (Some("staging"), Some("payments"))
+    );
+    let ledger = alarms
+        .iter()
+        .find(|a| a.name == "dev-ledger-latency")
+        .unwrap();
+    assert_eq!(
+        (ledger.env.as_deref(), ledger.service.as_deref()),
+        (Some("dev"), Some("ledger")),
+        "no tags: the name pattern"
+    );
+    // Several polls later the tags were still read once per alarm.
+    let polls = acct.count("DescribeAlarms");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(acct.count("DescribeAlarms") >= polls + 2);
+    assert_eq!(acct.count("ListTagsForResource"), 2);
+    // A new alarm's tags are read when it appears; a denied read degrades, the alarms stay.
+    acct.fail("ListTagsForResource", "AccessDenied", 1000);
+    acct.put_alarm(region, "web-5xx", "ALARM", &[]);
+    let (alarms, health) = next_alarms(&mut rx, &label).await;
+    assert_eq!(alarms.len(), 3);
+    match &health.status {
+        SourceStatus::Degraded(why) => {
+            assert!(
+                why.contains("CloudWatch alarm tags: access denied"),
+                "{why}"
+            )
+        }
+        s => panic!("{s:?}"),
+    }
+    let cpu = alarms.iter().find(|a| a.name == "cpu-high").unwrap();
+    assert_eq!(cpu.service.as_deref(), Some("payments"), "cached tags stay");
+}
