@@ -164,8 +164,11 @@ async fn eks_clusters_and_nodegroups_in_two_regions() {
             kubernetes_version: String::new(),
         },
     ))));
-    let update = next(&mut rx).await;
-    assert!(fleet.apply(update));
+    // The discovery's health, then the nodegroups.
+    assert!(fleet.apply(next(&mut rx).await));
+    assert!(fleet.apply(next(&mut rx).await));
+    let health = fleet.clusters[&id].nodegroup_health.clone().unwrap();
+    assert_eq!(health.status, SourceStatus::Live);
     let groups: Vec<(String, String, u32, u32, u32)> = fleet.clusters[&id]
         .nodegroups
         .iter()
@@ -186,9 +189,78 @@ async fn eks_clusters_and_nodegroups_in_two_regions() {
             ("web".into(), "m6i.xlarge".into(), 3, 3, 9)
         ]
     );
-    // The next poll sends the same nodegroups: nothing changes, nothing to redraw.
-    let again = next(&mut rx).await;
-    assert!(!fleet.apply(again));
+    // The next poll sends the same health and nodegroups: nothing changes, nothing to redraw.
+    assert!(!fleet.apply(next(&mut rx).await));
+    assert!(!fleet.apply(next(&mut rx).await));
+}
+
+#[tokio::test]
+async fn eks_discovery_failures_reach_the_clusters_and_clear_by_themselves() {
+    let acct = Account::new("100000000012");
+    acct.create_cluster("eu-west-1", "prod-euw1", "1.31");
+    acct.create_nodegroup("eu-west-1", "prod-euw1", "web", (3, 3, 9), &["m6i.xlarge"]);
+    let id = ClusterId::new("prod", "eu-west-1", "prod-euw1");
+    let mut plan = empty_plan();
+    plan.eks.push(EksSource {
+        scope: scope("eu-west-1"),
+        targets: vec![EksTarget {
+            eks_cluster: "prod-euw1".into(),
+            cluster: id.clone(),
+        }],
+    });
+    let mut fleet = FleetState::default();
+    fleet.apply(SourceUpdate::Cluster(Box::new(ClusterState::new(
+        ClusterInfo {
+            id: id.clone(),
+            name: "prod-euw1".into(),
+            env: "prod".into(),
+            region: "eu-west-1".into(),
+            kubernetes_version: String::new(),
+        },
+    ))));
+    // Denied on DescribeNodegroup for two polls, then allowed again.
+    acct.fail("DescribeNodegroup", "AccessDenied", 2);
+    let (mut rx, _tasks) = start(plan, acct.options());
+    let status = |f: &FleetState| {
+        f.clusters[&id]
+            .nodegroup_health
+            .as_ref()
+            .map(|h| h.status.clone())
+    };
+    fleet.apply(next(&mut rx).await);
+    match status(&fleet) {
+        Some(SourceStatus::Failed(why)) => {
+            assert!(why.starts_with("EKS: access denied"), "{why}");
+            assert!(why.contains("DescribeNodegroup"), "{why}");
+        }
+        s => panic!("{s:?}"),
+    }
+    assert!(fleet.clusters[&id].nodegroups.is_empty());
+    assert_eq!(
+        fleet.clusters[&id]
+            .nodegroup_health
+            .as_ref()
+            .unwrap()
+            .last_data,
+        None
+    );
+    while status(&fleet) != Some(SourceStatus::Live) {
+        fleet.apply(next(&mut rx).await);
+    }
+    fleet.apply(next(&mut rx).await);
+    assert_eq!(fleet.clusters[&id].nodegroups.len(), 1);
+    // ListClusters denied too: the same panel, now with the nodegroups' age.
+    acct.fail("ListClusters", "AccessDenied", 1000);
+    while !matches!(status(&fleet), Some(SourceStatus::Failed(_))) {
+        fleet.apply(next(&mut rx).await);
+    }
+    let h = fleet.clusters[&id].nodegroup_health.clone().unwrap();
+    assert_eq!(h.last_data, Some(now()));
+    assert_eq!(
+        fleet.clusters[&id].nodegroups.len(),
+        1,
+        "the last nodegroups stay"
+    );
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ mod chrome;
 mod cost;
 mod detail;
 mod dialog;
+mod eks_health;
 mod help;
 mod overview;
 mod palette;
