@@ -24,8 +24,8 @@ fn snap_all(name: &str, state: &opsdeck::app::State) {
 /// The gated service's detail, its prod/eu-west-1 instance selected.
 fn detail() -> (opsdeck::app::State, ClusterId, WorkloadKey) {
     let mut state = state_with_fleet(20);
-    let key = WorkloadKey::new("payments", "checkout-api");
-    state.ui.stack = vec![View::Services, View::ServiceDetail(key.clone())];
+    let service = WorkloadKey::new("payments", "checkout-api");
+    state.ui.stack = vec![View::Services, View::ServiceDetail(service.clone())];
     for _ in 0..4 {
         update(&mut state, key('j'));
     }
@@ -38,7 +38,7 @@ fn detail() -> (opsdeck::app::State, ClusterId, WorkloadKey) {
         .info
         .id
         .clone();
-    (state, id, key)
+    (state, id, service)
 }
 
 /// Replace the demo's series of one cluster: `services` and `health` as a source would send.
