@@ -5,6 +5,8 @@
 
 #[path = "support/aws/mod.rs"]
 mod aws;
+#[path = "support/fake_kube/mod.rs"]
+mod fake_kube;
 
 use aws::Account;
 use jiff::Timestamp;
@@ -863,4 +865,101 @@ async fn alarm_tags_attribute_first_and_are_read_once_per_alarm() {
     }
     let cpu = alarms.iter().find(|a| a.name == "cpu-high").unwrap();
     assert_eq!(cpu.service.as_deref(), Some("payments"), "cached tags stay");
+}
+
+// ---- opsdeck snapshot ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_of_a_configured_fleet_includes_alarms_nodegroups_and_cost() {
+    let acct = Account::new("100000000013");
+    seed_costs(&acct);
+    acct.put_alarm(
+        "eu-west-1",
+        "prod-checkout-5xx",
+        "ALARM",
+        &[("ClusterName", "prod-euw1")],
+    );
+    acct.put_alarm("eu-west-1", "prod-checkout-latency", "OK", &[]);
+    acct.create_cluster("eu-west-1", "prod-euw1", "1.31");
+    acct.create_nodegroup("eu-west-1", "prod-euw1", "web", (3, 4, 9), &["m6i.xlarge"]);
+    let kube = fake_kube::FakeKube::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let kc = home.path().join("kubeconfig");
+    std::fs::write(
+        &kc,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: k\n  cluster: {{server: \"http://127.0.0.1:{}\"}}\n\
+             users:\n- name: u\n  user: {{token: t}}\ncontexts:\n- name: k\n  context: {{cluster: k, user: u}}\n\
+             current-context: k\n",
+            kube.port()
+        ),
+    )
+    .unwrap();
+    let url = &aws::moto().url;
+    let config = home.path().join("opsdeck.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "regions = [\"eu-west-1\"]\n[fleet]\nname = \"t\"\n\
+             [aws.endpoint_urls]\neks = {url:?}\ncloudwatch = {url:?}\nce = {url:?}\nsts = {url:?}\n\
+             [[environments]]\nname = \"prod\"\nproduction = true\n\
+             [[environments.clusters]]\nname = \"prod-euw1\"\nregion = \"eu-west-1\"\n\
+             kubeconfig = {kc:?}\ncontext = \"k\"\neks_cluster = \"prod-euw1\"\n",
+            kc = kc.display().to_string()
+        ),
+    )
+    .unwrap();
+    let (home_dir, key) = (home.path().to_path_buf(), acct.access_key.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+            .arg("--config")
+            .arg(&config)
+            .args(["snapshot", "--format", "json", "--timeout", "20"])
+            .env("OPSDECK_HOME", &home_dir)
+            .env("AWS_ACCESS_KEY_ID", key)
+            .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+            .env("AWS_CONFIG_FILE", home_dir.join("no-aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                home_dir.join("no-aws-credentials"),
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snap: Value = serde_json::from_str(&stdout).unwrap();
+    let firing: Vec<&str> = snap["firing_alarms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(firing, ["prod-checkout-5xx"], "{stdout}");
+    assert_eq!(snap["firing_alarms"][0]["env"], "prod");
+    let groups = snap["nodegroups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{stdout}");
+    assert_eq!(groups[0]["cluster"], "prod/eu-west-1/prod-euw1");
+    assert_eq!(
+        (
+            groups[0]["min"].as_u64(),
+            groups[0]["desired"].as_u64(),
+            groups[0]["max"].as_u64()
+        ),
+        (Some(3), Some(4), Some(9))
+    );
+    assert_eq!(groups[0]["instance_type"], "m6i.xlarge");
+    // Cost Explorer answered (the seeded days are fixed dates, so the month-to-date figure
+    // depends on today: the requests and the sources' health say it answered).
+    assert_eq!(snap["aws_problems"], json!([]), "{stdout}");
+    assert_eq!(acct.count("GetCostAndUsage"), 2);
 }

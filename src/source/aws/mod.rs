@@ -18,6 +18,7 @@ pub mod cost_query;
 pub mod eks;
 pub mod health;
 pub mod metrics;
+pub mod once;
 pub mod token;
 
 use crate::app::Msg;
