@@ -402,3 +402,18 @@ pub fn palette_items(query: &str) -> Vec<PaletteItem> {
     items.sort_by(|a, b| b.score.cmp(&a.score).then(a.action.cmp(&b.action)));
     items
 }
+
+/// The service instances whose metrics the console shows: every cluster running the open
+/// service detail's workload (none elsewhere). The metrics collectors ask CloudWatch for these.
+pub fn metric_targets(state: &State) -> Vec<(crate::domain::ClusterId, WorkloadKey)> {
+    let Some(key) = detail_key(state) else {
+        return Vec::new();
+    };
+    state
+        .fleet
+        .clusters
+        .values()
+        .filter(|c| c.workloads.contains_key(key))
+        .map(|c| (c.info.id.clone(), key.clone()))
+        .collect()
+}

@@ -149,7 +149,12 @@ pub fn main_with(
                     config.logging.file.as_deref(),
                     paths.data_dir.as_deref(),
                 );
-                return snapshot_of_clusters(config, format, Duration::from_secs(timeout.into()));
+                return snapshot_of_clusters(
+                    config,
+                    format,
+                    Duration::from_secs(timeout.into()),
+                    paths.cache_dir.clone(),
+                );
             }
             let seed = cli
                 .seed
@@ -180,11 +185,13 @@ pub fn main_with(
     }
 }
 
-/// `snapshot` of the configured clusters: collect until each answered (or the timeout), print.
+/// `snapshot` of the configured clusters, and of the AWS sources when the config uses AWS
+/// (alarms, nodegroups, cost): collect until each answered (or the timeout), print.
 fn snapshot_of_clusters(
     config: &crate::config::Config,
     format: Format,
     timeout: Duration,
+    cache_dir: Option<PathBuf>,
 ) -> ExitCode {
     let runtime = match runtime() {
         Ok(r) => r,
@@ -192,13 +199,26 @@ fn snapshot_of_clusters(
     };
     let clock: std::sync::Arc<dyn crate::clock::Clock> =
         std::sync::Arc::new(crate::clock::SystemClock);
-    let fleet = runtime.block_on(crate::source::kube::settle(
+    let aws = async {
+        use crate::source::aws;
+        if !aws::in_use(config) {
+            return Vec::new();
+        }
+        let mut options = aws::Options::from_config(config, cache_dir);
+        options.aws_config_text = aws::health::read_aws_config();
+        aws::once::collect(aws::plan(config), options, clock.clone(), timeout).await
+    };
+    let kube = crate::source::kube::settle(
         console::configured_layout(config),
         crate::source::kube::targets(config),
         crate::source::kube::Timings::default(),
         clock.clone(),
         timeout,
-    ));
+    );
+    let (mut fleet, aws_updates) = runtime.block_on(async { tokio::join!(kube, aws) });
+    for u in aws_updates {
+        fleet.apply(u);
+    }
     runtime.shutdown_timeout(Duration::from_millis(100));
     let snap = crate::snapshot::build(&fleet, clock.now());
     match format {
@@ -326,6 +346,7 @@ fn run_console(
             max_fps: cfg.ui.max_fps,
             panic_after: cli.debug_panic_after_ms.map(Duration::from_millis),
             first_frame: None,
+            metric_targets: None,
         },
         cache_dir: paths.cache_dir.clone(),
     };

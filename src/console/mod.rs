@@ -101,13 +101,17 @@ pub async fn run_console(mut opts: ConsoleOptions) -> color_eyre::Result<()> {
             executor.clusters = clusters;
             executor.eks = aws::clients::EksEndpoint::all(config);
             // AWS sources wait for the first frame: nothing AWS-related runs before it.
-            let plan = aws::plan(config);
+            let mut plan = aws::plan(config);
             if aws::in_use(config) {
                 let first_frame = Arc::new(tokio::sync::Notify::new());
                 opts.loop_options.first_frame = Some(first_frame.clone());
                 let mut options = aws::Options::from_config(config, opts.cache_dir.clone());
                 let clock2 = clock.clone();
                 let tx2 = tx.clone();
+                let (targets, watched) = tokio::sync::watch::channel(Vec::new());
+                if !plan.metrics.is_empty() {
+                    opts.loop_options.metric_targets = Some(targets);
+                }
                 tokio::spawn(async move {
                     first_frame.notified().await;
                     options.aws_config_text =
@@ -115,6 +119,14 @@ pub async fn run_console(mut opts: ConsoleOptions) -> color_eyre::Result<()> {
                             .await
                             .ok()
                             .flatten();
+                    let metrics = std::mem::take(&mut plan.metrics);
+                    aws::spawn_metrics(
+                        metrics,
+                        options.clone(),
+                        clock2.clone(),
+                        watched,
+                        tx2.clone(),
+                    );
                     aws::spawn(plan, options, clock2, tx2);
                 });
             }

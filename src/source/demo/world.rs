@@ -34,6 +34,8 @@ pub struct DemoWorld {
     pub(super) dirty_clusters: BTreeSet<usize>,
     pub(super) alarms_dirty: bool,
     pub(super) cost_dirty: bool,
+    /// The minute whose metric series were last published (they move once a minute).
+    pub(super) metrics_minute: Option<i64>,
 }
 
 pub const GATE_SERVICE: &str = "checkout-api";
@@ -109,6 +111,7 @@ impl DemoWorld {
             dirty_clusters: BTreeSet::new(),
             alarms_dirty: true,
             cost_dirty: true,
+            metrics_minute: None,
         };
         world.stage_scenarios();
         for idx in 0..world.clusters.len() {
