@@ -92,11 +92,14 @@ pub async fn run_console(mut opts: ConsoleOptions) -> color_eyre::Result<()> {
         Fleet::Configured(config) => {
             tx.send(Msg::Source(SourceUpdate::Layout(configured_layout(config))))
                 .await?;
-            let (_, clusters) = kube::spawn_with_actions(
+            // Opened at the first frame, for the AWS sources and the clusters reached through EKS.
+            let (aws_gate, aws_gate_rx) = tokio::sync::watch::channel(false);
+            let (_, clusters) = kube::spawn_gated(
                 kube::targets(config),
                 kube::Timings::default(),
                 clock.clone(),
                 tx.clone(),
+                Some(aws_gate_rx),
             );
             executor.clusters = clusters;
             executor.eks = aws::clients::EksEndpoint::all(config);
@@ -114,6 +117,7 @@ pub async fn run_console(mut opts: ConsoleOptions) -> color_eyre::Result<()> {
                 }
                 tokio::spawn(async move {
                     first_frame.notified().await;
+                    let _ = aws_gate.send(true);
                     options.aws_config_text =
                         tokio::task::spawn_blocking(aws::health::read_aws_config)
                             .await
