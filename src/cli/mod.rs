@@ -87,6 +87,18 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         max: u32,
     },
+    /// Set an EKS managed nodegroup's min/desired/max (UpdateNodegroupConfig). The positional
+    /// argument is the nodegroup's name; --cluster is required.
+    Nodegroup {
+        #[command(flatten)]
+        args: actions::Args,
+        #[arg(long, value_name = "N")]
+        min: u32,
+        #[arg(long, value_name = "N")]
+        desired: u32,
+        #[arg(long, value_name = "N")]
+        max: u32,
+    },
     /// Show a release's checklist, or tick an item of it.
     Checklist {
         #[command(flatten)]
@@ -179,6 +191,7 @@ pub fn main_with(
             | Command::Rollback { .. }
             | Command::Scale { .. }
             | Command::Hpa { .. }
+            | Command::Nodegroup { .. }
             | Command::Checklist { .. },
         ) => actions::run(cli, paths, env_config),
         None => run_console(cli, paths, env_config, no_color),
