@@ -87,7 +87,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut header = vec!["AGE", "ACTION", "SERVICE", "CLUSTER", "STATUS"];
     let mut widths = vec![
         Constraint::Length(4),
-        Constraint::Length(9),
+        Constraint::Length(if wide { 15 } else { 9 }),
         Constraint::Length(if wide { 24 } else { 14 }),
         Constraint::Length(if wide { 14 } else { 10 }),
         Constraint::Length(10),
