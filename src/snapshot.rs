@@ -14,6 +14,26 @@ pub struct Snapshot {
     pub firing_alarms: Vec<Alarm>,
     pub gates: Vec<GateSummary>,
     pub cost: CostSummary,
+    /// EKS nodegroups of the configured clusters (AWS).
+    pub nodegroups: Vec<NodegroupSummary>,
+    /// AWS sources (alarms per profile/region, EKS per cluster, cost) that are not live.
+    pub aws_problems: Vec<SourceProblem>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NodegroupSummary {
+    pub cluster: ClusterId,
+    pub name: String,
+    pub instance_type: String,
+    pub min: u32,
+    pub desired: u32,
+    pub max: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SourceProblem {
+    pub source: String,
+    pub status: SourceStatus,
 }
 
 #[derive(Debug, Serialize)]
@@ -49,7 +69,41 @@ pub fn build(fleet: &FleetState, now: Timestamp) -> Snapshot {
             }
         }
     }
+    let nodegroups = fleet
+        .clusters
+        .values()
+        .flat_map(|c| {
+            c.nodegroups.iter().map(|g| NodegroupSummary {
+                cluster: c.info.id.clone(),
+                name: g.name.clone(),
+                instance_type: g.instance_type.clone(),
+                min: g.min,
+                desired: g.desired,
+                max: g.max,
+            })
+        })
+        .collect();
+    let mut aws: Vec<(String, &SourceHealth)> = fleet
+        .alarm_health
+        .iter()
+        .map(|(k, h)| (format!("alarms {k}"), h))
+        .collect();
+    aws.extend(fleet.clusters.values().filter_map(|c| {
+        let h = c.nodegroup_health.as_ref()?;
+        Some((format!("EKS {}", c.info.id), h))
+    }));
+    aws.extend(fleet.cost_health.iter().map(|h| ("cost".to_string(), h)));
+    let aws_problems = aws
+        .into_iter()
+        .filter(|(_, h)| h.status != SourceStatus::Live)
+        .map(|(source, h)| SourceProblem {
+            source,
+            status: h.status.clone(),
+        })
+        .collect();
     Snapshot {
+        nodegroups,
+        aws_problems,
         fleet: fleet.layout.name.clone(),
         as_of: now,
         cells: cell_summaries(fleet)
@@ -165,6 +219,29 @@ pub fn to_table(s: &Snapshot) -> String {
             "  {} {} {} approvals {}/{} requested by {}",
             g.cluster, g.service, g.version, g.approvals, g.required, g.requested_by
         );
+    }
+    if !s.nodegroups.is_empty() {
+        let _ = writeln!(out, "NODEGROUPS (min/desired/max)");
+        for g in &s.nodegroups {
+            let _ = writeln!(
+                out,
+                "  {} {} {} {}/{}/{}",
+                g.cluster, g.name, g.instance_type, g.min, g.desired, g.max
+            );
+        }
+    }
+    if !s.aws_problems.is_empty() {
+        let _ = writeln!(out, "AWS SOURCES NOT LIVE");
+        for p in &s.aws_problems {
+            let text = match &p.status {
+                SourceStatus::Connecting => "no answer yet".to_string(),
+                SourceStatus::Live => "live".to_string(),
+                SourceStatus::Stale(w) => format!("stale: {w}"),
+                SourceStatus::Degraded(w) => format!("degraded: {w}"),
+                SourceStatus::Failed(w) => format!("failed: {w}"),
+            };
+            let _ = writeln!(out, "  {}: {text}", p.source);
+        }
     }
     let _ = writeln!(
         out,

@@ -5,6 +5,8 @@
 
 #[path = "support/aws/mod.rs"]
 mod aws;
+#[path = "support/fake_kube/mod.rs"]
+mod fake_kube;
 
 use aws::Account;
 use jiff::Timestamp;
@@ -13,13 +15,14 @@ use opsdeck::clock::{Clock, ManualClock};
 use opsdeck::config::AlarmRules;
 use opsdeck::domain::{
     AlarmState, ClusterId, ClusterInfo, ClusterState, CostScope, FleetState, SourceStatus,
-    SourceUpdate,
+    SourceUpdate, WorkloadKey,
 };
 use opsdeck::source::aws::alarm_map::{Attribution, KnownCluster};
 use opsdeck::source::aws::clients::{self, Scope};
 use opsdeck::source::aws::cost::{self, CostSource};
 use opsdeck::source::aws::eks::{self, EksSource, EksTarget};
-use opsdeck::source::aws::{AlarmSource, Options, Plan, spawn};
+use opsdeck::source::aws::metrics::MetricsSource;
+use opsdeck::source::aws::{AlarmSource, Options, Plan, spawn, spawn_metrics};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,6 +70,7 @@ fn empty_plan() -> Plan {
         alarms: Vec::new(),
         eks: Vec::new(),
         cost: None,
+        metrics: Vec::new(),
     }
 }
 
@@ -162,8 +166,11 @@ async fn eks_clusters_and_nodegroups_in_two_regions() {
             kubernetes_version: String::new(),
         },
     ))));
-    let update = next(&mut rx).await;
-    assert!(fleet.apply(update));
+    // The discovery's health, then the nodegroups.
+    assert!(fleet.apply(next(&mut rx).await));
+    assert!(fleet.apply(next(&mut rx).await));
+    let health = fleet.clusters[&id].nodegroup_health.clone().unwrap();
+    assert_eq!(health.status, SourceStatus::Live);
     let groups: Vec<(String, String, u32, u32, u32)> = fleet.clusters[&id]
         .nodegroups
         .iter()
@@ -184,9 +191,78 @@ async fn eks_clusters_and_nodegroups_in_two_regions() {
             ("web".into(), "m6i.xlarge".into(), 3, 3, 9)
         ]
     );
-    // The next poll sends the same nodegroups: nothing changes, nothing to redraw.
-    let again = next(&mut rx).await;
-    assert!(!fleet.apply(again));
+    // The next poll sends the same health and nodegroups: nothing changes, nothing to redraw.
+    assert!(!fleet.apply(next(&mut rx).await));
+    assert!(!fleet.apply(next(&mut rx).await));
+}
+
+#[tokio::test]
+async fn eks_discovery_failures_reach_the_clusters_and_clear_by_themselves() {
+    let acct = Account::new("100000000012");
+    acct.create_cluster("eu-west-1", "prod-euw1", "1.31");
+    acct.create_nodegroup("eu-west-1", "prod-euw1", "web", (3, 3, 9), &["m6i.xlarge"]);
+    let id = ClusterId::new("prod", "eu-west-1", "prod-euw1");
+    let mut plan = empty_plan();
+    plan.eks.push(EksSource {
+        scope: scope("eu-west-1"),
+        targets: vec![EksTarget {
+            eks_cluster: "prod-euw1".into(),
+            cluster: id.clone(),
+        }],
+    });
+    let mut fleet = FleetState::default();
+    fleet.apply(SourceUpdate::Cluster(Box::new(ClusterState::new(
+        ClusterInfo {
+            id: id.clone(),
+            name: "prod-euw1".into(),
+            env: "prod".into(),
+            region: "eu-west-1".into(),
+            kubernetes_version: String::new(),
+        },
+    ))));
+    // Denied on DescribeNodegroup for two polls, then allowed again.
+    acct.fail("DescribeNodegroup", "AccessDenied", 2);
+    let (mut rx, _tasks) = start(plan, acct.options());
+    let status = |f: &FleetState| {
+        f.clusters[&id]
+            .nodegroup_health
+            .as_ref()
+            .map(|h| h.status.clone())
+    };
+    fleet.apply(next(&mut rx).await);
+    match status(&fleet) {
+        Some(SourceStatus::Failed(why)) => {
+            assert!(why.starts_with("EKS: access denied"), "{why}");
+            assert!(why.contains("DescribeNodegroup"), "{why}");
+        }
+        s => panic!("{s:?}"),
+    }
+    assert!(fleet.clusters[&id].nodegroups.is_empty());
+    assert_eq!(
+        fleet.clusters[&id]
+            .nodegroup_health
+            .as_ref()
+            .unwrap()
+            .last_data,
+        None
+    );
+    while status(&fleet) != Some(SourceStatus::Live) {
+        fleet.apply(next(&mut rx).await);
+    }
+    fleet.apply(next(&mut rx).await);
+    assert_eq!(fleet.clusters[&id].nodegroups.len(), 1);
+    // ListClusters denied too: the same panel, now with the nodegroups' age.
+    acct.fail("ListClusters", "AccessDenied", 1000);
+    while !matches!(status(&fleet), Some(SourceStatus::Failed(_))) {
+        fleet.apply(next(&mut rx).await);
+    }
+    let h = fleet.clusters[&id].nodegroup_health.clone().unwrap();
+    assert_eq!(h.last_data, Some(now()));
+    assert_eq!(
+        fleet.clusters[&id].nodegroups.len(),
+        1,
+        "the last nodegroups stay"
+    );
 }
 
 #[tokio::test]
@@ -641,4 +717,316 @@ async fn until_live_with_one_alarm(rx: &mut mpsc::Receiver<Msg>, fault: &str) {
             "{fault}: not live within 10 s: {health:?}"
         );
     }
+}
+
+// ---- Metric sparklines ----
+
+fn metrics_source() -> MetricsSource {
+    MetricsSource {
+        scope: scope("eu-west-1"),
+        targets: vec![EksTarget {
+            eks_cluster: "prod-euw1".into(),
+            cluster: ClusterId::new("prod", "eu-west-1", "prod-euw1"),
+        }],
+        rules: opsdeck::config::MetricRules::default(),
+    }
+}
+
+/// The next metrics update, skipping others.
+async fn next_metrics(rx: &mut mpsc::Receiver<Msg>) -> opsdeck::domain::MetricsUpdate {
+    loop {
+        if let SourceUpdate::Metrics(m) = next(rx).await {
+            return *m;
+        }
+    }
+}
+
+#[tokio::test]
+async fn sparklines_of_the_open_service_come_from_get_metric_data() {
+    let acct = Account::new("100000000009");
+    let region = "eu-west-1";
+    let t0 = now().as_second();
+    // CPU for the last ten minutes, p95 latency for the last three; no 5xx data at all.
+    let cpu: Vec<(i64, f64)> = (1..=10).map(|m| (t0 - m * 60, 30.0 + m as f64)).collect();
+    acct.put_metric_data(
+        region,
+        "ContainerInsights",
+        "pod_cpu_utilization",
+        &[
+            ("ClusterName", "prod-euw1"),
+            ("Namespace", "shop"),
+            ("Service", "web"),
+        ],
+        &cpu,
+    );
+    let tg = [("TargetGroup", "targetgroup/prod-euw1-shop-web")];
+    let latency: Vec<(i64, f64)> = (1..=3).map(|m| (t0 - m * 60, 0.1 * m as f64)).collect();
+    acct.put_metric_data(
+        region,
+        "AWS/ApplicationELB",
+        "TargetResponseTime",
+        &tg,
+        &latency,
+    );
+    // Another service's data must not leak into web's series.
+    acct.put_metric_data(
+        region,
+        "ContainerInsights",
+        "pod_cpu_utilization",
+        &[
+            ("ClusterName", "prod-euw1"),
+            ("Namespace", "shop"),
+            ("Service", "cart"),
+        ],
+        &[(t0 - 60, 99.0)],
+    );
+    let id = ClusterId::new("prod", "eu-west-1", "prod-euw1");
+    let web = WorkloadKey::new("shop", "web");
+    let (tx, mut rx) = mpsc::channel(64);
+    let (show, watched) = tokio::sync::watch::channel(Vec::new());
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(now()));
+    let _tasks = spawn_metrics(vec![metrics_source()], acct.options(), clock, watched, tx);
+    // Loading until asked for something.
+    let first = next_metrics(&mut rx).await;
+    assert_eq!(first.health.status, SourceStatus::Connecting);
+    assert!(first.services.is_empty());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        acct.count("GetMetricData"),
+        0,
+        "nothing open, nothing asked"
+    );
+    show.send(vec![(id.clone(), web.clone())]).unwrap();
+    let update = next_metrics(&mut rx).await;
+    assert_eq!(update.cluster, id);
+    assert_eq!(
+        update.health.status,
+        SourceStatus::Live,
+        "{:?}",
+        update.health
+    );
+    let m = &update.services[&web];
+    let labels: Vec<&str> = m.series.iter().map(|s| s.label.as_str()).collect();
+    assert_eq!(labels, ["CPU", "5xx", "p95"]);
+    let values = |i: usize| {
+        m.series[i]
+            .points
+            .iter()
+            .map(|(_, v)| *v)
+            .collect::<Vec<_>>()
+    };
+    // Oldest first: 40, 39, ... 31.
+    assert_eq!(
+        values(0),
+        (1..=10).rev().map(|m| 30.0 + m as f64).collect::<Vec<_>>()
+    );
+    assert!(m.series[1].points.is_empty());
+    assert_eq!(values(2), [0.30000000000000004, 0.2, 0.1]);
+    assert_eq!(m.series[0].points.last().unwrap().0.as_second(), t0 - 60);
+    // All three series in one request.
+    assert_eq!(acct.count("GetMetricData"), 1);
+    // Unchanged answers send nothing.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(acct.count("GetMetricData") >= 3);
+    assert!(rx.try_recv().is_err(), "an unchanged poll sent an update");
+    // Denied: the panel says so.
+    acct.fail("GetMetricData", "AccessDenied", 1000);
+    let denied = next_metrics(&mut rx).await;
+    match &denied.health.status {
+        SourceStatus::Failed(why) => {
+            assert!(why.contains("CloudWatch metrics: access denied"), "{why}")
+        }
+        s => panic!("{s:?}"),
+    }
+}
+
+#[tokio::test]
+async fn many_instances_are_asked_in_batches_of_500_queries() {
+    let acct = Account::new("100000000010");
+    let source = metrics_source();
+    let id = ClusterId::new("prod", "eu-west-1", "prod-euw1");
+    let watched: Vec<(ClusterId, WorkloadKey)> = (0..200)
+        .map(|i| (id.clone(), WorkloadKey::new("shop", format!("svc{i}"))))
+        .collect();
+    let queries = opsdeck::source::aws::metrics::queries(&source, &watched);
+    assert_eq!(queries.len(), 600);
+    acct.put_metric_data(
+        "eu-west-1",
+        "ContainerInsights",
+        "pod_cpu_utilization",
+        &[
+            ("ClusterName", "prod-euw1"),
+            ("Namespace", "shop"),
+            ("Service", "svc199"),
+        ],
+        &[(now().as_second() - 120, 12.5)],
+    );
+    let options = acct.options();
+    let config = clients::sdk_config(&scope("eu-west-1"), &options.clients).await;
+    let client = clients::cloudwatch(&config, &options.clients);
+    let (start, end) = opsdeck::source::aws::metrics::window(now(), 60);
+    let answers = opsdeck::source::aws::metrics::fetch(&client, &queries, 60, start, end)
+        .await
+        .unwrap();
+    assert_eq!(acct.count("GetMetricData"), 2, "600 queries: two requests");
+    // The last instance's CPU is query 597, in the second request.
+    assert_eq!(answers["q597"].len(), 1);
+    assert_eq!(answers["q597"][0].1, 12.5);
+}
+
+#[tokio::test]
+async fn alarm_tags_attribute_first_and_are_read_once_per_alarm() {
+    let acct = Account::new("100000000011");
+    let region = "eu-west-1";
+    // Dimensions say prod/checkout; the tags say staging/payments and win.
+    acct.put_alarm(
+        region,
+        "cpu-high",
+        "ALARM",
+        &[("ClusterName", "prod-euw1"), ("Service", "checkout")],
+    );
+    acct.tag_alarm(
+        region,
+        "cpu-high",
+        &[("opsdeck:env", "staging"), ("opsdeck:service", "payments")],
+    );
+    acct.put_alarm(region, "dev-ledger-latency", "OK", &[]);
+    let mut plan = empty_plan();
+    plan.alarms.push(alarm_source(region));
+    let (mut rx, _tasks) = start(plan, acct.options());
+    let label = scope(region).label();
+    let (alarms, health) = next_alarms(&mut rx, &label).await;
+    assert_eq!(health.status, SourceStatus::Live, "{health:?}");
+    let cpu = alarms.iter().find(|a| a.name == "cpu-high").unwrap();
+    assert_eq!(
+        (cpu.env.as_deref(), cpu.service.as_deref()),
+        (Some("staging"), Some("payments"))
+    );
+    let ledger = alarms
+        .iter()
+        .find(|a| a.name == "dev-ledger-latency")
+        .unwrap();
+    assert_eq!(
+        (ledger.env.as_deref(), ledger.service.as_deref()),
+        (Some("dev"), Some("ledger")),
+        "no tags: the name pattern"
+    );
+    // Several polls later the tags were still read once per alarm.
+    let polls = acct.count("DescribeAlarms");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(acct.count("DescribeAlarms") >= polls + 2);
+    assert_eq!(acct.count("ListTagsForResource"), 2);
+    // A new alarm's tags are read when it appears; a denied read degrades, the alarms stay.
+    acct.fail("ListTagsForResource", "AccessDenied", 1000);
+    acct.put_alarm(region, "web-5xx", "ALARM", &[]);
+    let (alarms, health) = next_alarms(&mut rx, &label).await;
+    assert_eq!(alarms.len(), 3);
+    match &health.status {
+        SourceStatus::Degraded(why) => {
+            assert!(
+                why.contains("CloudWatch alarm tags: access denied"),
+                "{why}"
+            )
+        }
+        s => panic!("{s:?}"),
+    }
+    let cpu = alarms.iter().find(|a| a.name == "cpu-high").unwrap();
+    assert_eq!(cpu.service.as_deref(), Some("payments"), "cached tags stay");
+}
+
+// ---- opsdeck snapshot ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_of_a_configured_fleet_includes_alarms_nodegroups_and_cost() {
+    let acct = Account::new("100000000013");
+    seed_costs(&acct);
+    acct.put_alarm(
+        "eu-west-1",
+        "prod-checkout-5xx",
+        "ALARM",
+        &[("ClusterName", "prod-euw1")],
+    );
+    acct.put_alarm("eu-west-1", "prod-checkout-latency", "OK", &[]);
+    acct.create_cluster("eu-west-1", "prod-euw1", "1.31");
+    acct.create_nodegroup("eu-west-1", "prod-euw1", "web", (3, 4, 9), &["m6i.xlarge"]);
+    let kube = fake_kube::FakeKube::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let kc = home.path().join("kubeconfig");
+    std::fs::write(
+        &kc,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: k\n  cluster: {{server: \"http://127.0.0.1:{}\"}}\n\
+             users:\n- name: u\n  user: {{token: t}}\ncontexts:\n- name: k\n  context: {{cluster: k, user: u}}\n\
+             current-context: k\n",
+            kube.port()
+        ),
+    )
+    .unwrap();
+    let url = &aws::moto().url;
+    let config = home.path().join("opsdeck.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "regions = [\"eu-west-1\"]\n[fleet]\nname = \"t\"\n\
+             [aws.endpoint_urls]\neks = {url:?}\ncloudwatch = {url:?}\nce = {url:?}\nsts = {url:?}\n\
+             [[environments]]\nname = \"prod\"\nproduction = true\n\
+             [[environments.clusters]]\nname = \"prod-euw1\"\nregion = \"eu-west-1\"\n\
+             kubeconfig = {kc:?}\ncontext = \"k\"\neks_cluster = \"prod-euw1\"\n",
+            kc = kc.display().to_string()
+        ),
+    )
+    .unwrap();
+    let (home_dir, key) = (home.path().to_path_buf(), acct.access_key.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+            .arg("--config")
+            .arg(&config)
+            .args(["snapshot", "--format", "json", "--timeout", "20"])
+            .env("OPSDECK_HOME", &home_dir)
+            .env("AWS_ACCESS_KEY_ID", key)
+            .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+            .env("AWS_CONFIG_FILE", home_dir.join("no-aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                home_dir.join("no-aws-credentials"),
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snap: Value = serde_json::from_str(&stdout).unwrap();
+    let firing: Vec<&str> = snap["firing_alarms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(firing, ["prod-checkout-5xx"], "{stdout}");
+    assert_eq!(snap["firing_alarms"][0]["env"], "prod");
+    let groups = snap["nodegroups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{stdout}");
+    assert_eq!(groups[0]["cluster"], "prod/eu-west-1/prod-euw1");
+    assert_eq!(
+        (
+            groups[0]["min"].as_u64(),
+            groups[0]["desired"].as_u64(),
+            groups[0]["max"].as_u64()
+        ),
+        (Some(3), Some(4), Some(9))
+    );
+    assert_eq!(groups[0]["instance_type"], "m6i.xlarge");
+    // Cost Explorer answered (the seeded days are fixed dates, so the month-to-date figure
+    // depends on today: the requests and the sources' health say it answered).
+    assert_eq!(snap["aws_problems"], json!([]), "{stdout}");
+    assert_eq!(acct.count("GetCostAndUsage"), 2);
 }

@@ -297,3 +297,71 @@ async fn read_only_with_yes_sends_nothing_to_a_real_cluster() {
         }
     }
 }
+
+#[test]
+fn a_nodegroup_is_scaled_from_the_command_line() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let args = [&DEMO[..], &["nodegroup", "general"], extra].concat();
+        opsdeck(home.path(), &args)
+    };
+    // dev-use1's general nodegroup is 1≤2≤6 in the seeded demo.
+    let out = run(&[
+        "--cluster",
+        "dev-use1",
+        "--min",
+        "1",
+        "--desired",
+        "4",
+        "--max",
+        "6",
+        "--yes",
+    ]);
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(
+        t.contains("dev-use1: general nodes min/desired/max 1/2/6 → 1/4/6"),
+        "{t}"
+    );
+    assert!(t.contains("2 nodes change"), "{t}");
+    assert!(t.contains("min/desired/max 1/2/6 → 1/4/6"), "{t}");
+    let audit = audit_lines(home.path());
+    assert_eq!(audit[0]["request"]["target"]["kind"], "Nodegroup");
+    assert_eq!(audit[0]["request"]["action"]["action"], "scale_nodegroup");
+
+    let out = run(&["--min", "1", "--desired", "4", "--max", "6", "--yes"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--cluster is required"));
+    let out = run(&[
+        "--cluster",
+        "dev-use1",
+        "--min",
+        "3",
+        "--desired",
+        "2",
+        "--max",
+        "6",
+        "--yes",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("min ≤ desired ≤ max"), "{}", text(&out));
+    let out = run(&[
+        "--cluster",
+        "dev-use1",
+        "--min",
+        "1",
+        "--desired",
+        "2",
+        "--max",
+        "6",
+        "--yes",
+        "--read-only",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("read-only"), "{}", text(&out));
+    assert_eq!(
+        audit_lines(home.path()).len(),
+        2,
+        "read-only: nothing audited, nothing sent"
+    );
+}

@@ -14,7 +14,9 @@ use fake_kube::{FakeKube, RequestKind};
 use insta::assert_snapshot;
 use opsdeck::app::{Msg, State, update};
 use opsdeck::clock::{ManualClock, SystemClock};
-use opsdeck::domain::{ClusterId, PodPhase, RolloutState, SourceStatus, SourceUpdate, WorkloadKey};
+use opsdeck::domain::{
+    ClusterId, FleetState, PodPhase, RolloutState, SourceStatus, SourceUpdate, WorkloadKey,
+};
 use opsdeck::source::kube::spawn;
 use serde_json::json;
 use std::sync::Arc;
@@ -97,7 +99,25 @@ async fn initial_sync_builds_the_domain_state_with_one_list_per_resource() {
     );
     assert_eq!(c.events.len(), 2, "only Warning events are watched");
 
-    for r in WATCHED {
+    // Events are watched twice, each narrowly: Warnings, and the actions consoles record.
+    let event_lists: Vec<String> = kube
+        .requests()
+        .iter()
+        .filter(|r| r.kind == RequestKind::List && r.resource == "events")
+        .map(|r| r.query.clone())
+        .collect();
+    assert_eq!(event_lists.len(), 2, "{event_lists:?}");
+    assert!(
+        event_lists
+            .iter()
+            .any(|q| q.contains("fieldSelector=type%3DWarning"))
+    );
+    assert!(
+        event_lists
+            .iter()
+            .any(|q| q.contains("fieldSelector=reportingComponent%3Dopsdeck"))
+    );
+    for r in WATCHED.iter().filter(|r| **r != "events") {
         assert_eq!(kube.count(RequestKind::List, r), 1, "one LIST of {r}");
         assert!(
             kube.count(RequestKind::Watch, r) >= 1,
@@ -182,9 +202,11 @@ async fn changes_arrive_within_a_second_without_another_list() {
     .await;
 
     for r in WATCHED {
+        // Events: one LIST per field selector (Warnings, and consoles' actions).
+        let lists = if r == "events" { 2 } else { 1 };
         assert_eq!(
             kube.count(RequestKind::List, r),
-            1,
+            lists,
             "no periodic LIST of {r}"
         );
     }
@@ -562,8 +584,16 @@ async fn actions_go_through_the_collector_with_the_clusters_identity() {
         };
         (job, answer)
     };
-    // Drain the collectors' updates in the background.
-    tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    // Keep what the collectors send, as another console would see it.
+    let fleet = Arc::new(std::sync::Mutex::new(FleetState::default()));
+    let sink = fleet.clone();
+    tokio::spawn(async move {
+        while let Some(msg) = rx.recv().await {
+            if let opsdeck::app::Msg::Source(u) = msg {
+                sink.lock().unwrap().apply(u);
+            }
+        }
+    });
     // Writes that change something (identity and access reviews are POSTs that change nothing).
     let changes = || {
         kube.requests()
@@ -614,6 +644,38 @@ async fn actions_go_through_the_collector_with_the_clusters_identity() {
         .filter(|r| r.is_write() && r.dry_run())
         .count();
     assert!(dry_runs >= 1, "production: a server-side dry run first");
+
+    // The Event the action recorded reaches every console watching the cluster: one that did
+    // not act lists it in Activity, with the cluster's identity and the reason.
+    let id = ClusterId::new(ENV, REGION, "prod-a");
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    let rows = loop {
+        let mut other = opsdeck::app::State::new(
+            opsdeck::keymap::Keymap::default(),
+            opsdeck::app::Settings {
+                read_only: false,
+                stale_after_secs: 30,
+                demo: false,
+                user: "someone-else".into(),
+                policies: Default::default(),
+            },
+            jiff::Timestamp::now(),
+        );
+        other.fleet = fleet.lock().unwrap().clone();
+        let rows: Vec<_> = opsdeck::app::activity::activity_rows(&other)
+            .into_iter()
+            .filter(|r| r.cluster == id)
+            .collect();
+        if !rows.is_empty() || std::time::Instant::now() > deadline {
+            break rows;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].action, "approve");
+    assert_eq!(rows[0].who, "lee@example.com");
+    assert_eq!(rows[0].reason, "canary clean");
+    assert_eq!(rows[0].service, key("payments", "billing"));
 
     // RBAC asked before offering: a denial is explained and nothing is written.
     kube.forbid("deployments", true);

@@ -317,6 +317,7 @@ proptest! {
         namespace in proptest::option::of(odd_text()),
         metric in proptest::option::of(odd_text()),
         dimensions in proptest::collection::vec((odd_text(), odd_text()), 0..4),
+        tags in proptest::collection::vec((odd_text(), odd_text()), 0..4),
         pattern in odd_text(),
         composite in any::<bool>(),
         since in proptest::option::of(-10_000_000_000i64..10_000_000_000),
@@ -330,6 +331,8 @@ proptest! {
             namespace,
             metric_name: metric,
             dimensions,
+            arn: Some(format!("arn:aws:cloudwatch:us-east-1:123456789012:alarm:{name}")),
+            tags,
             rule: None,
             actions_enabled: true,
         };

@@ -155,6 +155,17 @@ impl Action {
     }
 }
 
+/// The Event reason a console records for each action (`source::kube::actions`, the demo), with
+/// the action's name: how the Activity view recognises other consoles' actions.
+pub const EVENT_REASONS: &[(&str, &str)] = &[
+    ("OpsdeckApprove", "approve"),
+    ("OpsdeckReject", "reject"),
+    ("OpsdeckRollback", "rollback"),
+    ("OpsdeckScaleHpa", "scale-hpa"),
+    ("OpsdeckScale", "scale"),
+    ("OpsdeckChecklist", "checklist"),
+];
+
 /// An action on one target, by one person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionRequest {

@@ -15,8 +15,9 @@ pub use effect::{Effect, Perform};
 pub use msg::{Msg, ShutdownReason};
 pub use queries::{
     PaletteItem, SourceKind, SourceReport, capacity_lines, detail_key, find_service, list_filter,
-    list_len, palette_items, release, selected_index, source_reports, visible_alerts,
-    visible_capacity, visible_changes, visible_cost_rows, visible_pipelines, visible_services,
+    list_len, metric_targets, palette_items, release, selected_index, source_reports,
+    visible_alerts, visible_capacity, visible_changes, visible_cost_rows, visible_pipelines,
+    visible_services,
 };
 pub use state::{
     ActivityEntry, ActivityStatus, AlertSort, CapacitySort, CostSort, Dialog, DialogField, Input,

@@ -255,7 +255,7 @@ pub fn list_len(state: &State) -> usize {
         View::Capacity => capacity_lines(&visible_capacity(state)).len(),
         View::Cost => visible_cost_rows(state).len(),
         View::Timeline => visible_changes(state).len(),
-        View::Activity => state.activity.len(),
+        View::Activity => super::activity::activity_rows(state).len(),
     }
 }
 
@@ -401,4 +401,19 @@ pub fn palette_items(query: &str) -> Vec<PaletteItem> {
         .collect();
     items.sort_by(|a, b| b.score.cmp(&a.score).then(a.action.cmp(&b.action)));
     items
+}
+
+/// The service instances whose metrics the console shows: every cluster running the open
+/// service detail's workload (none elsewhere). The metrics collectors ask CloudWatch for these.
+pub fn metric_targets(state: &State) -> Vec<(crate::domain::ClusterId, WorkloadKey)> {
+    let Some(key) = detail_key(state) else {
+        return Vec::new();
+    };
+    state
+        .fleet
+        .clusters
+        .values()
+        .filter(|c| c.workloads.contains_key(key))
+        .map(|c| (c.info.id.clone(), key.clone()))
+        .collect()
 }

@@ -412,14 +412,14 @@ fn select(state: &mut State) {
             }
         }
         View::Activity => {
-            let entry = selected_index(state.ui.activity_selected, state.activity.len())
-                .map(|i| state.activity[state.activity.len() - 1 - i].request.clone());
-            if let Some(r) = entry {
-                let stage = state.fleet.clusters.get(&r.target.cluster).map(|c| Stage {
+            let rows = super::activity::activity_rows(state);
+            let row = selected_index(state.ui.activity_selected, rows.len()).map(|i| &rows[i]);
+            if let Some(r) = row {
+                let stage = state.fleet.clusters.get(&r.cluster).map(|c| Stage {
                     env: c.info.env.clone(),
                     region: c.info.region.clone(),
                 });
-                let key = r.target.workload;
+                let key = r.service.clone();
                 open_service(state, Some(&key.namespace), &key.name, stage.as_ref());
             }
         }

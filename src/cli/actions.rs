@@ -12,7 +12,7 @@ use crate::console::Executor;
 use crate::domain::{FleetState, SourceUpdate, WorkloadKey, release_checklist};
 use crate::keymap::Keymap;
 use crate::paths::Paths;
-use crate::source::{demo, kube};
+use crate::source::{aws, demo, kube};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -101,6 +101,17 @@ pub fn run(cli: Cli, paths: Paths, env_config: Option<std::ffi::OsString>) -> Ex
             let deadline = Duration::from_secs(args_of(&command).timeout.into());
             kube::settle_into(&mut fleet, &mut source_rx, expected, deadline).await;
             tokio::spawn(async move { while source_rx.recv().await.is_some() {} });
+            executor.eks = aws::clients::EksEndpoint::all(&cfg);
+            if matches!(command, Command::Nodegroup { .. }) && aws::in_use(&cfg) {
+                // Nodegroups are EKS's: describe them once (no alarms, no cost).
+                let mut plan = aws::plan(&cfg);
+                plan.alarms.clear();
+                plan.cost = None;
+                let options = aws::Options::from_config(&cfg, paths.cache_dir.clone());
+                for u in aws::once::collect(plan, options, clock.clone(), deadline).await {
+                    fleet.apply(u);
+                }
+            }
             fleet
         };
         let mut state = State::new(Keymap::default(), settings, clock.now());
@@ -117,6 +128,7 @@ fn args_of(c: &Command) -> &Args {
         Command::Rollback { args, .. }
         | Command::Scale { args, .. }
         | Command::Hpa { args, .. }
+        | Command::Nodegroup { args, .. }
         | Command::Checklist { args, .. } => args,
         _ => unreachable!("only action subcommands come here"),
     }
@@ -129,6 +141,25 @@ async fn act(
     replies: &mut mpsc::Receiver<Msg>,
 ) -> ExitCode {
     let args = args_of(command);
+    if let Command::Nodegroup {
+        min, desired, max, ..
+    } = command
+    {
+        let target = match nodegroup_target(&state.fleet, &args.service, args.cluster.as_deref()) {
+            Ok(t) => t,
+            Err(why) => {
+                eprintln!("opsdeck: {why}");
+                return ExitCode::from(2);
+            }
+        };
+        let action = Action::ScaleNodegroup {
+            min: *min,
+            desired: *desired,
+            max: *max,
+            reason: args.reason.clone(),
+        };
+        return confirm_and_send(state, args, vec![target], action, executor, replies).await;
+    }
     let key = match find_service(&state.fleet, &args.service) {
         Ok(k) => k,
         Err(why) => {
@@ -193,6 +224,18 @@ async fn act(
         }
         _ => unreachable!("only action subcommands come here"),
     };
+    confirm_and_send(state, args, targets, action, executor, replies).await
+}
+
+/// Plan, policy, confirmation, then the executor; one result line per target.
+async fn confirm_and_send(
+    state: &State,
+    args: &Args,
+    targets: Vec<Target>,
+    action: Action,
+    executor: &mut Executor,
+    replies: &mut mpsc::Receiver<Msg>,
+) -> ExitCode {
     let p = plan(&state.fleet, &targets, &action);
     println!("{}{}", if p.production { "[PROD] " } else { "" }, p.title);
     for line in &p.lines {
@@ -275,6 +318,29 @@ fn confirmed(word: Option<&str>) -> bool {
         Some(w) => line.trim() == w,
         None => matches!(line.trim(), "y" | "Y" | "yes"),
     }
+}
+
+/// A nodegroup by name in the named cluster, as EKS (or the demo) describes it.
+fn nodegroup_target(
+    fleet: &FleetState,
+    name: &str,
+    cluster: Option<&str>,
+) -> Result<Target, String> {
+    let cluster = cluster.ok_or("--cluster is required for a nodegroup")?;
+    let c = fleet
+        .clusters
+        .values()
+        .find(|c| c.info.name == cluster)
+        .ok_or_else(|| format!("no cluster {cluster:?} in the fleet"))?;
+    if !c.nodegroups.iter().any(|g| g.name == name) {
+        let known: Vec<&str> = c.nodegroups.iter().map(|g| g.name.as_str()).collect();
+        return Err(if known.is_empty() {
+            format!("EKS describes no nodegroups of {cluster} (is eks_cluster set for it?)")
+        } else {
+            format!("{cluster} has no nodegroup {name:?}: {}", known.join(", "))
+        });
+    }
+    Ok(Target::nodegroup(c.info.id.clone(), name))
 }
 
 /// `NAME` or `NAMESPACE/NAME`, as a workload somewhere in the fleet.

@@ -87,6 +87,18 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         max: u32,
     },
+    /// Set an EKS managed nodegroup's min/desired/max (UpdateNodegroupConfig). The positional
+    /// argument is the nodegroup's name; --cluster is required.
+    Nodegroup {
+        #[command(flatten)]
+        args: actions::Args,
+        #[arg(long, value_name = "N")]
+        min: u32,
+        #[arg(long, value_name = "N")]
+        desired: u32,
+        #[arg(long, value_name = "N")]
+        max: u32,
+    },
     /// Show a release's checklist, or tick an item of it.
     Checklist {
         #[command(flatten)]
@@ -149,7 +161,12 @@ pub fn main_with(
                     config.logging.file.as_deref(),
                     paths.data_dir.as_deref(),
                 );
-                return snapshot_of_clusters(config, format, Duration::from_secs(timeout.into()));
+                return snapshot_of_clusters(
+                    config,
+                    format,
+                    Duration::from_secs(timeout.into()),
+                    paths.cache_dir.clone(),
+                );
             }
             let seed = cli
                 .seed
@@ -174,17 +191,20 @@ pub fn main_with(
             | Command::Rollback { .. }
             | Command::Scale { .. }
             | Command::Hpa { .. }
+            | Command::Nodegroup { .. }
             | Command::Checklist { .. },
         ) => actions::run(cli, paths, env_config),
         None => run_console(cli, paths, env_config, no_color),
     }
 }
 
-/// `snapshot` of the configured clusters: collect until each answered (or the timeout), print.
+/// `snapshot` of the configured clusters, and of the AWS sources when the config uses AWS
+/// (alarms, nodegroups, cost): collect until each answered (or the timeout), print.
 fn snapshot_of_clusters(
     config: &crate::config::Config,
     format: Format,
     timeout: Duration,
+    cache_dir: Option<PathBuf>,
 ) -> ExitCode {
     let runtime = match runtime() {
         Ok(r) => r,
@@ -192,13 +212,26 @@ fn snapshot_of_clusters(
     };
     let clock: std::sync::Arc<dyn crate::clock::Clock> =
         std::sync::Arc::new(crate::clock::SystemClock);
-    let fleet = runtime.block_on(crate::source::kube::settle(
+    let aws = async {
+        use crate::source::aws;
+        if !aws::in_use(config) {
+            return Vec::new();
+        }
+        let mut options = aws::Options::from_config(config, cache_dir);
+        options.aws_config_text = aws::health::read_aws_config();
+        aws::once::collect(aws::plan(config), options, clock.clone(), timeout).await
+    };
+    let kube = crate::source::kube::settle(
         console::configured_layout(config),
         crate::source::kube::targets(config),
         crate::source::kube::Timings::default(),
         clock.clone(),
         timeout,
-    ));
+    );
+    let (mut fleet, aws_updates) = runtime.block_on(async { tokio::join!(kube, aws) });
+    for u in aws_updates {
+        fleet.apply(u);
+    }
     runtime.shutdown_timeout(Duration::from_millis(100));
     let snap = crate::snapshot::build(&fleet, clock.now());
     match format {
@@ -326,6 +359,7 @@ fn run_console(
             max_fps: cfg.ui.max_fps,
             panic_after: cli.debug_panic_after_ms.map(Duration::from_millis),
             first_frame: None,
+            metric_targets: None,
         },
         cache_dir: paths.cache_dir.clone(),
     };

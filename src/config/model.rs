@@ -121,6 +121,8 @@ pub struct AwsConfig {
     pub endpoint_urls: EndpointUrls,
     /// How alarms are attributed to environments, clusters and services.
     pub alarms: AlarmRules,
+    /// Metric sparklines on the service detail screen (GetMetricData).
+    pub metrics: MetricRules,
 }
 
 impl Default for AwsConfig {
@@ -135,6 +137,7 @@ impl Default for AwsConfig {
             cost_service_tag: "service".into(),
             endpoint_urls: EndpointUrls::default(),
             alarms: AlarmRules::default(),
+            metrics: MetricRules::default(),
         }
     }
 }
@@ -160,6 +163,14 @@ pub struct AlarmRules {
     pub env_dimensions: Vec<String>,
     /// Alarm-name pattern with `{env}`, `{service}`, `{cluster}` and `*`, e.g. "{env}-{service}-*".
     pub name_pattern: Option<String>,
+    /// Alarm tags whose value is an environment name (tags win over dimensions and names).
+    pub env_tags: Vec<String>,
+    /// Alarm tags whose value is an EKS cluster name (gives the environment).
+    pub cluster_tags: Vec<String>,
+    /// Alarm tags whose value is a service name.
+    pub service_tags: Vec<String>,
+    /// Alarm tags are read once per alarm, and again every this many polls (1..=1000).
+    pub tag_refresh_polls: u32,
 }
 
 impl Default for AlarmRules {
@@ -169,6 +180,116 @@ impl Default for AlarmRules {
             service_dimensions: vec!["Service".into(), "ServiceName".into()],
             env_dimensions: vec!["Environment".into()],
             name_pattern: None,
+            env_tags: vec!["opsdeck:env".into(), "Environment".into()],
+            cluster_tags: vec!["opsdeck:cluster".into()],
+            service_tags: vec!["opsdeck:service".into(), "Service".into()],
+            tag_refresh_polls: 30,
+        }
+    }
+}
+
+impl AlarmRules {
+    /// Whether any tag key is configured (no keys: alarm tags are never asked for).
+    pub fn reads_tags(&self) -> bool {
+        !(self.env_tags.is_empty() && self.cluster_tags.is_empty() && self.service_tags.is_empty())
+    }
+}
+
+/// Which CloudWatch metrics the service detail screen draws as sparklines, per service instance
+/// of a cluster with an `eks_cluster`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricRules {
+    /// false: no GetMetricData at all.
+    pub enabled: bool,
+    /// The open service's metrics are fetched this often, in seconds (30..=3600).
+    pub poll_secs: u64,
+    /// One data point per this many seconds over the last hour (60, 120, 180, 240 or 300).
+    pub period_secs: u32,
+    /// The sparklines, top to bottom (at most 10).
+    pub series: Vec<MetricSpec>,
+}
+
+/// One sparkline: a CloudWatch metric and statistic, with placeholders in dimension values:
+/// `{eks_cluster}`, `{cluster}`, `{env}`, `{region}`, `{namespace}`, `{service}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricSpec {
+    /// Shown before the sparkline, e.g. "CPU".
+    pub label: String,
+    pub namespace: String,
+    pub metric: String,
+    /// `Average`, `Sum`, `Minimum`, `Maximum`, `SampleCount` or a percentile such as `p95`.
+    pub stat: String,
+    /// Shown after the latest value, e.g. "%"; `s` values are shown in ms.
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub dimensions: std::collections::BTreeMap<String, String>,
+}
+
+impl MetricSpec {
+    fn new(
+        label: &str,
+        namespace: &str,
+        metric: &str,
+        stat: &str,
+        unit: &str,
+        dims: &[(&str, &str)],
+    ) -> MetricSpec {
+        MetricSpec {
+            label: label.into(),
+            namespace: namespace.into(),
+            metric: metric.into(),
+            stat: stat.into(),
+            unit: unit.into(),
+            dimensions: dims
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+}
+
+impl Default for MetricRules {
+    fn default() -> Self {
+        // Container Insights for CPU; the service's ALB target group (named by the AWS Load
+        // Balancer Controller's `TargetGroupBinding`, or by you) for errors and latency.
+        let tg = "targetgroup/{eks_cluster}-{namespace}-{service}";
+        MetricRules {
+            enabled: true,
+            poll_secs: 60,
+            period_secs: 60,
+            series: vec![
+                MetricSpec::new(
+                    "CPU",
+                    "ContainerInsights",
+                    "pod_cpu_utilization",
+                    "Average",
+                    "%",
+                    &[
+                        ("ClusterName", "{eks_cluster}"),
+                        ("Namespace", "{namespace}"),
+                        ("Service", "{service}"),
+                    ],
+                ),
+                MetricSpec::new(
+                    "5xx",
+                    "AWS/ApplicationELB",
+                    "HTTPCode_Target_5XX_Count",
+                    "Sum",
+                    "",
+                    &[("TargetGroup", tg)],
+                ),
+                MetricSpec::new(
+                    "p95",
+                    "AWS/ApplicationELB",
+                    "TargetResponseTime",
+                    "p95",
+                    "s",
+                    &[("TargetGroup", tg)],
+                ),
+            ],
         }
     }
 }

@@ -270,4 +270,80 @@ fn check_aws(c: &mut Checker<'_>, config: &Config) {
             "use `{env}`, `{service}`, `{cluster}` and `*`, e.g. \"{env}-{service}-*\"".into(),
         );
     }
+    if !(1..=1000).contains(&aws.alarms.tag_refresh_polls) {
+        c.report(
+            path("aws.alarms.tag_refresh_polls"),
+            format!(
+                "`aws.alarms.tag_refresh_polls` must be between 1 and 1000, found {}",
+                aws.alarms.tag_refresh_polls
+            ),
+            "tags rarely change; the default, 30, reads them again every half hour".into(),
+        );
+    }
+    check_metrics(c, &aws.metrics);
+}
+
+fn check_metrics(c: &mut Checker<'_>, m: &super::model::MetricRules) {
+    use crate::source::aws::metrics::{PLACEHOLDERS, expand, valid_stat};
+    if !(30..=3600).contains(&m.poll_secs) {
+        c.report(
+            path("aws.metrics.poll_secs"),
+            format!(
+                "`aws.metrics.poll_secs` must be between 30 and 3600 seconds, found {}",
+                m.poll_secs
+            ),
+            "the default, 60, brings each new one-minute data point".into(),
+        );
+    }
+    if !(60..=300).contains(&m.period_secs) || !m.period_secs.is_multiple_of(60) {
+        c.report(
+            path("aws.metrics.period_secs"),
+            format!(
+                "`aws.metrics.period_secs` must be 60, 120, 180, 240 or 300, found {}",
+                m.period_secs
+            ),
+            "60 gives one point a minute over the last hour".into(),
+        );
+    }
+    if m.series.len() > 10 {
+        c.report(
+            path("aws.metrics.series"),
+            format!("at most 10 `aws.metrics.series`, found {}", m.series.len()),
+            "the service detail has room for a few sparklines; keep the ones you watch".into(),
+        );
+    }
+    let vars: Vec<(&str, &str)> = PLACEHOLDERS.iter().map(|p| (*p, "x")).collect();
+    for (i, spec) in m.series.iter().enumerate() {
+        let at = |key: &str| path("aws.metrics.series").index(i).key(key);
+        if !valid_stat(&spec.stat) {
+            c.report(
+                at("stat"),
+                format!("unknown statistic {:?}", spec.stat),
+                "use Average, Sum, Minimum, Maximum, SampleCount or a percentile such as p95"
+                    .into(),
+            );
+        }
+        for (key, value) in [
+            ("label", &spec.label),
+            ("namespace", &spec.namespace),
+            ("metric", &spec.metric),
+        ] {
+            if value.trim().is_empty() {
+                c.report(
+                    at(key),
+                    format!("`{key}` must not be empty"),
+                    "see [aws.metrics] in config/default.toml".into(),
+                );
+            }
+        }
+        for (name, template) in &spec.dimensions {
+            if let Err(why) = expand(template, &vars) {
+                c.report(
+                    at("dimensions").key(name),
+                    format!("dimension {name} = {template:?}: {why}"),
+                    "placeholders: {eks_cluster}, {cluster}, {env}, {region}, {namespace}, {service}".into(),
+                );
+            }
+        }
+    }
 }

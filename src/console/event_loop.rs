@@ -20,6 +20,9 @@ pub struct LoopOptions {
     pub panic_after: Option<Duration>,
     /// Notified once the first frame is drawn (sources that must not run before it wait).
     pub first_frame: Option<std::sync::Arc<tokio::sync::Notify>>,
+    /// Told which service instances the screen shows after each frame (the metrics
+    /// collectors fetch those), when a configured fleet has metrics sources.
+    pub metric_targets: Option<tokio::sync::watch::Sender<crate::source::aws::metrics::Watched>>,
 }
 
 impl Default for LoopOptions {
@@ -28,6 +31,7 @@ impl Default for LoopOptions {
             max_fps: 30,
             panic_after: None,
             first_frame: None,
+            metric_targets: None,
         }
     }
 }
@@ -83,6 +87,16 @@ pub async fn run<B: Backend>(
             }
             stats.frames += 1;
             state.dirty = false;
+            if let Some(targets) = &options.metric_targets {
+                let now = crate::app::metric_targets(&state);
+                targets.send_if_modified(|old| {
+                    let changed = *old != now;
+                    if changed {
+                        *old = now;
+                    }
+                    changed
+                });
+            }
             // Until the first data arrives the screen only says "waiting": such a frame does not
             // start the frame-rate cap, so the fleet appears the moment it is there.
             last_draw = if state.fleet.layout.envs.is_empty() {

@@ -92,29 +92,45 @@ pub async fn run_console(mut opts: ConsoleOptions) -> color_eyre::Result<()> {
         Fleet::Configured(config) => {
             tx.send(Msg::Source(SourceUpdate::Layout(configured_layout(config))))
                 .await?;
-            let (_, clusters) = kube::spawn_with_actions(
+            // Opened at the first frame, for the AWS sources and the clusters reached through EKS.
+            let (aws_gate, aws_gate_rx) = tokio::sync::watch::channel(false);
+            let (_, clusters) = kube::spawn_gated(
                 kube::targets(config),
                 kube::Timings::default(),
                 clock.clone(),
                 tx.clone(),
+                Some(aws_gate_rx),
             );
             executor.clusters = clusters;
             executor.eks = aws::clients::EksEndpoint::all(config);
             // AWS sources wait for the first frame: nothing AWS-related runs before it.
-            let plan = aws::plan(config);
+            let mut plan = aws::plan(config);
             if aws::in_use(config) {
                 let first_frame = Arc::new(tokio::sync::Notify::new());
                 opts.loop_options.first_frame = Some(first_frame.clone());
                 let mut options = aws::Options::from_config(config, opts.cache_dir.clone());
                 let clock2 = clock.clone();
                 let tx2 = tx.clone();
+                let (targets, watched) = tokio::sync::watch::channel(Vec::new());
+                if !plan.metrics.is_empty() {
+                    opts.loop_options.metric_targets = Some(targets);
+                }
                 tokio::spawn(async move {
                     first_frame.notified().await;
+                    let _ = aws_gate.send(true);
                     options.aws_config_text =
                         tokio::task::spawn_blocking(aws::health::read_aws_config)
                             .await
                             .ok()
                             .flatten();
+                    let metrics = std::mem::take(&mut plan.metrics);
+                    aws::spawn_metrics(
+                        metrics,
+                        options.clone(),
+                        clock2.clone(),
+                        watched,
+                        tx2.clone(),
+                    );
                     aws::spawn(plan, options, clock2, tx2);
                 });
             }

@@ -145,6 +145,9 @@ pub struct ClusterState {
     pub pods: BTreeMap<(String, String), Pod>,
     pub nodes: BTreeMap<String, Node>,
     pub nodegroups: Vec<Nodegroup>,
+    /// The EKS discovery that feeds `nodegroups` (None: the cluster has no `eks_cluster`).
+    /// Failing, it says what failed; `last_data` is then the last successful discovery.
+    pub nodegroup_health: Option<SourceHealth>,
     /// Most recent last, bounded by the source.
     pub events: Vec<ClusterEvent>,
 }
@@ -158,6 +161,7 @@ impl ClusterState {
             pods: BTreeMap::new(),
             nodes: BTreeMap::new(),
             nodegroups: Vec::new(),
+            nodegroup_health: None,
             events: Vec::new(),
         }
     }

@@ -23,6 +23,8 @@ pub struct ClusterDelta {
     pub events: Option<Vec<ClusterEvent>>,
     /// The cluster's nodegroups (EKS: min/desired/max, instance type), replaced as a whole.
     pub nodegroups: Option<Vec<Nodegroup>>,
+    /// The health of the EKS discovery behind `nodegroups`.
+    pub nodegroup_health: Option<SourceHealth>,
 }
 
 impl ClusterDelta {
@@ -41,6 +43,7 @@ impl ClusterDelta {
             && self.nodes.is_empty()
             && self.events.is_none()
             && self.nodegroups.is_none()
+            && self.nodegroup_health.is_none()
     }
 }
 
@@ -95,6 +98,12 @@ impl ClusterState {
             && groups != self.nodegroups
         {
             self.nodegroups = groups;
+            changed = true;
+        }
+        if let Some(h) = delta.nodegroup_health
+            && self.nodegroup_health.as_ref() != Some(&h)
+        {
+            self.nodegroup_health = Some(h);
             changed = true;
         }
         changed

@@ -53,6 +53,8 @@ pub enum SourceUpdate {
         report: Box<CostReport>,
         health: SourceHealth,
     },
+    /// CloudWatch series for some services of one cluster (the sparklines).
+    Metrics(Box<super::MetricsUpdate>),
 }
 
 /// Aggregated state of the fleet, owned by the UI task.
@@ -68,6 +70,9 @@ pub struct FleetState {
     /// What changed since the console started (deploys, scaling, gates, alarms), bounded.
     /// Filled by `apply` from the differences between a source's consecutive reports.
     pub changes: ChangeLog,
+    /// Metric series per cluster (sparklines); not in snapshots.
+    #[serde(skip)]
+    pub metrics: BTreeMap<ClusterId, super::ClusterMetrics>,
 }
 
 impl FleetState {
@@ -151,6 +156,21 @@ impl FleetState {
                 let h = self.cost_health.as_ref() != Some(&health);
                 self.cost_health = Some(health);
                 r || h
+            }
+            SourceUpdate::Metrics(update) => {
+                let super::MetricsUpdate {
+                    cluster,
+                    services,
+                    health,
+                } = *update;
+                match self.metrics.get_mut(&cluster) {
+                    Some(m) => m.merge(services, health),
+                    None => {
+                        self.metrics
+                            .insert(cluster, super::ClusterMetrics { services, health });
+                        true
+                    }
+                }
             }
         }
     }

@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod cost;
 pub mod delta;
 pub mod fleet;
+pub mod metrics;
 pub mod pipeline;
 pub mod summary;
 #[cfg(test)]
@@ -25,6 +26,7 @@ pub use cluster::*;
 pub use cost::*;
 pub use delta::*;
 pub use fleet::*;
+pub use metrics::*;
 pub use pipeline::*;
 pub use summary::*;
 pub use workload::*;

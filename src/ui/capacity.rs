@@ -30,8 +30,21 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         })
         .collect();
     let hpa_h = (hpas.len() as u16 + 2).clamp(3, area.height / 4 + 1);
-    let [top, bottom] =
-        Layout::vertical([Constraint::Min(4), Constraint::Length(hpa_h)]).areas(area);
+    let eks = super::eks_health::problems(state, &clusters);
+    let eks_h = if eks.is_empty() {
+        0
+    } else {
+        (eks.len() as u16 + 2).min(area.height / 4 + 1)
+    };
+    let [top, eks_area, bottom] = Layout::vertical([
+        Constraint::Min(4),
+        Constraint::Length(eks_h),
+        Constraint::Length(hpa_h),
+    ])
+    .areas(area);
+    if eks_h > 0 {
+        super::eks_health::draw(theme, frame, eks_area, &eks);
+    }
 
     let title = ui_title(
         state,

@@ -209,18 +209,24 @@ pub fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             Line::from(spans)
         }
     };
-    frame.render_widget(Paragraph::new(line).style(theme.header), area);
+    // The notice takes the right (at most half); the hints keep the rest, cut rather than
+    // overwritten, so the two never run into each other.
+    let notice_w = state.ui.notice.as_ref().map_or(0, |(n, _)| {
+        (n.chars().count() as u16 + 2).min(area.width / 2)
+    });
+    let hints = Rect {
+        width: area.width - notice_w,
+        ..area
+    };
+    frame.render_widget(Paragraph::new(line).style(theme.header), hints);
     if let Some((notice, _)) = &state.ui.notice {
-        let w = (notice.chars().count() as u16 + 2).min(area.width / 2);
         let r = Rect {
-            x: area.x + area.width - w,
-            width: w,
+            x: area.x + area.width - notice_w,
+            width: notice_w,
             ..area
         };
         frame.render_widget(
-            Paragraph::new(format!("{} ", clean(notice)))
-                .style(theme.info)
-                .alignment(Alignment::Right),
+            Paragraph::new(format!(" {}", clean(notice))).style(theme.info),
             r,
         );
     }

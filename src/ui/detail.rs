@@ -1,5 +1,5 @@
-//! One service: its instances across the fleet, and for the selected instance its pods,
-//! revision history, alarms and recent events.
+//! One service: its instances across the fleet, and for the selected instance its metric
+//! sparklines, pods, revision history, alarms and recent events.
 
 use super::parts::revision_lines;
 use super::text::{age_coarse, clean, fit};
@@ -113,6 +113,14 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, key: &W
     let Some(cluster) = state.fleet.clusters.get(&inst.cluster) else {
         return;
     };
+    // Sparklines above pods and history, as long as those keep a few rows.
+    let spark_h =
+        super::sparklines::height(state, cluster, key).min(bottom.height.saturating_sub(5));
+    let [spark, bottom] =
+        Layout::vertical([Constraint::Length(spark_h), Constraint::Min(0)]).areas(bottom);
+    if spark_h >= 3 {
+        super::sparklines::draw(state, theme, frame, spark, cluster, key);
+    }
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(bottom);
     pods(state, theme, frame, left, cluster, key);

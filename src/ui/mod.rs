@@ -7,6 +7,7 @@ mod chrome;
 mod cost;
 mod detail;
 mod dialog;
+mod eks_health;
 mod help;
 mod overview;
 mod palette;
@@ -14,6 +15,7 @@ mod parts;
 mod pipelines;
 mod release;
 mod services;
+mod sparklines;
 pub mod text;
 mod timeline;
 

@@ -1,6 +1,6 @@
 //! A CloudWatch alarm (metric or composite) → the console's `Alarm`, attributed to an
-//! environment, cluster and service through its dimensions, the alarm-name pattern from config,
-//! or the account it lives in. Pure.
+//! environment, cluster and service through its tags, its dimensions, the alarm-name pattern
+//! from config, or the account it lives in — in that order of precedence. Pure.
 
 use crate::config::AlarmRules;
 use crate::domain::{Alarm, AlarmState, Timestamp};
@@ -9,6 +9,10 @@ use crate::domain::{Alarm, AlarmState, Timestamp};
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RawAlarm {
     pub name: String,
+    /// For ListTagsForResource.
+    pub arn: Option<String>,
+    /// The alarm's tags, when read (see `aws.alarms.*_tags`).
+    pub tags: Vec<(String, String)>,
     pub composite: bool,
     /// `ALARM`, `OK` or `INSUFFICIENT_DATA`.
     pub state: String,
@@ -80,31 +84,40 @@ pub fn state(text: &str) -> AlarmState {
 }
 
 /// Attribute and translate one alarm. `fallback_since` dates alarms without a timestamp.
+/// Precedence, per field: tags, then dimensions, then the name pattern (then the profile's
+/// environment).
 pub fn map(raw: &RawAlarm, ctx: &Attribution, fallback_since: Timestamp) -> Alarm {
-    let dim = |names: &[String]| {
-        raw.dimensions
+    let find = |pairs: &[(String, String)], names: &[String]| {
+        names
             .iter()
-            .find(|(k, _)| names.iter().any(|n| n == k))
+            .find_map(|n| pairs.iter().find(|(k, _)| k == n))
             .map(|(_, v)| v.clone())
     };
+    let tag = |names: &[String]| find(&raw.tags, names);
+    let dim = |names: &[String]| find(&raw.dimensions, names);
     let from_name = ctx
         .pattern
         .as_ref()
         .and_then(|p| p.capture(&raw.name, &ctx.envs))
         .unwrap_or_default();
-    let cluster_env = dim(&ctx.rules.cluster_dimensions)
-        .or_else(|| from_name.cluster.clone())
-        .and_then(|name| {
-            ctx.clusters
-                .iter()
-                .find(|c| c.eks_cluster == name && c.region == ctx.region)
-                .map(|c| c.env.clone())
-        });
-    let env = cluster_env
-        .or_else(|| dim(&ctx.rules.env_dimensions).filter(|e| ctx.envs.contains(e)))
+    let env_of_cluster = |name: String| {
+        ctx.clusters
+            .iter()
+            .find(|c| c.eks_cluster == name && c.region == ctx.region)
+            .map(|c| c.env.clone())
+    };
+    let known_env = |e: String| ctx.envs.contains(&e).then_some(e);
+    let env = tag(&ctx.rules.env_tags)
+        .and_then(known_env)
+        .or_else(|| tag(&ctx.rules.cluster_tags).and_then(env_of_cluster))
+        .or_else(|| dim(&ctx.rules.cluster_dimensions).and_then(env_of_cluster))
+        .or_else(|| dim(&ctx.rules.env_dimensions).and_then(known_env))
+        .or_else(|| from_name.cluster.clone().and_then(env_of_cluster))
         .or(from_name.env)
         .or_else(|| ctx.default_env.clone());
-    let service = dim(&ctx.rules.service_dimensions).or(from_name.service);
+    let service = tag(&ctx.rules.service_tags)
+        .or_else(|| dim(&ctx.rules.service_dimensions))
+        .or(from_name.service);
     Alarm {
         name: raw.name.clone(),
         account: ctx.account.clone(),
@@ -334,6 +347,55 @@ mod tests {
         assert_eq!(map(&raw, &c, t(0)).env, None);
         c.default_env = Some("dev".into());
         assert_eq!(map(&raw, &c, t(0)).env.as_deref(), Some("dev"));
+    }
+
+    #[test]
+    fn tags_win_over_dimensions_and_dimensions_over_the_name() {
+        let mut raw = RawAlarm {
+            name: "dev-ledger-5xx".into(),
+            state: "ALARM".into(),
+            dimensions: vec![
+                ("ClusterName".into(), "prod-euw1".into()),
+                ("Service".into(), "checkout".into()),
+            ],
+            ..RawAlarm::default()
+        };
+        let c = ctx(Some("{env}-{service}-*"));
+        // Dimensions over the name.
+        let a = map(&raw, &c, t(0));
+        assert_eq!(
+            (a.env.as_deref(), a.service.as_deref()),
+            (Some("prod"), Some("checkout"))
+        );
+        // Tags over dimensions (the first configured key that is present wins).
+        raw.tags = vec![
+            ("Service".into(), "payments-legacy".into()),
+            ("opsdeck:service".into(), "payments".into()),
+            ("opsdeck:env".into(), "staging".into()),
+        ];
+        let a = map(&raw, &c, t(0));
+        assert_eq!(
+            (a.env.as_deref(), a.service.as_deref()),
+            (Some("staging"), Some("payments"))
+        );
+        // A tag naming no configured environment is ignored; a cluster tag gives its env.
+        raw.tags = vec![
+            ("opsdeck:env".into(), "qa".into()),
+            ("opsdeck:cluster".into(), "prod-euw1".into()),
+        ];
+        raw.dimensions.clear();
+        let a = map(&raw, &c, t(0));
+        assert_eq!(
+            (a.env.as_deref(), a.service.as_deref()),
+            (Some("prod"), Some("ledger"))
+        );
+        // No tags, no dimensions: the name.
+        raw.tags.clear();
+        let a = map(&raw, &c, t(0));
+        assert_eq!(
+            (a.env.as_deref(), a.service.as_deref()),
+            (Some("dev"), Some("ledger"))
+        );
     }
 
     #[test]

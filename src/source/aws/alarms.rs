@@ -26,6 +26,8 @@ pub async fn fetch(client: &aws_sdk_cloudwatch::Client) -> Result<Vec<RawAlarm>,
         for a in page.metric_alarms() {
             out.push(RawAlarm {
                 name: a.alarm_name().unwrap_or_default().to_string(),
+                arn: a.alarm_arn().map(String::from),
+                tags: Vec::new(),
                 composite: false,
                 state: a
                     .state_value()
@@ -56,6 +58,7 @@ pub async fn fetch(client: &aws_sdk_cloudwatch::Client) -> Result<Vec<RawAlarm>,
         for a in page.composite_alarms() {
             out.push(RawAlarm {
                 name: a.alarm_name().unwrap_or_default().to_string(),
+                arn: a.alarm_arn().map(String::from),
                 composite: true,
                 state: a
                     .state_value()
@@ -74,6 +77,83 @@ pub async fn fetch(client: &aws_sdk_cloudwatch::Client) -> Result<Vec<RawAlarm>,
         }
     }
     Ok(out)
+}
+
+/// One alarm's tags. An alarm deleted since DescribeAlarms has none.
+pub async fn tags(
+    client: &aws_sdk_cloudwatch::Client,
+    arn: &str,
+) -> Result<Vec<(String, String)>, Failure> {
+    match client
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out
+            .tags()
+            .iter()
+            .map(|t| {
+                (
+                    t.key().unwrap_or_default().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            Ok(Vec::new())
+        }
+        Err(e) => Err(classify(&e)),
+    }
+}
+
+/// Alarm tags by ARN, read once per alarm and again every `refresh` polls: tags rarely change,
+/// and each read is one request.
+#[derive(Debug, Default)]
+pub struct TagCache {
+    /// ARN → (tags, the poll they were read at).
+    entries: std::collections::HashMap<String, (Vec<(String, String)>, u64)>,
+    poll: u64,
+}
+
+impl TagCache {
+    /// Fill in `raw`'s tags, asking AWS for the new or due ones. A failure stops asking for
+    /// this poll (the alarms keep their cached tags, or none) and is returned to be shown.
+    pub async fn fill(
+        &mut self,
+        options: &Options,
+        client: &aws_sdk_cloudwatch::Client,
+        refresh: u64,
+        raw: &mut [RawAlarm],
+    ) -> Option<Failure> {
+        self.poll += 1;
+        let mut failure = None;
+        for r in raw.iter_mut() {
+            let Some(arn) = r.arn.clone() else { continue };
+            let due = self
+                .entries
+                .get(&arn)
+                .is_none_or(|(_, at)| self.poll - at >= refresh.max(1));
+            if due && failure.is_none() {
+                match options.with_backoff(|| tags(client, &arn)).await {
+                    Ok(t) => {
+                        self.entries.insert(arn.clone(), (t, self.poll));
+                    }
+                    Err(f) => failure = Some(f),
+                }
+            }
+            if let Some((t, _)) = self.entries.get(&arn) {
+                r.tags = t.clone();
+            }
+        }
+        let live: std::collections::HashSet<&str> =
+            raw.iter().filter_map(|r| r.arn.as_deref()).collect();
+        self.entries.retain(|arn, _| live.contains(arn.as_str()));
+        failure
+    }
 }
 
 /// The status a failed poll shows. Denied and expired need a person; the rest may pass.
@@ -105,11 +185,19 @@ pub async fn run(
     let mut alarms: Vec<Alarm> = Vec::new();
     let mut last_good: Option<Timestamp> = None;
     let mut sent: Option<(Vec<Alarm>, SourceStatus, Timestamp)> = None;
+    let rules = &source.attribution.rules;
+    let mut tag_cache = TagCache::default();
     loop {
         let result = options.with_backoff(|| fetch(&client)).await;
         let now = clock.now();
         let status = match result {
-            Ok(raw) => {
+            Ok(mut raw) => {
+                let tag_failure = if rules.reads_tags() {
+                    let refresh = rules.tag_refresh_polls as u64;
+                    tag_cache.fill(&options, &client, refresh, &mut raw).await
+                } else {
+                    None
+                };
                 // Alarms without a timestamp keep the time they were first seen in their state.
                 let first_seen = |r: &RawAlarm| {
                     alarms
@@ -123,7 +211,15 @@ pub async fn run(
                     .collect();
                 alarms.sort_by(|a, b| a.name.cmp(&b.name));
                 last_good = Some(now);
-                SourceStatus::Live
+                match tag_failure {
+                    // The alarms are there; only their attribution by tags is not.
+                    Some(f) => SourceStatus::Degraded(options.describe(
+                        &f,
+                        "CloudWatch alarm tags",
+                        profile.as_deref(),
+                    )),
+                    None => SourceStatus::Live,
+                }
             }
             Err(failure) => {
                 tracing::warn!(source = %label, ?failure, "CloudWatch alarms failed");

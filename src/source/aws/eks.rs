@@ -2,11 +2,14 @@
 //! their nodegroups (min/desired/max, instance types). Configured clusters (matched by
 //! `eks_cluster` and region) get their nodegroups through `ClusterDelta::nodegroups`.
 
+use super::alarms::failed_status;
 use super::health::{Failure, classify};
 use super::{Options, clients};
 use crate::app::Msg;
 use crate::clock::Clock;
-use crate::domain::{ClusterDelta, ClusterId, Nodegroup, SourceUpdate};
+use crate::domain::{
+    ClusterDelta, ClusterId, Nodegroup, SourceHealth, SourceStatus, SourceUpdate, Timestamp,
+};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -165,34 +168,73 @@ pub fn deltas(targets: &[EksTarget], found: &[EksCluster]) -> Vec<ClusterDelta> 
         .collect()
 }
 
+/// The deltas that tell every target how discovery went: `health` for each (the nodegroups
+/// stay as they were). Pure.
+pub fn health_deltas(targets: &[EksTarget], health: &SourceHealth) -> Vec<ClusterDelta> {
+    targets
+        .iter()
+        .map(|t| {
+            let mut d = ClusterDelta::new(t.cluster.clone());
+            d.nodegroup_health = Some(health.clone());
+            d
+        })
+        .collect()
+}
+
 /// Describe the scope's clusters every `eks_poll` until the console goes away. Applying an
 /// unchanged delta changes nothing (no redraw), so each poll sends its deltas: a cluster
-/// announced after the first poll still gets its nodegroups.
+/// announced after the first poll still gets its nodegroups. A failure reaches each target's
+/// `nodegroup_health` (what failed, and since when the nodegroups are as they are); the next
+/// discovery that works clears it.
 pub async fn run(
     source: EksSource,
     options: Options,
-    _clock: Arc<dyn Clock>,
+    clock: Arc<dyn Clock>,
     tx: mpsc::Sender<Msg>,
 ) {
     let label = source.scope.label();
     let config = clients::sdk_config(&source.scope, &options.clients).await;
     let client = clients::eks(&config, &options.clients);
+    let profile = source.scope.profile.clone();
+    let every = Some(options.eks_poll.as_secs());
+    let mut last_good: Option<Timestamp> = None;
+    // Live health carries the time it became live, so polls that change nothing redraw nothing.
+    let mut live_since: Option<Timestamp> = None;
     loop {
-        match options.with_backoff(|| discover(&client)).await {
+        let result = options.with_backoff(|| discover(&client)).await;
+        let now = clock.now();
+        let mut out = Vec::new();
+        match result {
             Ok(found) => {
-                for d in deltas(&source.targets, &found) {
-                    if tx
-                        .send(Msg::Source(SourceUpdate::ClusterDelta(Box::new(d))))
-                        .await
-                        .is_err()
-                    {
-                        return;
-                    }
-                }
+                last_good = Some(now);
+                let since = *live_since.get_or_insert(now);
+                let health = SourceHealth {
+                    status: SourceStatus::Live,
+                    last_data: Some(since),
+                    reports_every_secs: every,
+                };
+                out.extend(health_deltas(&source.targets, &health));
+                out.extend(deltas(&source.targets, &found));
             }
             Err(failure) => {
-                let text = options.describe(&failure, "EKS", source.scope.profile.as_deref());
-                tracing::warn!(source = %label, %text, "EKS discovery failed");
+                live_since = None;
+                let status = failed_status(&options, &failure, "EKS", profile.as_deref());
+                tracing::warn!(source = %label, ?status, "EKS discovery failed");
+                let health = SourceHealth {
+                    status,
+                    last_data: last_good,
+                    reports_every_secs: every,
+                };
+                out.extend(health_deltas(&source.targets, &health));
+            }
+        }
+        for d in out {
+            if tx
+                .send(Msg::Source(SourceUpdate::ClusterDelta(Box::new(d))))
+                .await
+                .is_err()
+            {
+                return;
             }
         }
         tokio::select! {

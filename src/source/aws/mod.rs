@@ -6,6 +6,7 @@
 //! - `health`: failures → what the console says (throttled, denied, expired, unreachable).
 //! - `alarm_map` (pure) and `alarms` (task): CloudWatch alarms.
 //! - `cost_query`, `cost_cache`, `cost` (task): Cost Explorer with an on-disk cache.
+//! - `metrics` (task): GetMetricData for the sparklines of the open service.
 //! - `eks` (task): clusters and nodegroups; `token` (pure): the EKS bearer token.
 //! - `nodegroup_scale`: UpdateNodegroupConfig for the release actions' executor.
 
@@ -17,7 +18,9 @@ pub mod cost_cache;
 pub mod cost_query;
 pub mod eks;
 pub mod health;
+pub mod metrics;
 pub mod nodegroup_scale;
+pub mod once;
 pub mod token;
 
 use crate::app::Msg;
@@ -37,6 +40,8 @@ pub struct Options {
     pub clients: ClientSettings,
     pub alarm_poll: Duration,
     pub eks_poll: Duration,
+    /// The open service's metrics are fetched this often.
+    pub metrics_poll: Duration,
     /// An unchanged poll sends nothing; a source still reports at least this often so its
     /// data is not shown as stale.
     pub heartbeat: Duration,
@@ -59,6 +64,7 @@ impl Options {
             },
             alarm_poll: Duration::from_secs(aws.alarm_poll_secs),
             eks_poll: Duration::from_secs(aws.eks_poll_secs),
+            metrics_poll: Duration::from_secs(aws.metrics.poll_secs),
             heartbeat: Duration::from_secs(aws.alarm_poll_secs.max(300)),
             throttle_retries: 5,
             backoff_min: Duration::from_millis(500),
@@ -116,6 +122,8 @@ pub struct Plan {
     /// One EKS discovery per (profile, region) that has configured EKS clusters.
     pub eks: Vec<eks::EksSource>,
     pub cost: Option<cost::CostSource>,
+    /// One metrics source per (profile, region) with configured EKS clusters (sparklines).
+    pub metrics: Vec<metrics::MetricsSource>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -143,6 +151,7 @@ pub fn plan(config: &Config) -> Plan {
         alarms: Vec::new(),
         eks: Vec::new(),
         cost: None,
+        metrics: Vec::new(),
     };
     if !in_use(config) {
         return out;
@@ -217,6 +226,17 @@ pub fn plan(config: &Config) -> Plan {
             }
         }
     }
+    if config.aws.metrics.enabled && !config.aws.metrics.series.is_empty() {
+        out.metrics = out
+            .eks
+            .iter()
+            .map(|s| metrics::MetricsSource {
+                scope: s.scope.clone(),
+                targets: s.targets.clone(),
+                rules: config.aws.metrics.clone(),
+            })
+            .collect();
+    }
     let cost_profile = config
         .aws
         .cost_profile
@@ -254,6 +274,24 @@ pub fn spawn(
         tasks.push(tokio::spawn(cost::run(source, options, clock, tx)));
     }
     tasks
+}
+
+/// Start the metrics tasks (sparklines); `watched` says which service instances the console
+/// shows. Each stops when the console's channel closes.
+pub fn spawn_metrics(
+    sources: Vec<metrics::MetricsSource>,
+    options: Options,
+    clock: Arc<dyn Clock>,
+    watched: tokio::sync::watch::Receiver<metrics::Watched>,
+    tx: mpsc::Sender<Msg>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    sources
+        .into_iter()
+        .map(|source| {
+            let (o, c, w, t) = (options.clone(), clock.clone(), watched.clone(), tx.clone());
+            tokio::spawn(metrics::run(source, o, c, w, t))
+        })
+        .collect()
 }
 
 /// An SDK timestamp as the domain's.

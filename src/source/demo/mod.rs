@@ -5,6 +5,7 @@ mod alarms;
 mod catalog;
 mod cost;
 mod dice;
+mod metrics;
 mod ops;
 mod pods;
 mod runner;
@@ -47,6 +48,15 @@ impl DemoWorld {
                 health: SourceHealth::live(self.now),
             });
         }
+        let minute = self.now.as_second().div_euclid(60);
+        if self.metrics_minute != Some(minute) {
+            self.metrics_minute = Some(minute);
+            for c in &self.clusters {
+                out.push(SourceUpdate::Metrics(Box::new(metrics::cluster_update(
+                    c, self.now,
+                ))));
+            }
+        }
         out
     }
 
@@ -55,6 +65,7 @@ impl DemoWorld {
         self.dirty_clusters = (0..self.clusters.len()).collect();
         self.alarms_dirty = true;
         self.cost_dirty = true;
+        self.metrics_minute = None;
     }
 
     /// A fleet state as the console would hold it after the first sync.

@@ -321,7 +321,35 @@ impl DemoWorld {
                 )
             }
         };
+        self.record_event(&cluster, req, &result.summary);
         Ok(result)
+    }
+
+    /// The Event a console records on the object, as the Kubernetes executor does: other
+    /// consoles list it in their Activity view.
+    fn record_event(&mut self, cluster: &str, req: &crate::actions::ActionRequest, summary: &str) {
+        let Some(&(reason, _)) = crate::actions::EVENT_REASONS
+            .iter()
+            .find(|(_, name)| *name == req.action.name())
+        else {
+            return;
+        };
+        let Some(idx) = self.cluster_index(cluster) else {
+            return;
+        };
+        let mut message = format!("{}: {summary}", req.who);
+        if !req.action.reason().trim().is_empty() {
+            message.push_str(&format!(" (reason: {})", req.action.reason()));
+        }
+        self.dirty_clusters.insert(idx);
+        self.clusters[idx].events.push(crate::domain::ClusterEvent {
+            at: self.now,
+            kind: crate::domain::EventKind::Normal,
+            namespace: req.target.workload.namespace.clone(),
+            object: format!("Deployment/{}", req.target.workload.name),
+            reason: reason.to_string(),
+            message,
+        });
     }
 }
 

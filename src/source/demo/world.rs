@@ -34,6 +34,8 @@ pub struct DemoWorld {
     pub(super) dirty_clusters: BTreeSet<usize>,
     pub(super) alarms_dirty: bool,
     pub(super) cost_dirty: bool,
+    /// The minute whose metric series were last published (they move once a minute).
+    pub(super) metrics_minute: Option<i64>,
 }
 
 pub const GATE_SERVICE: &str = "checkout-api";
@@ -109,6 +111,7 @@ impl DemoWorld {
             dirty_clusters: BTreeSet::new(),
             alarms_dirty: true,
             cost_dirty: true,
+            metrics_minute: None,
         };
         world.stage_scenarios();
         for idx in 0..world.clusters.len() {
@@ -153,6 +156,19 @@ impl DemoWorld {
             }],
             version: next.clone(),
         });
+        // Maria's console recorded her approval on the cluster: other consoles list it.
+        let idx = self
+            .cluster_index(GATE_CLUSTER)
+            .expect("the gate's cluster");
+        self.clusters[idx].events.push(crate::domain::ClusterEvent {
+            at: now - 12.minutes(),
+            kind: crate::domain::EventKind::Normal,
+            namespace: "payments".into(),
+            object: format!("Deployment/{GATE_SERVICE}"),
+            reason: "OpsdeckApprove".into(),
+            message: "maria.k: approved 1/2: waiting for 1 more (reason: us-east-1 healthy for 2h, error rate flat)".into(),
+        });
+        let w = self.workload_at(GATE_CLUSTER, "payments", GATE_SERVICE);
         // Its checklist: everything a person ticks is ticked but "Team notified".
         let ticked_by = ["maria.k", "deploy-bot", "sam.o"];
         w.checklist = Some(ChecklistTicks {

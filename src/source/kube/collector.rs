@@ -402,6 +402,22 @@ fn watches(
                 },
             ),
         ));
+        out.push((
+            id(Resource::ActionEvents),
+            watch(
+                api::<Event>(client, &scope),
+                all().fields("reportingComponent=opsdeck"),
+                id(Resource::ActionEvents),
+                backoff(),
+                |o| {
+                    let key = (
+                        o.metadata.namespace.clone().unwrap_or_default(),
+                        o.metadata.name.clone()?,
+                    );
+                    translate::event(o).map(|event| Record::ActionEvent { key, event })
+                },
+            ),
+        ));
         if let Some(ar) = &rollouts {
             let api = match &scope {
                 Some(ns) => Api::<DynamicObject>::namespaced_with(client.clone(), ns, ar),

@@ -56,14 +56,17 @@ pub fn targets(config: &Config) -> Vec<Target> {
 }
 
 /// An EKS cluster named without a kubeconfig or context is reached natively (DescribeCluster
-/// and an in-process token); otherwise through the kubeconfig, as kubectl would.
+/// and an in-process token), unless `aws.enabled = false`; otherwise through the kubeconfig, as
+/// kubectl would.
 fn endpoint(
     config: &Config,
     env: &crate::config::EnvironmentConfig,
     c: &crate::config::ClusterConfig,
 ) -> connect::Endpoint {
     match connect::EksEndpoint::of(config, env, c) {
-        Some(eks) if c.context.is_none() && c.kubeconfig.is_none() => connect::Endpoint::Eks(eks),
+        Some(eks) if config.aws.enabled && c.context.is_none() && c.kubeconfig.is_none() => {
+            connect::Endpoint::Eks(eks)
+        }
         _ => connect::Endpoint::kubeconfig(c.kubeconfig.clone(), c.context.clone()),
     }
 }
@@ -89,19 +92,39 @@ pub fn spawn_with_actions(
     Vec<tokio::task::JoinHandle<()>>,
     std::collections::HashMap<ClusterId, mpsc::Sender<crate::actions::ActionJob>>,
 ) {
+    spawn_gated(targets, timings, clock, tx, None)
+}
+
+/// As `spawn_with_actions`; clusters reached natively through EKS wait until `aws_gate` says
+/// true (the console's first frame: nothing AWS-related runs before it).
+pub fn spawn_gated(
+    targets: Vec<Target>,
+    timings: Timings,
+    clock: Arc<dyn Clock>,
+    tx: mpsc::Sender<Msg>,
+    aws_gate: Option<tokio::sync::watch::Receiver<bool>>,
+) -> (
+    Vec<tokio::task::JoinHandle<()>>,
+    std::collections::HashMap<ClusterId, mpsc::Sender<crate::actions::ActionJob>>,
+) {
     let mut senders = std::collections::HashMap::new();
     let tasks = targets
         .into_iter()
         .map(|t| {
             let (job_tx, job_rx) = mpsc::channel(16);
             senders.insert(t.info.id.clone(), job_tx);
-            tokio::spawn(collector::run_with_actions(
-                t,
-                timings.clone(),
-                clock.clone(),
-                tx.clone(),
-                job_rx,
-            ))
+            let gate = matches!(t.endpoint, connect::Endpoint::Eks(_))
+                .then(|| aws_gate.clone())
+                .flatten();
+            let (timings, clock, tx) = (timings.clone(), clock.clone(), tx.clone());
+            tokio::spawn(async move {
+                if let Some(mut gate) = gate
+                    && gate.wait_for(|open| *open).await.is_err()
+                {
+                    return;
+                }
+                collector::run_with_actions(t, timings, clock, tx, job_rx).await
+            })
         })
         .collect();
     (tasks, senders)
@@ -153,4 +176,70 @@ pub async fn settle_into(
         }
     })
     .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(enabled: bool) -> Config {
+        let text = format!(
+            r#"
+regions = ["eu-west-1"]
+[aws]
+enabled = {enabled}
+[aws.endpoint_urls]
+eks = "http://127.0.0.1:1"
+[[environments]]
+name = "prod"
+[[environments.clusters]]
+name = "eks-native"
+region = "eu-west-1"
+eks_cluster = "prod-euw1"
+[[environments.clusters]]
+name = "kubeconfig"
+region = "eu-west-1"
+context = "prod"
+"#
+        );
+        crate::config::parse(&text, "t.toml").unwrap()
+    }
+
+    #[test]
+    fn eks_clusters_without_a_context_connect_natively_unless_aws_is_off() {
+        let t = targets(&config(true));
+        assert!(matches!(t[0].endpoint, connect::Endpoint::Eks(_)));
+        assert!(matches!(
+            t[1].endpoint,
+            connect::Endpoint::Kubeconfig { .. }
+        ));
+        let t = targets(&config(false));
+        assert!(matches!(
+            t[0].endpoint,
+            connect::Endpoint::Kubeconfig { .. }
+        ));
+    }
+
+    #[tokio::test]
+    async fn clusters_reached_through_eks_wait_for_the_gate() {
+        let (gate, gate_rx) = tokio::sync::watch::channel(false);
+        let (tx, mut rx) = mpsc::channel(16);
+        let clock: Arc<dyn Clock> = Arc::new(crate::clock::SystemClock);
+        let mut t = targets(&config(true));
+        t.truncate(1);
+        let (tasks, _) = spawn_gated(t, Timings::default(), clock, tx, Some(gate_rx));
+        let early = tokio::time::timeout(std::time::Duration::from_millis(200), rx.recv()).await;
+        assert!(early.is_err(), "nothing before the gate opens: {early:?}");
+        gate.send(true).unwrap();
+        let first = tokio::time::timeout(std::time::Duration::from_secs(2), rx.recv())
+            .await
+            .expect("the collector starts once the gate opens");
+        assert!(matches!(
+            first,
+            Some(Msg::Source(crate::domain::SourceUpdate::Cluster(_)))
+        ));
+        for t in tasks {
+            t.abort();
+        }
+    }
 }

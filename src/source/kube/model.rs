@@ -20,6 +20,10 @@ pub enum Resource {
     Nodes,
     Hpas,
     Events,
+    /// Events opsdeck consoles record for their actions (`reportingComponent=opsdeck`):
+    /// a second, narrow watch beside the Warning events, so other engineers' actions reach
+    /// the Activity view.
+    ActionEvents,
 }
 
 impl Resource {
@@ -32,7 +36,7 @@ impl Resource {
             Resource::Pods => "pods",
             Resource::Nodes => "nodes",
             Resource::Hpas => "horizontalpodautoscalers",
-            Resource::Events => "events",
+            Resource::Events | Resource::ActionEvents => "events",
         }
     }
 }
@@ -46,6 +50,10 @@ pub enum Record {
     Node(Node),
     Hpa(HpaRecord),
     Event {
+        key: (String, String),
+        event: ClusterEvent,
+    },
+    ActionEvent {
         key: (String, String),
         event: ClusterEvent,
     },
@@ -97,6 +105,7 @@ pub struct ClusterModel {
     pods: Store<Pod>,
     nodes: Store<Node>,
     events: Store<ClusterEvent>,
+    action_events: Store<ClusterEvent>,
     dirty_workloads: Dirty<WorkloadKey>,
     dirty_pods: Dirty<(String, String)>,
     dirty_nodes: Dirty<String>,
@@ -116,6 +125,7 @@ impl ClusterModel {
             pods: Store::default(),
             nodes: Store::default(),
             events: Store::default(),
+            action_events: Store::default(),
             dirty_workloads: Dirty::default(),
             dirty_pods: Dirty::default(),
             dirty_nodes: Dirty::default(),
@@ -131,7 +141,7 @@ impl ClusterModel {
             && !self.events_dirty)
     }
 
-    pub fn object_counts(&self) -> [(Resource, usize); 7] {
+    pub fn object_counts(&self) -> [(Resource, usize); 8] {
         [
             (Resource::Deployments, self.deployments.len()),
             (Resource::Rollouts, self.rollouts.len()),
@@ -140,6 +150,7 @@ impl ClusterModel {
             (Resource::Nodes, self.nodes.len()),
             (Resource::Hpas, self.hpas.len()),
             (Resource::Events, self.events.len()),
+            (Resource::ActionEvents, self.action_events.len()),
         ]
     }
 
@@ -161,6 +172,7 @@ impl ClusterModel {
             Resource::Nodes => self.nodes.begin_relist(scope),
             Resource::Hpas => self.hpas.begin_relist(scope),
             Resource::Events => self.events.begin_relist(scope),
+            Resource::ActionEvents => self.action_events.begin_relist(scope),
         }
     }
 
@@ -198,6 +210,11 @@ impl ClusterModel {
             }
             Resource::Events => {
                 if !self.events.end_relist(scope).is_empty() {
+                    self.events_dirty = true;
+                }
+            }
+            Resource::ActionEvents => {
+                if !self.action_events.end_relist(scope).is_empty() {
                     self.events_dirty = true;
                 }
             }
@@ -259,6 +276,11 @@ impl ClusterModel {
                     self.trim_events();
                 }
             }
+            Record::ActionEvent { key, event } => {
+                if let Applied::Changed(_) = self.action_events.apply(key, event) {
+                    self.events_dirty = true;
+                }
+            }
         }
     }
 
@@ -300,6 +322,11 @@ impl ClusterModel {
             }
             Record::Event { key, .. } => {
                 if self.events.delete(&key).is_some() {
+                    self.events_dirty = true;
+                }
+            }
+            Record::ActionEvent { key, .. } => {
+                if self.action_events.delete(&key).is_some() {
                     self.events_dirty = true;
                 }
             }
@@ -382,7 +409,13 @@ impl ClusterModel {
             let mut events: Vec<ClusterEvent> = self.events.values().cloned().collect();
             events.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.object.cmp(&b.object)));
             let skip = events.len().saturating_sub(self.opts.max_events);
-            delta.events = Some(events.split_off(skip));
+            let mut events = events.split_off(skip);
+            // Actions are few (and expire with the cluster's event TTL): the newest 100.
+            let mut actions: Vec<ClusterEvent> = self.action_events.values().cloned().collect();
+            actions.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.object.cmp(&b.object)));
+            events.extend(actions.split_off(actions.len().saturating_sub(100)));
+            events.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.object.cmp(&b.object)));
+            delta.events = Some(events);
         }
         delta
     }

@@ -9,6 +9,9 @@ port of 127.0.0.1, everything the Rust SDK clients send, forwarding to moto exce
   back to CBOR (timestamps as tag 1, epoch seconds as a float).
 - Cost Explorer GetCostForecast and GetAnomalies (not implemented by moto): served from data
   seeded through `POST /_front/seed` (operation = the operation's name).
+- GetMetricData percentiles (`p95`, ...): moto computes none (its answer fails to serialise), so
+  the front asks moto for the period's `Maximum` instead. With one data point per period (as the
+  tests seed) that is the exact percentile.
 - Composite alarms (moto has no PutCompositeAlarm): seeded through `POST /_front/seed` with
   operation `CompositeAlarms/<region>` and added to that region's DescribeAlarms answers.
 - Control endpoints for tests (`/_front/...`): inject N failures for an operation, count requests
@@ -40,6 +43,7 @@ from moto.server import ThreadedMotoServer
 
 CBOR_PATH = re.compile(r"^/service/(?P<service>[^/]+)/operation/(?P<op>[^/?]+)")
 CREDENTIAL = re.compile(r"Credential=([^/]+)/")
+PERCENTILE = re.compile(r"^p\d+(\.\d+)?$")
 SCOPE_REGION = re.compile(r"Credential=[^/]+/[^/]+/([^/]+)/")
 
 # CloudWatch fields that are timestamps (CBOR tag 1 on the wire, epoch seconds in JSON).
@@ -252,6 +256,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def cbor(self, op, body, account):
         params = to_json_value(cbor2.loads(body)) if body else {}
+        if op == "GetMetricData":
+            for query in params.get("MetricDataQueries", []):
+                stat = query.get("MetricStat", {})
+                if PERCENTILE.match(stat.get("Stat", "")):
+                    stat["Stat"] = "Maximum"
         headers = {
             "Content-Type": "application/x-amz-json-1.0",
             "X-Amz-Target": "GraniteServiceVersion20100801." + op,
@@ -259,7 +268,11 @@ class Handler(BaseHTTPRequestHandler):
             "X-Amz-Date": self.headers.get("X-Amz-Date", ""),
         }
         status, _, out = self.forward("POST", "/", json.dumps(params).encode(), headers, account)
-        doc = json.loads(out) if out.strip() else {}
+        try:
+            doc = json.loads(out) if out.strip() else {}
+        except ValueError:
+            # moto failed inside (an HTML error page): say so as AWS would.
+            status, doc = 500, {"__type": "InternalFailure", "message": out[:200].decode(errors="replace")}
         if status >= 300:
             code = str(doc.get("__type") or doc.get("code") or "InternalFailure").split("#")[-1]
             doc = {"__type": code, "message": doc.get("message") or doc.get("Message") or ""}

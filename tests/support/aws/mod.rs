@@ -305,6 +305,48 @@ impl Account {
         self.set_alarm_state(region, name, state, &format!("test put it in {state}"));
     }
 
+    /// Data points of one metric, `(epoch seconds, value)`.
+    pub fn put_metric_data(
+        &self,
+        region: &str,
+        namespace: &str,
+        metric: &str,
+        dimensions: &[(&str, &str)],
+        points: &[(i64, f64)],
+    ) {
+        let dims: Vec<Value> = dimensions
+            .iter()
+            .map(|(k, v)| json!({"Name": k, "Value": v}))
+            .collect();
+        let data: Vec<Value> = points
+            .iter()
+            .map(|(t, v)| json!({"MetricName": metric, "Dimensions": dims, "Timestamp": t, "Value": v}))
+            .collect();
+        self.json(
+            region,
+            "monitoring",
+            "GraniteServiceVersion20100801.PutMetricData",
+            json!({"Namespace": namespace, "MetricData": data}),
+        );
+    }
+
+    /// Tags on a CloudWatch alarm (by ARN).
+    pub fn tag_alarm(&self, region: &str, name: &str, tags: &[(&str, &str)]) {
+        let tags: Vec<Value> = tags
+            .iter()
+            .map(|(k, v)| json!({"Key": k, "Value": v}))
+            .collect();
+        self.json(
+            region,
+            "monitoring",
+            "GraniteServiceVersion20100801.TagResource",
+            json!({
+                "ResourceARN": format!("arn:aws:cloudwatch:{region}:{}:alarm:{name}", self.id),
+                "Tags": tags,
+            }),
+        );
+    }
+
     pub fn set_alarm_state(&self, region: &str, name: &str, state: &str, reason: &str) {
         self.json(
             region,
@@ -401,6 +443,7 @@ impl Account {
         };
         o.alarm_poll = Duration::from_millis(200);
         o.eks_poll = Duration::from_millis(200);
+        o.metrics_poll = Duration::from_millis(200);
         o.heartbeat = Duration::from_secs(300);
         o.backoff_min = Duration::from_millis(20);
         o.backoff_max = Duration::from_millis(100);
