@@ -175,6 +175,12 @@ def main():
         if fake:
             fake.kill()
             fake.wait()
+        # The console's own count of frames and messages: proof the churn reached it.
+        stopped = ""
+        log = os.path.join(home, "data", "opsdeck.log")
+        if os.path.exists(log):
+            with open(log) as f:
+                stopped = next((l.strip() for l in f if "console stopped" in l), "")
         shutil.rmtree(home, ignore_errors=True)
 
     if died:
@@ -185,6 +191,7 @@ def main():
     second_half = [p for p in samples if p[0] >= samples[-1][0] / 2]
     print(f"duration {samples[-1][0]:.0f}s, {len(samples)} samples, "
           f"{churn.commands if churn else 0} kubectl changes, {out_bytes / 1e3:.0f} kB drawn")
+    print(f"opsdeck's log: {stopped or '(no summary line)'}")
     print(f"rss first {first / 1024:.1f} MiB, last {last / 1024:.1f} MiB, peak {peak / 1024:.1f} MiB")
     print(f"slope over the whole run {slope_per_min(samples):+.1f} KiB/min, "
           f"over the second half {slope_per_min(second_half):+.1f} KiB/min")

@@ -182,7 +182,14 @@ impl HealthTracker {
             WatchState::Unauthorized(w) => Some(w),
             _ => None,
         });
-        if !unauthorized.is_empty() && unauthorized.len() == self.watches.len() {
+        // Counted on the watches, not on the names: two watches of one resource (the Warning
+        // and the action Events) share a name, deduplicated above.
+        let all_unauthorized = !self.watches.is_empty()
+            && self
+                .watches
+                .values()
+                .all(|s| matches!(s, WatchState::Unauthorized(_)));
+        if all_unauthorized {
             return SourceStatus::Failed(format!("credentials rejected: {}", unauthorized[0]));
         }
         if self.is_syncing() {
@@ -252,6 +259,30 @@ mod tests {
         // Probes succeeding do not hide the forbidden resource.
         h.probed(Ok(()), t(3));
         assert!(matches!(h.health().status, SourceStatus::Degraded(_)));
+    }
+
+    #[test]
+    fn every_watch_unauthorized_is_failed_even_when_two_share_a_resource() {
+        let mut h = tracker();
+        h.add_watch((Resource::Events, None));
+        h.add_watch((Resource::ActionEvents, None));
+        for r in [
+            Resource::Pods,
+            Resource::Deployments,
+            Resource::Events,
+            Resource::ActionEvents,
+        ] {
+            h.failed(
+                &(r, None),
+                Failure::Unauthorized("401 Unauthorized".into()),
+                t(1),
+            );
+        }
+        assert!(
+            matches!(&h.health().status, SourceStatus::Failed(w) if w.starts_with("credentials rejected")),
+            "{:?}",
+            h.health().status
+        );
     }
 
     #[test]
