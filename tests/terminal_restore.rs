@@ -102,10 +102,11 @@ impl Harness {
             "RUST_BACKTRACE=0".into(),
             "RUST_LIB_BACKTRACE=0".into(),
             quote(Path::new(OPSDECK)),
-            "--demo".into(),
-            "--seed".into(),
-            "1".into(),
         ];
+        // The demo fleet unless the test brings its own config.
+        if !args.contains(&"--config") {
+            opsdeck.extend(["--demo".into(), "--seed".into(), "1".into()]);
+        }
         opsdeck.extend(args.iter().map(|a| quote(Path::new(a))));
         if wrapper == Wrapper::HangupBlocked {
             let block = "import os, signal, sys; \
@@ -460,6 +461,56 @@ fn killed_pane_case(name: &str, wrapper: Wrapper) {
             log.contains("the terminal went away"),
             "the log does not say the terminal went away\n{log}"
         );
+    }
+}
+
+/// A secret planted in the kubeconfig (a bearer token, sent on every request) is nowhere in a
+/// panic's output: the report on the screen (scrollback included) and the log at trace level.
+#[test]
+fn a_panic_report_holds_no_secret() {
+    const SECRET: &str = "opsdeck-planted-panic-secret-51c0";
+    let files = tempfile::tempdir().expect("temp dir");
+    // A port that was free a moment ago: the cluster is unreachable, the token is still used.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let kubeconfig = files.path().join("kubeconfig");
+    fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: \"http://127.0.0.1:{port}\"}}\nusers:\n- name: u\n  user: {{token: {SECRET}}}\ncontexts:\n- name: c\n  context: {{cluster: c, user: u}}\ncurrent-context: c\n"
+        ),
+    )
+    .expect("write kubeconfig");
+    let config = files.path().join("opsdeck.toml");
+    fs::write(
+        &config,
+        format!(
+            "regions = [\"eu-west-1\"]\n[fleet]\nname = \"t\"\n[logging]\nlevel = \"trace\"\n[[environments]]\nname = \"prod\"\n[[environments.clusters]]\nname = \"c\"\nregion = \"eu-west-1\"\nkubeconfig = {:?}\ncontext = \"c\"\n",
+            kubeconfig.display().to_string()
+        ),
+    )
+    .expect("write config");
+    let config = config.display().to_string();
+    let h = Harness::start(
+        "panic-secret",
+        &["--config", &config, "--debug-panic-after-ms", "2500"],
+        Wrapper::Normal,
+    );
+    h.wait_first_frame();
+    let code = h.wait_exit();
+    assert_eq!(code, 101, "a panic exits with 101\n{}", h.context());
+    let screen = h.screen_with_history();
+    assert!(screen.contains("debug panic"), "no panic report:\n{screen}");
+    let log = h.log();
+    assert!(log.contains("panic"), "the panic is not in the log:\n{log}");
+    assert!(
+        log.contains("127.0.0.1"),
+        "the log does not show the cluster was tried: the test would prove nothing\n{log}"
+    );
+    for (what, text) in [("the screen", &screen), ("the log", &log)] {
+        assert!(!text.contains(SECRET), "the secret is in {what}:\n{text}");
     }
 }
 
