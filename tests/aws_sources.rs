@@ -366,11 +366,7 @@ async fn alarms_in_every_state_are_attributed_and_unchanged_polls_send_nothing()
 #[tokio::test]
 async fn throttling_is_retried_with_backoff_then_succeeds() {
     let acct = Account::new("100000000003");
-    acct.put_alarm("us-east-1", "prod-api-5xx", "ALARM", &[]);
-    acct.fail("DescribeAlarms", "Throttling", 3);
-    let mut plan = empty_plan();
-    plan.alarms.push(alarm_source("us-east-1"));
-    let (mut rx, _tasks) = start(plan, acct.options());
+    let (mut rx, _tasks) = one_alarm_failing(&acct, "Throttling", 3);
     let (alarms, health) = next_alarms(&mut rx, &scope("us-east-1").label()).await;
     assert_eq!(health.status, SourceStatus::Live, "{health:?}");
     assert_eq!(alarms.len(), 1);
@@ -661,11 +657,7 @@ async fn server_errors_resets_and_slow_answers_are_retried_then_succeed() {
         .enumerate()
     {
         let acct = Account::new(&format!("10000000009{i}"));
-        acct.put_alarm("us-east-1", "prod-api-5xx", "ALARM", &[]);
-        acct.fail("DescribeAlarms", fault, 2);
-        let mut plan = empty_plan();
-        plan.alarms.push(alarm_source("us-east-1"));
-        let (mut rx, _tasks) = start(plan, acct.options());
+        let (mut rx, _tasks) = one_alarm_failing(&acct, fault, 2);
         until_live_with_one_alarm(&mut rx, fault).await;
         let expected = if *fault == "Slow" { 1 } else { 3 };
         assert!(
@@ -681,11 +673,7 @@ async fn server_errors_resets_and_slow_answers_are_retried_then_succeed() {
 #[tokio::test]
 async fn malformed_answers_degrade_the_alarm_source_without_a_hot_loop_then_it_recovers() {
     let acct = Account::new("100000000099");
-    acct.put_alarm("us-east-1", "prod-api-5xx", "ALARM", &[]);
-    acct.fail("DescribeAlarms", "Malformed", 100_000);
-    let mut plan = empty_plan();
-    plan.alarms.push(alarm_source("us-east-1"));
-    let (mut rx, _tasks) = start(plan, acct.options());
+    let (mut rx, _tasks) = one_alarm_failing(&acct, "Malformed", 100_000);
     let label = scope("us-east-1").label();
     let (_, health) = next_alarms(&mut rx, &label).await;
     assert_ne!(health.status, SourceStatus::Live, "{health:?}");
@@ -698,6 +686,20 @@ async fn malformed_answers_degrade_the_alarm_source_without_a_hot_loop_then_it_r
     assert!(during < 150, "{during} requests in 2 s: no backoff");
     acct.clear_faults();
     until_live_with_one_alarm(&mut rx, "Malformed").await;
+}
+
+/// One firing alarm in us-east-1 whose next `count` DescribeAlarms fail with `fault`, and its
+/// alarm source started.
+fn one_alarm_failing(
+    acct: &Account,
+    fault: &str,
+    count: u32,
+) -> (mpsc::Receiver<Msg>, Vec<tokio::task::JoinHandle<()>>) {
+    acct.put_alarm("us-east-1", "prod-api-5xx", "ALARM", &[]);
+    acct.fail("DescribeAlarms", fault, count);
+    let mut plan = empty_plan();
+    plan.alarms.push(alarm_source("us-east-1"));
+    start(plan, acct.options())
 }
 
 /// Alarm updates of us-east-1 until one is live with its one alarm (10 s at most).

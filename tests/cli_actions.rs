@@ -19,6 +19,17 @@ fn opsdeck(home: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `opsdeck` from an async test: on the blocking pool, so the fake server keeps answering.
+async fn opsdeck_blocking(home: &Path, args: Vec<String>) -> Output {
+    let home = home.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        opsdeck(&home, &args)
+    })
+    .await
+    .unwrap()
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -195,13 +206,7 @@ async fn an_approval_reaches_a_real_cluster() {
     ]
     .map(String::from)
     .to_vec();
-    let home_path = home.path().to_path_buf();
-    let out = tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        opsdeck(&home_path, &args)
-    })
-    .await
-    .unwrap();
+    let out = opsdeck_blocking(home.path(), args).await;
     let t = text(&out);
     assert!(out.status.success(), "{t}");
     assert!(t.contains("approved"), "{t}");
@@ -272,14 +277,8 @@ async fn read_only_with_yes_sends_nothing_to_a_real_cluster() {
                 args.push(flag.into());
             }
             args.extend(command.iter().map(|a| a.to_string()));
-            let home_path = home.path().to_path_buf();
             let shown = args.join(" ");
-            let out = tokio::task::spawn_blocking(move || {
-                let args: Vec<&str> = args.iter().map(String::as_str).collect();
-                opsdeck(&home_path, &args)
-            })
-            .await
-            .unwrap();
+            let out = opsdeck_blocking(home.path(), args).await;
             let t = text(&out);
             assert_ne!(out.status.code(), Some(0), "{shown}: {t}");
             assert!(t.contains("read-only"), "{shown}: {t}");

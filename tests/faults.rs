@@ -14,7 +14,7 @@ mod support;
 
 use collect::*;
 use fake_kube::{FakeKube, Injected};
-use opsdeck::app::{Msg, State, View, update};
+use opsdeck::app::{Msg, View, update};
 use opsdeck::clock::ManualClock;
 use opsdeck::domain::{FleetState, SourceStatus, SourceUpdate, WorkloadKey};
 use serde_json::json;
@@ -244,16 +244,7 @@ async fn timestamps_from_the_future_never_make_negative_ages() {
     let mut h = Harness::start_with(&[("fake-a", &kube)], &[], clock).await;
     h.until("live", Duration::from_secs(5), |f| live(f, "fake-a"))
         .await;
-    let mut s = settings();
-    s.demo = false;
-    let mut state = State::new(opsdeck::keymap::Keymap::default(), s, now);
-    update(&mut state, Msg::Source(SourceUpdate::Layout(layout())));
-    for c in h.fleet.clusters.values() {
-        update(
-            &mut state,
-            Msg::Source(SourceUpdate::Cluster(Box::new(c.clone()))),
-        );
-    }
+    let mut state = console_state(&h.fleet, now);
     update(&mut state, Msg::Tick(now));
     let theme = theme("dark");
     let key = WorkloadKey::new("payments", "payments-api");
@@ -340,14 +331,7 @@ async fn a_kubeconfig_that_disables_tls_verification_shows_a_permanent_warning()
         .await;
     assert!(warned(&h.fleet), "{:?}", only(&h.fleet).health.status);
     let now = jiff::Timestamp::now();
-    let mut s = settings();
-    s.demo = false;
-    let mut state = State::new(opsdeck::keymap::Keymap::default(), s, now);
-    update(&mut state, Msg::Source(SourceUpdate::Layout(layout())));
-    update(
-        &mut state,
-        Msg::Source(SourceUpdate::Cluster(Box::new(only(&h.fleet).clone()))),
-    );
+    let state = console_state(&h.fleet, now);
     let screen = render(&state, &theme("dark"), 200, 50);
     assert!(
         screen.contains("TLS verification disabled"),

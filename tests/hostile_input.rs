@@ -239,10 +239,15 @@ fn the_check_itself_catches_a_raw_escape() {
     assert_only_renderer_sequences(b"\x1b[1;1H\x1b[38;5;1mok\x1b[0m\x1b[?25l", "renderer");
 }
 
+/// What the console does on a resize: the state learns the size, then the frame is drawn.
+fn resize_and_render(state: &mut State, width: u16, height: u16) {
+    update(state, Msg::Resize { width, height });
+    render(state, &theme("dark"), width, height);
+}
+
 #[test]
 fn every_view_renders_at_every_size_from_1x1_to_500x200() {
     let (mut state, key) = hostile_state();
-    let theme = theme("dark");
     let widths = [
         1, 2, 3, 7, 19, 20, 40, 59, 60, 79, 80, 81, 120, 200, 333, 500,
     ];
@@ -253,14 +258,7 @@ fn every_view_renders_at_every_size_from_1x1_to_500x200() {
         state.ui.stack = vec![view];
         for &w in &widths {
             for &h in &heights {
-                update(
-                    &mut state,
-                    Msg::Resize {
-                        width: w,
-                        height: h,
-                    },
-                );
-                render(&state, &theme, w, h);
+                resize_and_render(&mut state, w, h);
             }
         }
     }
@@ -269,14 +267,7 @@ fn every_view_renders_at_every_size_from_1x1_to_500x200() {
     for (overlay, close) in [('?', KeyCode::Esc), (':', KeyCode::Esc)] {
         update(&mut state, support::key(overlay));
         for (w, h) in [(1, 1), (20, 5), (80, 24), (500, 200)] {
-            update(
-                &mut state,
-                Msg::Resize {
-                    width: w,
-                    height: h,
-                },
-            );
-            render(&state, &theme, w, h);
+            resize_and_render(&mut state, w, h);
         }
         update(&mut state, code(close));
     }

@@ -12,7 +12,7 @@ use collect::*;
 
 use fake_kube::{FakeKube, RequestKind};
 use insta::assert_snapshot;
-use opsdeck::app::{Msg, State, update};
+use opsdeck::app::{Msg, State};
 use opsdeck::clock::{ManualClock, SystemClock};
 use opsdeck::domain::{
     ClusterId, FleetState, PodPhase, RolloutState, SourceStatus, SourceUpdate, WorkloadKey,
@@ -440,16 +440,7 @@ async fn screens_from_fake_clusters() {
                 .all(|c| !c.info.kubernetes_version.is_empty())
     })
     .await;
-    let mut s = settings();
-    s.demo = false;
-    let mut state = State::new(opsdeck::keymap::Keymap::default(), s, now);
-    update(&mut state, Msg::Source(SourceUpdate::Layout(layout())));
-    for c in h.fleet.clusters.values() {
-        update(
-            &mut state,
-            Msg::Source(SourceUpdate::Cluster(Box::new(c.clone()))),
-        );
-    }
+    let mut state = console_state(&h.fleet, now);
     let theme = theme("dark");
     assert_snapshot!("kube_overview_80x24", render(&state, &theme, 80, 24));
     assert_snapshot!("kube_overview_200x50", render(&state, &theme, 200, 50));

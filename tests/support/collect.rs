@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use crate::fake_kube::{self, FakeKube};
-use opsdeck::app::Msg;
+use opsdeck::app::{Msg, State, update};
 use opsdeck::clock::{Clock, SystemClock};
 use opsdeck::domain::{
     ClusterId, ClusterInfo, ClusterState, EnvInfo, FleetLayout, FleetState, SourceStatus,
@@ -169,4 +169,20 @@ pub fn live(f: &FleetState, name: &str) -> bool {
     f.clusters
         .get(&ClusterId::new(ENV, REGION, name))
         .is_some_and(|c| c.health.status == SourceStatus::Live)
+}
+
+/// A console's state fed with these clusters (as their collectors' updates would), at `now`.
+/// Needs `mod support;` in the test file too.
+pub fn console_state(fleet: &FleetState, now: jiff::Timestamp) -> State {
+    let mut s = crate::support::settings();
+    s.demo = false;
+    let mut state = State::new(opsdeck::keymap::Keymap::default(), s, now);
+    update(&mut state, Msg::Source(SourceUpdate::Layout(layout())));
+    for c in fleet.clusters.values() {
+        update(
+            &mut state,
+            Msg::Source(SourceUpdate::Cluster(Box::new(c.clone()))),
+        );
+    }
+    state
 }
