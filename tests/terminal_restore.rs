@@ -400,18 +400,33 @@ fn sigterm_restores_terminal() {
 fn killed_pane_leaves_no_orphan() {
     // The real-world hang-up: the pty goes away (SSH dropped, tmux pane killed) and the kernel
     // sends SIGHUP. Every write to the terminal now fails; opsdeck must still exit, and cleanly.
-    killed_pane_case("killed-pane", Wrapper::SurviveHangup);
+    killed_pane_case("killed-pane", &[], Wrapper::SurviveHangup);
 }
 
 #[test]
 fn a_lost_terminal_ends_the_process_even_without_sighup() {
     // k9s #1194: a console that missed the hang-up lived on as an orphan, its input reader
     // spinning on the dead tty. With SIGHUP blocked, opsdeck must notice the terminal itself.
-    killed_pane_case("hup-blocked", Wrapper::HangupBlocked);
+    // A fleet with no clusters: the screen never changes, so no failing write gives the lost
+    // terminal away either (without `console::input::spawn_terminal_watch` opsdeck lived on
+    // here, its input thread at 100% CPU).
+    let files = tempfile::tempdir().expect("temp dir");
+    let config = files.path().join("opsdeck.toml");
+    fs::write(
+        &config,
+        "regions = [\"eu-west-1\"]\n[fleet]\nname = \"still\"\n[[environments]]\nname = \"prod\"\n",
+    )
+    .expect("write config");
+    let config = config.display().to_string();
+    killed_pane_case(
+        "hup-blocked",
+        &["--config", &config],
+        Wrapper::HangupBlocked,
+    );
 }
 
-fn killed_pane_case(name: &str, wrapper: Wrapper) {
-    let h = Harness::start(name, &[], wrapper);
+fn killed_pane_case(name: &str, args: &[&str], wrapper: Wrapper) {
+    let h = Harness::start(name, args, wrapper);
     let pid = h.wait_first_frame();
     let out = h.tmux(&["kill-session", "-t", "opsdeck"]);
     assert!(
@@ -458,7 +473,7 @@ fn killed_pane_case(name: &str, wrapper: Wrapper) {
             "SIGHUP was meant to be blocked, yet it arrived: this test proves nothing\n{log}"
         );
         assert!(
-            log.contains("the terminal went away"),
+            log.contains("stdout is no longer a terminal"),
             "the log does not say the terminal went away\n{log}"
         );
     }
