@@ -14,8 +14,8 @@
 //! - `scale CLUSTER NAMESPACE NAME REPLICAS`: set a Deployment's replicas (spec and status), one
 //!   watch event;
 //! - `requests [CLUSTER]`: JSON counts of the requests received (all servers, or one):
-//!   `{"list": {resource: n}, "watch": {resource: n}, "get": n, "discovery": n, "other": n,
-//!   "total": n}`;
+//!   `{"list": {resource: n}, "list_pages": n, "watch": {resource: n}, "get": n, "discovery": n,
+//!   "other": n, "total": n}` (`list` counts LISTs, `list_pages` their continuation pages);
 //! - `clear`: forget the requests received so far;
 //! - `quit` (or end of input): stop.
 //!
@@ -115,9 +115,12 @@ fn counts(records: impl Iterator<Item = RequestRecord>) -> Value {
     let mut list: BTreeMap<String, u64> = BTreeMap::new();
     let mut watch: BTreeMap<String, u64> = BTreeMap::new();
     let (mut get, mut discovery, mut other, mut total) = (0u64, 0u64, 0u64, 0u64);
+    let mut pages = 0u64;
     for r in records {
         total += 1;
         match r.kind {
+            // A paged LIST is one LIST: its continuation pages are counted apart.
+            RequestKind::List if r.query.contains("continue=") => pages += 1,
             RequestKind::List => *list.entry(r.resource).or_default() += 1,
             RequestKind::Watch => *watch.entry(r.resource).or_default() += 1,
             RequestKind::Get => get += 1,
@@ -125,8 +128,8 @@ fn counts(records: impl Iterator<Item = RequestRecord>) -> Value {
             _ => other += 1,
         }
     }
-    json!({"list": list, "watch": watch, "get": get, "discovery": discovery,
-        "other": other, "total": total})
+    json!({"list": list, "list_pages": pages, "watch": watch, "get": get,
+        "discovery": discovery, "other": other, "total": total})
 }
 
 fn scale(kube: &FakeKube, ns: &str, name: &str, replicas: i64) -> Result<(), String> {

@@ -126,7 +126,7 @@ fn fate(cluster: usize, pod: usize) -> PodFate {
     }
 }
 
-/// Every object of cluster `index` of a fleet: Nodes, then per service a Deployment, its two
+/// Every object of cluster `index` of a fleet: Namespaces, Nodes, then per service a Deployment, its two
 /// ReplicaSets (current and previous revision), an HPA for every third one, then the Pods.
 pub fn cluster_objects(size: &FleetSize, index: usize) -> Vec<Value> {
     let c = size.cluster(index);
@@ -134,6 +134,12 @@ pub fn cluster_objects(size: &FleetSize, index: usize) -> Vec<Value> {
     let pods = size.pods_in(index);
     let nodes = pods.div_ceil(PODS_PER_NODE).max(1);
     let mut out = Vec::with_capacity(nodes + services.len() * 4 + pods);
+    let mut namespaces: Vec<&str> = services.iter().map(|s| s.namespace).collect();
+    namespaces.sort_unstable();
+    namespaces.dedup();
+    for ns in namespaces {
+        out.push(namespace(ns));
+    }
     for n in 0..nodes {
         out.push(node(&c, n));
     }
@@ -168,6 +174,16 @@ pub fn cluster_objects(size: &FleetSize, index: usize) -> Vec<Value> {
     }
     out.extend(pod_objects);
     out
+}
+
+fn namespace(name: &str) -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": name, "creationTimestamp": "2026-03-02T09:12:44Z",
+            "labels": {"kubernetes.io/metadata.name": name, "team": name}},
+        "spec": {"finalizers": ["kubernetes"]},
+        "status": {"phase": "Active"},
+    })
 }
 
 fn node(c: &ClusterSpec, n: usize) -> Value {
