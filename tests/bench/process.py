@@ -493,8 +493,10 @@ def write_doc(path, text):
     with open(path) as f:
         doc = f.read()
     block = f"{BEGIN}\n{text}\n{END}"
-    if BEGIN in doc and END in doc:
-        doc = doc[: doc.index(BEGIN)] + block + doc[doc.index(END) + len(END):]
+    # The markers on lines of their own (the prose may quote them).
+    found = re.search(rf"^{re.escape(BEGIN)}$.*?^{re.escape(END)}$", doc, re.M | re.S)
+    if found:
+        doc = doc[: found.start()] + block + doc[found.end():]
     else:
         doc = doc.rstrip("\n") + "\n\n## Generated figures\n\n" + block + "\n"
     with open(path, "w") as f:
