@@ -396,7 +396,7 @@ def report(m, l_run, side, crit, args):
         one_list = all(n == args.clusters for n, _ in per.values())
         keys = sorted(r["keys"])
         add(f"### Whole process on L ({args.clusters} fake API servers, {args.objects:,} objects; "
-            f"{ROWS}x{COLS} pty)")
+            f"{COLS}x{ROWS} pty)")
         add("")
         add("| measure | figure | budget |")
         add("|---|---|---|")
@@ -424,8 +424,8 @@ def report(m, l_run, side, crit, args):
         add(f"| `q` → clean exit | {'yes' if r['quit_clean'] else 'no'} | — |")
         add("")
     if side:
-        add(f"### Side by side on one cluster (the first of L: "
-            f"{side['objects_one']}; {ROWS}x{COLS} pty)")
+        add(f"### Side by side on one cluster ("
+            f"{side['objects_one']}; {COLS}x{ROWS} pty)")
         add("")
         names = [n for n in ("opsdeck", "kdash") if n in side]
         add("| measure | " + " | ".join(names) + " |")
@@ -534,7 +534,7 @@ def main():
             l_run = run_opsdeck_l(args, fleet, workdir)
         except BenchError as e:
             failures.append(str(e))
-        side["objects_one"] = "the same objects as in the L run"
+        side["objects_one"] = f"cluster 0 of the {args.size} fleet, the same objects as in the run above"
         try:
             side["opsdeck"] = run_one_cluster(
                 "opsdeck",
