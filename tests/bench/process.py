@@ -395,7 +395,7 @@ def report(m, l_run, side, crit, args):
         per = {res: (lists.get(res, 0), watches.get(res, 0)) for res in RESOURCES}
         one_list = all(n == args.clusters for n, _ in per.values())
         keys = sorted(r["keys"])
-        add(f"### Whole process on L ({args.clusters} fake API servers, {args.objects:,} objects; "
+        add(f"### Whole process on {args.size} ({args.clusters} fake API servers, {args.objects:,} objects; "
             f"{COLS}x{ROWS} pty)")
         add("")
         add("| measure | figure | budget |")
