@@ -55,7 +55,9 @@ class BenchError(Exception):
 class Child:
     """The binary running in a fresh pty of ROWS x COLS; output is timestamped per read."""
 
-    def __init__(self, binary, home, extra_env=None):
+    def __init__(self, binary, home, extra_env=None, argv=None, size=(ROWS, COLS)):
+        """`argv` defaults to the demo (`--demo --seed 1`); `size` is (rows, cols)."""
+        rows, cols = size
         self.chunks = []  # (perf_counter when read, bytes)
         self.buf = bytearray()
         env = dict(os.environ)
@@ -63,20 +65,20 @@ class Child:
             {
                 "OPSDECK_HOME": home,
                 "TERM": "xterm-256color",
-                "COLUMNS": str(COLS),
-                "LINES": str(ROWS),
+                "COLUMNS": str(cols),
+                "LINES": str(rows),
             }
         )
         env.pop("NO_COLOR", None)
         env.pop("OPSDECK_CONFIG", None)
         env.update(extra_env or {})
-        argv = [binary, "--demo", "--seed", "1"]
+        argv = argv or [binary, "--demo", "--seed", "1"]
         self.t0 = time.perf_counter()
         pid, fd = pty.fork()
         if pid == 0:  # child: size the terminal before the program can ask for it
             try:
-                fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
-                os.execve(binary, argv, env)
+                fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+                os.execve(argv[0], argv, env)
             finally:
                 os._exit(127)
         self.pid, self.fd = pid, fd

@@ -5,7 +5,13 @@
 //! collector batches every 100 ms) the model's delta is applied through the real reducer
 //! (`app::update`). Budget (issue #3): at least 20,000 events/s on one core.
 //!
+//! Two states: one holding just that cluster, and the same inside the whole L fleet (30 more
+//! clusters, 20,000 more pods), so a cost that grows with the fleet would show.
+//!
 //! Run with `cargo bench --bench ingest`.
+
+#[path = "../support/fleet/mod.rs"]
+mod fleet;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use k8s_openapi::api::apps::v1::Deployment;
@@ -81,8 +87,8 @@ fn id() -> ClusterId {
     ClusterId::new("prod", "us-east-1", "prod-use1")
 }
 
-/// A console state and a cluster model after the initial sync of one M-sized cluster.
-fn synced() -> (State, ClusterModel) {
+/// A console state with nothing in it, or with the whole L fleet.
+fn base_state(with_l: bool) -> State {
     let settings = Settings {
         read_only: false,
         stale_after_secs: 30,
@@ -92,6 +98,16 @@ fn synced() -> (State, ClusterModel) {
     };
     let now = "2026-11-21T14:30:00Z".parse().unwrap();
     let mut state = State::new(Keymap::default(), settings, now);
+    if with_l {
+        for u in fleet::initial_updates(&fleet::L, now) {
+            update(&mut state, Msg::Source(u));
+        }
+    }
+    state
+}
+
+/// `state` and a cluster model after the initial sync of one more, M-sized, cluster.
+fn synced(mut state: State) -> (State, ClusterModel) {
     let layout = FleetLayout {
         name: "bench".into(),
         envs: vec![EnvInfo {
@@ -101,7 +117,10 @@ fn synced() -> (State, ClusterModel) {
         }],
         regions: vec!["us-east-1".into()],
     };
-    update(&mut state, Msg::Source(SourceUpdate::Layout(layout)));
+    // The L fleet's layout already has prod and us-east-1.
+    if state.fleet.layout.envs.is_empty() {
+        update(&mut state, Msg::Source(SourceUpdate::Layout(layout)));
+    }
     let info = ClusterInfo {
         id: id(),
         name: "prod-use1".into(),
@@ -145,31 +164,37 @@ fn ingest(c: &mut Criterion) {
     let mut group = c.benchmark_group("ingest");
     group.throughput(Throughput::Elements(EVENTS as u64));
     group.measurement_time(Duration::from_secs(8));
-    group.bench_function("pod_watch_events_to_state", |b| {
-        b.iter_batched(
-            synced,
-            |(mut state, mut model)| {
-                let all = None;
-                for (n, line) in lines.iter().enumerate() {
-                    let ev: WatchEvent<Pod> = serde_json::from_str(line).unwrap();
-                    if let WatchEvent::Modified(p) = ev
-                        && let Some(r) = translate::pod(&p)
-                    {
-                        model.apply(Resource::Pods, &all, Step::Apply(Record::Pod(r)));
+    for (name, others) in [
+        ("pod_watch_events_to_state", false),
+        ("pod_watch_events_to_state_in_L", true),
+    ] {
+        let base = base_state(others);
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || synced(base.clone()),
+                |(mut state, mut model)| {
+                    let all = None;
+                    for (n, line) in lines.iter().enumerate() {
+                        let ev: WatchEvent<Pod> = serde_json::from_str(line).unwrap();
+                        if let WatchEvent::Modified(p) = ev
+                            && let Some(r) = translate::pod(&p)
+                        {
+                            model.apply(Resource::Pods, &all, Step::Apply(Record::Pod(r)));
+                        }
+                        if n % 100 == 99 {
+                            let delta = model.flush();
+                            update(
+                                &mut state,
+                                Msg::Source(SourceUpdate::ClusterDelta(Box::new(delta))),
+                            );
+                        }
                     }
-                    if n % 100 == 99 {
-                        let delta = model.flush();
-                        update(
-                            &mut state,
-                            Msg::Source(SourceUpdate::ClusterDelta(Box::new(delta))),
-                        );
-                    }
-                }
-                black_box(state)
-            },
-            BatchSize::LargeInput,
-        )
-    });
+                    black_box(state)
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
     group.finish();
 }
 

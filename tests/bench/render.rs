@@ -1,18 +1,26 @@
-//! Render and reducer benchmarks on the seeded demo fleet (see `docs/benchmarks.md`).
+//! Render and reducer benchmarks (see `docs/benchmarks.md`).
 //!
-//! Everything is deterministic: a fixed seed and a fixed timestamp, so two runs draw the same
+//! Fleets: S is the seeded demo fleet; M (10 clusters, 500 deployments, 5,000 pods) and L (30
+//! clusters, 1,500 deployments, 20,000 pods) come from `tests/support/fleet/`, built through
+//! the Kubernetes collector's translation, as the console holds them after the initial sync.
+//!
+//! Everything is deterministic: fixed seeds and a fixed timestamp, so two runs draw the same
 //! frames. Frame benchmarks measure `Terminal::draw` on a ratatui `TestBackend`: the view, the
 //! diff against the previous buffer and the (in-memory) flush, i.e. one frame of the event loop
 //! minus the terminal I/O.
 //!
-//! Run with `cargo bench --bench render`; the whole run is tuned to finish in about a minute.
+//! Run with `cargo bench --bench render` (about three minutes on two cores); a subset by name,
+//! e.g. `cargo bench --bench render -- 'frame/M/'`.
+
+#[path = "../support/fleet/mod.rs"]
+mod fleet;
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use jiff::{SignedDuration, Timestamp};
-use opsdeck::app::{Msg, Settings, State, View, update};
+use opsdeck::app::{Msg, Settings, State, TOP_VIEWS, View, update};
 use opsdeck::domain::{FleetState, SourceUpdate, WorkloadKey};
 use opsdeck::keymap::Keymap;
 use opsdeck::source::demo::{DemoWorld, GATE_SERVICE};
@@ -21,7 +29,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 const SEED: u64 = 1;
-const SIZES: [(u16, u16); 2] = [(80, 24), (200, 50)];
+/// The smallest terminal users run us in, the budget's size, and a large one.
+const SIZES: [(u16, u16); 3] = [(80, 24), (200, 50), (250, 80)];
 
 fn start() -> Timestamp {
     "2026-11-21T14:30:00Z".parse().unwrap()
@@ -33,6 +42,15 @@ fn world() -> DemoWorld {
 
 fn fleet() -> FleetState {
     world().to_fleet_state()
+}
+
+/// The three fleets, by name: S (demo), M and L (generated).
+fn fleets() -> Vec<(&'static str, FleetState)> {
+    vec![
+        ("S", fleet()),
+        ("M", fleet::fleet_state(&fleet::M, start())),
+        ("L", fleet::fleet_state(&fleet::L, start())),
+    ]
 }
 
 fn state(fleet: FleetState, view: View) -> State {
@@ -47,17 +65,23 @@ fn state(fleet: FleetState, view: View) -> State {
     state.fleet = fleet;
     state.ui.stack = match view {
         View::Overview => vec![View::Overview],
+        View::ServiceDetail(ref k) => vec![
+            View::Overview,
+            View::Services,
+            View::ServiceDetail(k.clone()),
+        ],
         other => vec![View::Overview, other],
     };
     state
 }
 
-/// The service the detail benchmark opens: the gated one, which runs in every stage.
+/// The service the detail benchmark opens: `checkout-api`, the demo's gated service and the
+/// generated fleets' first fleet-wide one (it runs in every cluster).
 fn detail_key(fleet: &FleetState) -> WorkloadKey {
     opsdeck::domain::service_rows(fleet)
         .into_iter()
         .find(|r| r.key.name == GATE_SERVICE)
-        .expect("the demo fleet has the gated service")
+        .expect("every bench fleet has checkout-api")
         .key
 }
 
@@ -65,35 +89,42 @@ fn theme() -> Theme {
     load_theme("dark", None, false).unwrap()
 }
 
+/// A view's name in benchmark ids: `overview`, ..., `detail`.
+fn view_name(view: &View) -> String {
+    match view {
+        View::ServiceDetail(_) => "detail".into(),
+        v => v.title().to_lowercase(),
+    }
+}
+
 fn frames(c: &mut Criterion) {
     let theme = theme();
-    let fleet = fleet();
-    let views = [
-        ("overview", View::Overview),
-        ("services", View::Services),
-        ("detail", View::ServiceDetail(detail_key(&fleet))),
-    ];
     let mut group = c.benchmark_group("frame");
-    for (name, view) in views {
-        for (w, h) in SIZES {
-            let mut s = state(fleet.clone(), view.clone());
-            update(
-                &mut s,
-                Msg::Resize {
-                    width: w,
-                    height: h,
-                },
-            );
-            let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-            // The first draw fills the back buffer; the measured ones are steady-state frames.
-            terminal.draw(|f| opsdeck::ui::view(&s, &theme, f)).unwrap();
-            group.bench_function(format!("{name}/{w}x{h}"), |b| {
-                b.iter(|| {
-                    terminal
-                        .draw(|f| opsdeck::ui::view(black_box(&s), &theme, f))
-                        .unwrap();
-                })
-            });
+    for (fleet_name, fleet) in fleets() {
+        let mut views: Vec<View> = TOP_VIEWS.to_vec();
+        views.push(View::ServiceDetail(detail_key(&fleet)));
+        for view in views {
+            for (w, h) in SIZES {
+                let mut s = state(fleet.clone(), view.clone());
+                update(
+                    &mut s,
+                    Msg::Resize {
+                        width: w,
+                        height: h,
+                    },
+                );
+                let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+                // The first draw fills the back buffer; the measured ones are steady-state frames.
+                terminal.draw(|f| opsdeck::ui::view(&s, &theme, f)).unwrap();
+                let name = view_name(&view);
+                group.bench_function(format!("{fleet_name}/{name}/{w}x{h}"), |b| {
+                    b.iter(|| {
+                        terminal
+                            .draw(|f| opsdeck::ui::view(black_box(&s), &theme, f))
+                            .unwrap();
+                    })
+                });
+            }
         }
     }
     // A live fleet: alternate between two states one simulated minute apart, so every draw has
@@ -208,18 +239,21 @@ fn simulator(c: &mut Criterion) {
 }
 
 fn snapshot(c: &mut Criterion) {
-    let fleet = fleet();
     let now = start();
-    c.bench_function("snapshot/build", |b| {
-        b.iter(|| opsdeck::snapshot::build(black_box(&fleet), now))
-    });
+    let mut group = c.benchmark_group("snapshot");
+    for (name, fleet) in fleets() {
+        group.bench_function(format!("build/{name}"), |b| {
+            b.iter(|| opsdeck::snapshot::build(black_box(&fleet), now))
+        });
+    }
+    group.finish();
 }
 
 fn config() -> Criterion {
     Criterion::default()
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(30)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
+        .sample_size(20)
         .without_plots()
 }
 

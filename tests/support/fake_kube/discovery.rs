@@ -3,7 +3,7 @@
 //! (`as=APIGroupDiscoveryList`, kubectl 1.26+) get these too and fall back, as they do with
 //! an API server that does not aggregate.
 
-use super::resources::{RESOURCES, ResourceDef};
+use super::resources::{ResourceDef, all};
 use serde_json::{Value, json};
 
 pub const GIT_VERSION: &str = "v1.33.1";
@@ -34,7 +34,7 @@ pub fn core_versions(port: u16) -> Value {
 }
 
 fn served(argo: bool) -> impl Iterator<Item = &'static ResourceDef> {
-    RESOURCES.iter().filter(move |d| argo || !d.argo)
+    all().filter(move |d| argo || !d.argo)
 }
 
 /// Named groups in the order a real server lists them (built-in groups, then CRDs).

@@ -36,7 +36,9 @@
 //! # Protocol
 //! Resources (`resources.rs`): v1 pods, nodes, events, namespaces, configmaps; apps/v1
 //! deployments, replicasets (`scale`, `status`); autoscaling/v2 horizontalpodautoscalers;
-//! argoproj.io/v1alpha1 rollouts (opt-in); POST-only authorization.k8s.io/v1
+//! argoproj.io/v1alpha1 rollouts (opt-in); what other clients such as kdash list on start
+//! (`more_resources.rs`: services, statefulsets, daemonsets, jobs, cronjobs, secrets, RBAC,
+//! storage, networking, metrics.k8s.io; empty unless a test applies objects); POST-only authorization.k8s.io/v1
 //! selfsubjectaccessreviews and authentication.k8s.io/v1 selfsubjectreviews.
 //! Legacy discovery (`discovery.rs`); LIST with `limit`/`continue`, `labelSelector`,
 //! `fieldSelector` (`http.rs`, `select.rs`); WATCH with replay from a bounded history, bookmarks,
@@ -62,6 +64,7 @@ mod http;
 mod kubeconfig;
 mod kubectl;
 mod list;
+mod more_resources;
 mod patch;
 mod resources;
 mod select;

@@ -34,7 +34,7 @@ const RW: &[&str] = &[
 ];
 const ALL: &[&str] = &["all"];
 
-const fn def(group: &'static str, version: &'static str, plural: &'static str) -> ResourceDef {
+pub const fn def(group: &'static str, version: &'static str, plural: &'static str) -> ResourceDef {
     ResourceDef {
         group,
         version,
@@ -166,19 +166,23 @@ impl ResourceDef {
     }
 }
 
+/// Every served resource type: the console's (`RESOURCES`), then the ones only other clients
+/// ask for (`more_resources.rs`).
+pub fn all() -> impl Iterator<Item = &'static ResourceDef> {
+    RESOURCES
+        .iter()
+        .chain(super::more_resources::MORE_RESOURCES)
+}
+
 /// The resource for an object's `apiVersion` and `kind`.
 pub fn by_kind(api_version: &str, kind: &str) -> Option<&'static ResourceDef> {
     let (group, version) = split_api_version(api_version);
-    RESOURCES
-        .iter()
-        .find(|d| d.group == group && d.version == version && d.kind == kind)
+    all().find(|d| d.group == group && d.version == version && d.kind == kind)
 }
 
 /// The resource served at `/api[s]/{group}/{version}/{plural}`.
 pub fn by_plural(group: &str, version: &str, plural: &str) -> Option<&'static ResourceDef> {
-    RESOURCES
-        .iter()
-        .find(|d| d.group == group && d.version == version && d.plural == plural)
+    all().find(|d| d.group == group && d.version == version && d.plural == plural)
 }
 
 pub fn split_api_version(api_version: &str) -> (&str, &str) {
