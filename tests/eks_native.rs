@@ -258,4 +258,13 @@ async fn a_nodegroup_is_scaled_through_eks_after_the_audit_entry() {
     let records = AuditLog::new(&audit_path).read().unwrap();
     assert_eq!(records.len(), 2);
     assert_ne!(records[1].finished.as_ref().unwrap().1, Phase::Done);
+
+    // A cluster without an eks_cluster: refused with the reason, nothing audited or sent.
+    exec.eks.clear();
+    let nowhere = scale_nodegroup(&mut exec, &mut rx, (2, 4, 8)).await;
+    assert!(
+        matches!(&nowhere, Err(ActionError::Refused(m)) if m.contains("no eks_cluster")),
+        "{nowhere:?}"
+    );
+    assert_eq!(AuditLog::new(&audit_path).read().unwrap().len(), 2);
 }

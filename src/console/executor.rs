@@ -124,6 +124,16 @@ impl Executor {
         } else {
             Route::Nowhere
         };
+        // A nodegroup of a cluster the config gives no EKS name: nothing could carry it out, so
+        // say why rather than audit a request that cannot be sent.
+        let refused = refused.or_else(|| {
+            (p.request.target.kind == TargetKind::Nodegroup && matches!(route, Route::Nowhere))
+                .then(|| {
+                    ActionError::Refused(format!(
+                        "{cluster} has no eks_cluster in the config: its nodegroups are not scaled from here"
+                    ))
+                })
+        });
         let (audit, clock) = (self.audit.clone(), self.clock.clone());
         tokio::spawn(async move {
             let request = p.request.clone();
