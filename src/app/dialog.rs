@@ -163,32 +163,12 @@ pub fn open(state: &mut State, which: super::Action) -> Vec<Effect> {
     } else {
         vec![target]
     };
-    let p = plan(&state.fleet, &targets, &action);
-    let mut fields = fields;
-    fields.push(DialogField::Reason);
-    if p.confirm_word.is_some() {
-        fields.push(DialogField::Confirm);
-    }
     let number = match &action {
         ops::Action::Scale { replicas, .. } => replicas.to_string(),
         ops::Action::ScaleHpa { min, max, .. } => format!("{min}..{max}"),
         _ => String::new(),
     };
-    // Say at once what the policy will refuse, rather than after everything is typed.
-    let warning = precheck(state, &p, &action);
-    state.ui.dialog = Some(Dialog {
-        error: warning,
-        action,
-        plan: p,
-        fields,
-        field: 0,
-        reason: String::new(),
-        typed: String::new(),
-        number,
-        items,
-        item: 0,
-        access: None,
-    });
+    show(state, action, &targets, fields, number, items);
     if state.settings.demo {
         return vec![];
     }
@@ -243,8 +223,31 @@ fn open_nodegroup(state: &mut State) -> Vec<Effect> {
         max: b.max,
         reason: String::new(),
     };
-    let p = plan(&state.fleet, std::slice::from_ref(&target), &action);
-    let mut fields = vec![DialogField::Sizes, DialogField::Reason];
+    let number = format!("{}/{}/{}", b.min, b.desired, b.max);
+    show(
+        state,
+        action,
+        &[target],
+        vec![DialogField::Sizes],
+        number,
+        Vec::new(),
+    );
+    vec![]
+}
+
+/// Open the confirmation dialog for `action` on `targets`: the plan, the action's own fields,
+/// then a reason and (production) the typed word; and what the policy will refuse, said at once
+/// rather than after everything is typed.
+fn show(
+    state: &mut State,
+    action: ops::Action,
+    targets: &[Target],
+    mut fields: Vec<DialogField>,
+    number: String,
+    items: Vec<String>,
+) {
+    let p = plan(&state.fleet, targets, &action);
+    fields.push(DialogField::Reason);
     if p.confirm_word.is_some() {
         fields.push(DialogField::Confirm);
     }
@@ -257,12 +260,11 @@ fn open_nodegroup(state: &mut State) -> Vec<Effect> {
         field: 0,
         reason: String::new(),
         typed: String::new(),
-        number: format!("{}/{}/{}", b.min, b.desired, b.max),
-        items: Vec::new(),
+        number,
+        items,
         item: 0,
         access: None,
     });
-    vec![]
 }
 
 /// A cluster answered the RBAC question for the open dialog.

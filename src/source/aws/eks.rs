@@ -131,17 +131,28 @@ async fn nodegroups(
     names.sort();
     let mut out = Vec::new();
     for name in names {
-        let ng = client
-            .describe_nodegroup()
-            .cluster_name(cluster)
-            .nodegroup_name(&name)
-            .send()
-            .await
-            .map_err(|e| classify(&e))?;
-        let Some(ng) = ng.nodegroup() else { continue };
+        out.extend(describe_nodegroup(client, cluster, &name).await?);
+    }
+    Ok(out)
+}
+
+/// DescribeNodegroup alone (None when EKS answers without one); scaling reads the sizes before.
+pub async fn describe_nodegroup(
+    client: &aws_sdk_eks::Client,
+    cluster: &str,
+    name: &str,
+) -> Result<Option<EksNodegroup>, Failure> {
+    let out = client
+        .describe_nodegroup()
+        .cluster_name(cluster)
+        .nodegroup_name(name)
+        .send()
+        .await
+        .map_err(|e| classify(&e))?;
+    Ok(out.nodegroup().map(|ng| {
         let scaling = ng.scaling_config();
-        out.push(EksNodegroup {
-            name,
+        EksNodegroup {
+            name: name.to_string(),
             status: ng
                 .status()
                 .map(|s| s.as_str().to_string())
@@ -150,9 +161,8 @@ async fn nodegroups(
             desired: count(scaling.and_then(|s| s.desired_size())),
             max: count(scaling.and_then(|s| s.max_size())),
             instance_types: ng.instance_types().to_vec(),
-        });
-    }
-    Ok(out)
+        }
+    }))
 }
 
 /// The deltas that give configured clusters their nodegroups. Pure.

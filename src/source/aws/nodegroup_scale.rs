@@ -55,26 +55,12 @@ pub async fn scale(endpoint: &EksEndpoint, req: &ActionRequest) -> Result<Outcom
     let r = request(&endpoint.eks_cluster, req)?;
     let sdk = clients::sdk_config(&endpoint.scope, &endpoint.settings).await;
     let client = clients::eks(&sdk, &endpoint.settings);
-    let described = client
-        .describe_nodegroup()
-        .cluster_name(&r.eks_cluster)
-        .nodegroup_name(&r.nodegroup)
-        .send()
+    let before = super::eks::describe_nodegroup(&client, &r.eks_cluster, &r.nodegroup)
         .await
-        .map_err(|e| action_error(classify(&e), &r))?;
-    let before = described
-        .nodegroup()
-        .and_then(|n| n.scaling_config())
+        .map_err(|f| action_error(f, &r))?
         .map_or_else(
             || "unknown".to_string(),
-            |s| {
-                format!(
-                    "{}/{}/{}",
-                    s.min_size().unwrap_or(0),
-                    s.desired_size().unwrap_or(0),
-                    s.max_size().unwrap_or(0)
-                )
-            },
+            |n| format!("{}/{}/{}", n.min, n.desired, n.max),
         );
     let update = client
         .update_nodegroup_config()
