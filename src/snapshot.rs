@@ -55,7 +55,7 @@ pub struct CostSummary {
 
 pub fn build(fleet: &FleetState, now: Timestamp) -> Snapshot {
     let mut gates = Vec::new();
-    for c in fleet.clusters.values() {
+    for c in fleet.clusters().values() {
         for w in c.workloads.values() {
             if let Some(g) = &w.gate {
                 gates.push(GateSummary {
@@ -70,7 +70,7 @@ pub fn build(fleet: &FleetState, now: Timestamp) -> Snapshot {
         }
     }
     let nodegroups = fleet
-        .clusters
+        .clusters()
         .values()
         .flat_map(|c| {
             c.nodegroups.iter().map(|g| NodegroupSummary {
@@ -88,7 +88,7 @@ pub fn build(fleet: &FleetState, now: Timestamp) -> Snapshot {
         .iter()
         .map(|(k, h)| (format!("alarms {k}"), h))
         .collect();
-    aws.extend(fleet.clusters.values().filter_map(|c| {
+    aws.extend(fleet.clusters().values().filter_map(|c| {
         let h = c.nodegroup_health.as_ref()?;
         Some((format!("EKS {}", c.info.id), h))
     }));
@@ -104,19 +104,21 @@ pub fn build(fleet: &FleetState, now: Timestamp) -> Snapshot {
     Snapshot {
         nodegroups,
         aws_problems,
-        fleet: fleet.layout.name.clone(),
+        fleet: fleet.layout().name.clone(),
         as_of: now,
-        cells: cell_summaries(fleet)
-            .into_iter()
+        cells: fleet
+            .cell_summaries()
+            .iter()
             .filter(|c| !c.is_empty())
+            .cloned()
             .collect(),
-        services: service_rows(fleet),
+        services: fleet.service_rows().to_vec(),
         firing_alarms: fleet.all_alarms().filter(|a| a.firing()).cloned().collect(),
         gates,
         cost: CostSummary {
-            month_to_date_usd: fleet.cost.mtd_total(),
-            forecast_month_end_usd: fleet.cost.forecast_month_end,
-            last_month_usd: fleet.cost.last_month,
+            month_to_date_usd: fleet.cost().mtd_total(),
+            forecast_month_end_usd: fleet.cost().forecast_month_end,
+            last_month_usd: fleet.cost().last_month,
         },
     }
 }

@@ -65,10 +65,11 @@ fn production_needs_the_typed_service_name_and_a_reason() {
         View::ServiceDetail(WorkloadKey::new("catalog", "catalog-api")),
     ];
     // The prod/us-east-1 instance: the 4th stage of catalog-api.
-    let row = opsdeck::domain::service_rows(&s.fleet)
-        .into_iter()
-        .find(|r| r.key.name == "catalog-api")
-        .unwrap();
+    let row = s
+        .fleet
+        .service_row(&WorkloadKey::new("catalog", "catalog-api"))
+        .unwrap()
+        .clone();
     s.ui.detail_selected = row
         .instances
         .iter()
@@ -203,7 +204,7 @@ fn tick_then_approve_resumes_the_gate_on_the_demo_fleet() {
     run(&mut s, &mut w, effects);
     let gated = s
         .fleet
-        .clusters
+        .clusters()
         .values()
         .find(|c| c.info.name == GATE_CLUSTER)
         .unwrap();
@@ -489,7 +490,7 @@ fn a_nodegroup_is_scaled_from_the_capacity_screen() {
     for u in w.take_updates(false) {
         update(&mut s, Msg::Source(u));
     }
-    let c = &s.fleet.clusters[&target.cluster];
+    let c = &s.fleet.clusters()[&target.cluster];
     let ng = c
         .nodegroups
         .iter()

@@ -31,7 +31,7 @@ fn detail() -> (opsdeck::app::State, ClusterId, WorkloadKey) {
     }
     let id = state
         .fleet
-        .clusters
+        .clusters()
         .values()
         .find(|c| c.info.name == "prod-euw1")
         .unwrap()
@@ -111,7 +111,7 @@ fn capacity_with_eks_discovery_denied() {
     let mut state = state_with_fleet(20);
     let id = state
         .fleet
-        .clusters
+        .clusters()
         .values()
         .find(|c| c.info.name == "prod-euw1")
         .unwrap()

@@ -169,9 +169,9 @@ async fn eks_clusters_and_nodegroups_in_two_regions() {
     // The discovery's health, then the nodegroups.
     assert!(fleet.apply(next(&mut rx).await));
     assert!(fleet.apply(next(&mut rx).await));
-    let health = fleet.clusters[&id].nodegroup_health.clone().unwrap();
+    let health = fleet.clusters()[&id].nodegroup_health.clone().unwrap();
     assert_eq!(health.status, SourceStatus::Live);
-    let groups: Vec<(String, String, u32, u32, u32)> = fleet.clusters[&id]
+    let groups: Vec<(String, String, u32, u32, u32)> = fleet.clusters()[&id]
         .nodegroups
         .iter()
         .map(|g| {
@@ -224,7 +224,7 @@ async fn eks_discovery_failures_reach_the_clusters_and_clear_by_themselves() {
     acct.fail("DescribeNodegroup", "AccessDenied", 2);
     let (mut rx, _tasks) = start(plan, acct.options());
     let status = |f: &FleetState| {
-        f.clusters[&id]
+        f.clusters()[&id]
             .nodegroup_health
             .as_ref()
             .map(|h| h.status.clone())
@@ -237,9 +237,9 @@ async fn eks_discovery_failures_reach_the_clusters_and_clear_by_themselves() {
         }
         s => panic!("{s:?}"),
     }
-    assert!(fleet.clusters[&id].nodegroups.is_empty());
+    assert!(fleet.clusters()[&id].nodegroups.is_empty());
     assert_eq!(
-        fleet.clusters[&id]
+        fleet.clusters()[&id]
             .nodegroup_health
             .as_ref()
             .unwrap()
@@ -250,16 +250,16 @@ async fn eks_discovery_failures_reach_the_clusters_and_clear_by_themselves() {
         fleet.apply(next(&mut rx).await);
     }
     fleet.apply(next(&mut rx).await);
-    assert_eq!(fleet.clusters[&id].nodegroups.len(), 1);
+    assert_eq!(fleet.clusters()[&id].nodegroups.len(), 1);
     // ListClusters denied too: the same panel, now with the nodegroups' age.
     acct.fail("ListClusters", "AccessDenied", 1000);
     while !matches!(status(&fleet), Some(SourceStatus::Failed(_))) {
         fleet.apply(next(&mut rx).await);
     }
-    let h = fleet.clusters[&id].nodegroup_health.clone().unwrap();
+    let h = fleet.clusters()[&id].nodegroup_health.clone().unwrap();
     assert_eq!(h.last_data, Some(now()));
     assert_eq!(
-        fleet.clusters[&id].nodegroups.len(),
+        fleet.clusters()[&id].nodegroups.len(),
         1,
         "the last nodegroups stay"
     );
@@ -642,7 +642,7 @@ async fn access_denied_on_cost_explorer_only_the_cost_panel_says_so() {
         s => panic!("{s:?}"),
     }
     // The forecast and anomalies still came.
-    assert_eq!(fleet.cost.reported_anomalies.len(), 1);
+    assert_eq!(fleet.cost().reported_anomalies.len(), 1);
     let alarms = fleet.alarm_health.values().next().unwrap();
     assert_eq!(alarms.status, SourceStatus::Live);
     assert_eq!(fleet.all_alarms().count(), 1);

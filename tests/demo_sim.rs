@@ -20,22 +20,27 @@ fn run(world: &mut DemoWorld, secs: i64) {
 fn the_fleet_has_the_promised_shape() {
     let mut world = DemoWorld::generate(7, start());
     let fleet = world.to_fleet_state();
-    let envs: Vec<&str> = fleet.layout.envs.iter().map(|e| e.name.as_str()).collect();
+    let envs: Vec<&str> = fleet
+        .layout()
+        .envs
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
     assert_eq!(envs, ["dev", "staging", "prod"]);
-    assert!(fleet.layout.regions.len() >= 3);
+    assert!(fleet.layout().regions.len() >= 3);
     let prod_regions: std::collections::BTreeSet<&str> = fleet
-        .clusters
+        .clusters()
         .values()
         .filter(|c| c.info.env == "prod")
         .map(|c| c.info.region.as_str())
         .collect();
     assert!(prod_regions.len() >= 2, "{prod_regions:?}");
-    let rows = service_rows(&fleet);
+    let rows = fleet.service_rows();
     assert!(rows.len() >= 30, "{} services", rows.len());
     let namespaces: std::collections::BTreeSet<&str> =
         rows.iter().map(|r| r.key.namespace.as_str()).collect();
     assert!(namespaces.len() >= 5);
-    for c in fleet.clusters.values() {
+    for c in fleet.clusters().values() {
         assert!(
             !c.nodes.is_empty() && !c.nodegroups.is_empty(),
             "{} has nodes",
@@ -58,8 +63,8 @@ fn the_fleet_has_the_promised_shape() {
             .all_alarms()
             .any(|a| a.state == AlarmState::InsufficientData)
     );
-    assert!(fleet.cost.daily.len() >= 30);
-    assert!(fleet.cost.forecast_month_end > fleet.cost.mtd_total());
+    assert!(fleet.cost().daily.len() >= 30);
+    assert!(fleet.cost().forecast_month_end > fleet.cost().mtd_total());
     assert!(
         rows.iter().any(|r| r.versions().len() > 1),
         "versions drift between stages"
@@ -91,7 +96,7 @@ fn the_fleet_is_alive() {
     let key = WorkloadKey::new("catalog", "catalog-api");
     let use1 = ClusterId::new("prod", "us-east-1", "prod-use1");
     assert_eq!(
-        before.clusters[&use1].workloads[&key].rollout,
+        before.clusters()[&use1].workloads[&key].rollout,
         RolloutState::Progressing
     );
     let flapping = |f: &FleetState| {
@@ -106,7 +111,7 @@ fn the_fleet_is_alive() {
     };
     let crash = |f: &FleetState| {
         let stg = ClusterId::new("staging", "eu-west-1", "stg-euw1");
-        f.clusters[&stg]
+        f.clusters()[&stg]
             .pods
             .values()
             .filter(|p| p.is_crashlooping())
@@ -123,27 +128,27 @@ fn the_fleet_is_alive() {
     run(&mut world, 70);
     let after = world.to_fleet_state();
     // The rollout in progress completed, pod by pod.
-    let w = &after.clusters[&use1].workloads[&key];
+    let w = &after.clusters()[&use1].workloads[&key];
     assert_eq!(w.rollout, RolloutState::Complete, "{w:?}");
     assert!(
-        after.clusters[&use1]
+        after.clusters()[&use1]
             .pods_of(&key)
             .all(|p| p.version == w.version)
     );
     // A canary crash-loops, restarting again and again.
     assert!(crash(&after).unwrap() > crash(&before).unwrap_or(0));
     // Cost accrued.
-    assert!(after.cost.mtd_total() > before.cost.mtd_total());
+    assert!(after.cost().mtd_total() > before.cost().mtd_total());
     // The gate holds: a paused deployment does not progress.
     let euw1 = ClusterId::new("prod", "eu-west-1", GATE_CLUSTER);
-    let g = &after.clusters[&euw1].workloads[&WorkloadKey::new("payments", GATE_SERVICE)];
+    let g = &after.clusters()[&euw1].workloads[&WorkloadKey::new("payments", GATE_SERVICE)];
     assert!(g.paused && g.gate.is_some());
     assert_eq!(g.updated, 1);
     // The crash-looping rollout becomes stuck after its progress deadline.
     run(&mut world, 200);
     let later = world.to_fleet_state();
     let stg = ClusterId::new("staging", "eu-west-1", "stg-euw1");
-    let r = &later.clusters[&stg].workloads[&WorkloadKey::new("catalog", "recommendations")];
+    let r = &later.clusters()[&stg].workloads[&WorkloadKey::new("catalog", "recommendations")];
     assert!(
         matches!(r.rollout, RolloutState::Stuck(_)),
         "{:?}",
@@ -158,7 +163,7 @@ fn scaling_converges_pods_like_a_deployment() {
     assert_eq!(world.scale("prod-apse2", &key, 5).unwrap(), 2);
     run(&mut world, 20);
     let fleet = world.to_fleet_state();
-    let c = &fleet.clusters[&ClusterId::new("prod", "ap-southeast-2", "prod-apse2")];
+    let c = &fleet.clusters()[&ClusterId::new("prod", "ap-southeast-2", "prod-apse2")];
     assert_eq!(c.pods_of(&key).count(), 5);
     assert_eq!(c.workloads[&key].ready, 5);
     assert_eq!(

@@ -79,7 +79,7 @@ async fn an_eks_cluster_is_watched_with_an_in_process_token() {
     let layout = opsdeck::console::configured_layout(&config);
     let fleet = settle(layout, targets, timings(), clock, Duration::from_secs(10)).await;
     let id = ClusterId::new("prod", "eu-west-1", "prod-euw1");
-    let cluster = &fleet.clusters[&id];
+    let cluster = &fleet.clusters()[&id];
     assert_eq!(
         cluster.health.status,
         SourceStatus::Live,
@@ -139,7 +139,7 @@ async fn a_denied_describe_cluster_names_the_cluster_and_the_reason() {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let layout = opsdeck::console::configured_layout(&config);
     let fleet = settle(layout, targets, timings(), clock, Duration::from_secs(10)).await;
-    let cluster = &fleet.clusters[&ClusterId::new("prod", "eu-west-1", "prod-euw1")];
+    let cluster = &fleet.clusters()[&ClusterId::new("prod", "eu-west-1", "prod-euw1")];
     let SourceStatus::Failed(why) = &cluster.health.status else {
         panic!("{:?}", cluster.health);
     };

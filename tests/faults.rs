@@ -314,7 +314,7 @@ async fn a_kubeconfig_that_disables_tls_verification_shows_a_permanent_warning()
         _dir: dir,
     };
     let warned = |f: &FleetState| {
-        f.clusters.values().next().is_some_and(|c| {
+        f.clusters().values().next().is_some_and(|c| {
             c.workloads.len() == 3
                 && matches!(&c.health.status, SourceStatus::Degraded(w) if w.contains("TLS verification disabled"))
         })

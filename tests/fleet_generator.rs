@@ -47,30 +47,30 @@ fn the_fleets_have_their_stated_sizes_as_objects() {
 #[test]
 fn the_console_state_of_m_holds_every_object() {
     let f = fleet::fleet_state(&M, t0());
-    assert_eq!(f.clusters.len(), 10);
-    let workloads: usize = f.clusters.values().map(|c| c.workloads.len()).sum();
-    let pods: usize = f.clusters.values().map(|c| c.pods.len()).sum();
+    assert_eq!(f.clusters().len(), 10);
+    let workloads: usize = f.clusters().values().map(|c| c.workloads.len()).sum();
+    let pods: usize = f.clusters().values().map(|c| c.pods.len()).sum();
     let desired: u32 = f
-        .clusters
+        .clusters()
         .values()
         .flat_map(|c| c.workloads.values())
         .map(|w| w.desired)
         .sum();
     assert_eq!((workloads, pods, desired as usize), (500, 5_000, 5_000));
     // Every pod found its workload, and some are unhealthy (the alerts screen has rows).
-    for c in f.clusters.values() {
+    for c in f.clusters().values() {
         for p in c.pods.values() {
             let key = opsdeck::domain::WorkloadKey::new(p.namespace.clone(), p.workload.clone());
             assert!(c.workloads.contains_key(&key), "{} has no workload", p.name);
         }
     }
     assert!(
-        f.clusters
+        f.clusters()
             .values()
             .flat_map(|c| c.pods.values())
             .any(|p| p.reason.as_deref() == Some("CrashLoopBackOff"))
     );
-    assert_eq!(f.layout.regions.len(), 4);
+    assert_eq!(f.layout().regions.len(), 4);
 }
 
 #[test]

@@ -40,7 +40,7 @@ fn hostile_state() -> (State, WorkloadKey) {
     let mut state = state_with_fleet(20);
     let mut cluster = state
         .fleet
-        .clusters
+        .clusters()
         .values()
         .next()
         .expect("the demo fleet has clusters")

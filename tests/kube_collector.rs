@@ -42,7 +42,7 @@ async fn initial_sync_builds_the_domain_state_with_one_list_per_resource() {
     let kube = FakeKube::start_with_yaml(FIXTURE).await;
     let mut h = Harness::live(&kube).await;
     h.until("server version known", Duration::from_secs(2), |f| {
-        !f.clusters
+        !f.clusters()
             .values()
             .next()
             .unwrap()
@@ -271,7 +271,7 @@ async fn a_forbidden_resource_is_named_and_the_rest_is_shown() {
     let mut h = Harness::start(&[("fake-a", &kube)]).await;
     h.until("degraded", Duration::from_secs(5), |f| {
         matches!(
-            f.clusters.values().next().map(|c| &c.health.status),
+            f.clusters().values().next().map(|c| &c.health.status),
             Some(SourceStatus::Degraded(_))
         )
     })
@@ -337,7 +337,7 @@ async fn a_hanging_cluster_delays_neither_the_others_nor_the_ui() {
     );
     h.until("hung cluster stale", Duration::from_secs(3), |f| {
         matches!(
-            f.clusters
+            f.clusters()
                 .get(&ClusterId::new(ENV, REGION, "fake-hung"))
                 .map(|c| &c.health.status),
             Some(SourceStatus::Stale(_))
@@ -430,12 +430,12 @@ async fn screens_from_fake_clusters() {
     h.until("both reported", Duration::from_secs(5), |f| {
         live(f, "fake-a")
             && matches!(
-                f.clusters
+                f.clusters()
                     .get(&ClusterId::new(ENV, REGION, "fake-b"))
                     .map(|c| &c.health.status),
                 Some(SourceStatus::Degraded(_))
             )
-            && f.clusters
+            && f.clusters()
                 .values()
                 .all(|c| !c.info.kubernetes_version.is_empty())
     })
@@ -495,7 +495,7 @@ async fn argo_rollouts_are_watched_when_the_crd_exists() {
     r["status"]["phase"] = json!("Progressing");
     with_argo.apply(r);
     h.until("rollout resumed", Duration::from_secs(1), |f| {
-        f.clusters[&ClusterId::new(ENV, REGION, "argo")].workloads[&key("storefront", "search")]
+        f.clusters()[&ClusterId::new(ENV, REGION, "argo")].workloads[&key("storefront", "search")]
             .rollout
             == RolloutState::Progressing
     })

@@ -9,8 +9,8 @@ use opsdeck::app::{
     TimeWindow, TimelineSort, View, release, update, visible_alerts, visible_capacity,
     visible_changes, visible_cost_rows, visible_pipelines, visible_services,
 };
-use opsdeck::domain::WorkloadKey;
 use opsdeck::domain::{Attention, ChangeKind, CostScope, Severity, Stage};
+use opsdeck::domain::{ServiceRow, WorkloadKey};
 use support::*;
 
 #[test]
@@ -306,7 +306,7 @@ fn a_selection_past_a_shrunken_list_reads_as_its_last_row() {
         env: "prod".into(),
         region: "ap-southeast-2".into(),
     });
-    let rows = visible_services(&s);
+    let rows: Vec<ServiceRow> = visible_services(&s).into_iter().cloned().collect();
     assert_eq!(rows.len(), 29);
     update(&mut s, key('k'));
     assert_eq!(

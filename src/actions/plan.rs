@@ -29,7 +29,7 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
         .unwrap_or_default();
     let production = targets
         .iter()
-        .any(|t| fleet.layout.is_production(env_of(fleet, t)));
+        .any(|t| fleet.layout().is_production(env_of(fleet, t)));
     let mut lines = Vec::new();
     let mut blocked = None;
     let mut replicas_moved = 0u32;
@@ -183,7 +183,7 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
         .iter()
         .filter_map(|t| {
             fleet
-                .clusters
+                .clusters()
                 .get(&t.cluster)
                 .map(|c| c.info.region.as_str())
         })
@@ -248,7 +248,7 @@ fn plan_nodegroup(
         ));
     }
     let c = fleet
-        .clusters
+        .clusters()
         .get(&t.cluster)
         .ok_or_else(|| format!("{} is gone", t.cluster))?;
     let name = &t.workload.name;
@@ -267,13 +267,13 @@ fn plan_nodegroup(
 
 fn env_of<'a>(fleet: &'a FleetState, t: &'a Target) -> &'a str {
     fleet
-        .clusters
+        .clusters()
         .get(&t.cluster)
         .map_or("", |c| c.info.env.as_str())
 }
 
 fn find<'a>(fleet: &'a FleetState, t: &Target) -> Option<(&'a ClusterState, &'a Workload)> {
-    let c = fleet.clusters.get(&t.cluster)?;
+    let c = fleet.clusters().get(&t.cluster)?;
     Some((c, c.workloads.get(&t.workload)?))
 }
 

@@ -8,7 +8,7 @@ fn fleet() -> FleetState {
 
 fn target(fleet: &FleetState, cluster: &str, ns: &str, name: &str) -> Target {
     let c = fleet
-        .clusters
+        .clusters()
         .values()
         .find(|c| c.info.name == cluster)
         .unwrap();
@@ -80,7 +80,7 @@ fn rollback_shows_versions_and_refuses_a_paused_deployment() {
 fn rollback_in_every_prod_region_is_one_plan() {
     let f = fleet();
     let targets: Vec<Target> = f
-        .clusters
+        .clusters()
         .values()
         .filter(|c| c.info.env == "prod")
         .map(|c| Target {
@@ -109,7 +109,7 @@ fn rollback_in_every_prod_region_is_one_plan() {
 fn scaling_estimates_the_monthly_cost() {
     let f = fleet();
     let t = target(&f, "prod-use1", "catalog", "catalog-api");
-    let w = &f.clusters[&t.cluster].workloads[&t.workload];
+    let w = &f.clusters()[&t.cluster].workloads[&t.workload];
     let up = plan(
         &f,
         std::slice::from_ref(&t),
@@ -162,7 +162,7 @@ fn a_nodegroup_plan_shows_sizes_nodes_and_cost() {
         crate::source::demo::DemoWorld::generate(1, "2026-11-21T14:30:00Z".parse().unwrap())
             .to_fleet_state();
     let c = fleet
-        .clusters
+        .clusters()
         .values()
         .find(|c| c.nodegroups.iter().any(|g| g.hourly_usd > 0.0))
         .unwrap();
@@ -187,7 +187,7 @@ fn a_nodegroup_plan_shows_sizes_nodes_and_cost() {
     assert!(cost.contains(&format!("+{}", money(per_month))), "{cost}");
     assert_eq!(
         up.confirm_word.is_some(),
-        fleet.layout.is_production(&c.info.env)
+        fleet.layout().is_production(&c.info.env)
     );
     let down = plan(&fleet, std::slice::from_ref(&t), &action(1, 1, ng.max));
     assert!(

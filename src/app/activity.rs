@@ -139,7 +139,7 @@ pub fn activity_rows(state: &State) -> Vec<ActivityRow> {
             origin: ActivityOrigin::Ours(e.status.clone()),
         })
         .collect();
-    for c in state.fleet.clusters.values() {
+    for c in state.fleet.clusters().values() {
         for ev in &c.events {
             let Some(&(_, action)) = ops::EVENT_REASONS.iter().find(|(r, _)| *r == ev.reason)
             else {
@@ -215,10 +215,10 @@ mod tests {
             "2026-11-21T14:30:00Z".parse().unwrap(),
         );
         s.fleet = crate::source::demo::DemoWorld::generate(1, s.now).to_fleet_state();
-        for c in s.fleet.clusters.values_mut() {
+        for c in s.fleet.clusters_mut().values_mut() {
             c.events.clear();
         }
-        let id = s.fleet.clusters.keys().next().unwrap().clone();
+        let id = s.fleet.clusters().keys().next().unwrap().clone();
         let event = |reason: &str, name: &str, message: &str, secs: i64| ClusterEvent {
             at: s.now - jiff::SignedDuration::from_secs(secs),
             kind: EventKind::Normal,
@@ -240,7 +240,7 @@ mod tests {
             5,
         );
         let noise = event("Scheduled", "cart", "x: y", 1);
-        let c = s.fleet.clusters.get_mut(&id).unwrap();
+        let c = s.fleet.clusters_mut().get_mut(&id).unwrap();
         c.events = vec![theirs, mine, noise];
         let now = s.now;
         push(

@@ -8,9 +8,7 @@ use super::state::{ActivityEntry, ActivityStatus, Dialog, DialogField, State, Vi
 use crate::actions::plan::plan;
 use crate::actions::policy::{CheckContext, check};
 use crate::actions::{self as ops, ActionRequest, Target};
-use crate::domain::{
-    FleetState, PipelineRow, WorkloadKey, open_items, pipeline_rows, service_rows,
-};
+use crate::domain::{FleetState, PipelineRow, WorkloadKey, open_items};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// The instance the current screen is about: the selected instance of the service detail, or
@@ -18,9 +16,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 pub fn action_target(state: &State) -> Option<Target> {
     let (key, cluster) = match state.view() {
         View::ServiceDetail(key) => {
-            let row = service_rows(&state.fleet)
-                .into_iter()
-                .find(|r| &r.key == key)?;
+            let row = state.fleet.service_row(key)?;
             let i = selected_index(state.ui.detail_selected, row.instances.len())?;
             (key.clone(), row.instances[i].cluster.clone())
         }
@@ -32,7 +28,7 @@ pub fn action_target(state: &State) -> Option<Target> {
     };
     let kind = state
         .fleet
-        .clusters
+        .clusters()
         .get(&cluster)?
         .workloads
         .get(&key)?
@@ -45,10 +41,8 @@ pub fn action_target(state: &State) -> Option<Target> {
 }
 
 /// The pipeline row of a service and the index of the stage a cluster serves.
-pub fn release_stage(fleet: &FleetState, t: &Target) -> Option<(PipelineRow, usize)> {
-    let row = pipeline_rows(fleet)
-        .into_iter()
-        .find(|r| r.key == t.workload)?;
+pub fn release_stage<'a>(fleet: &'a FleetState, t: &Target) -> Option<(&'a PipelineRow, usize)> {
+    let row = fleet.pipeline_row(&t.workload)?;
     let i = row.present().position(|s| s.cluster == t.cluster)?;
     Some((row, i))
 }
@@ -78,14 +72,14 @@ pub fn open(state: &mut State, which: super::Action) -> Vec<Effect> {
             "open a service (enter) and pick an instance to act on it".into(),
         );
     };
-    let env = state.fleet.clusters[&target.cluster].info.env.clone();
-    if state.fleet.layout.env(&env).is_some_and(|e| e.read_only) {
+    let env = state.fleet.clusters()[&target.cluster].info.env.clone();
+    if state.fleet.layout().env(&env).is_some_and(|e| e.read_only) {
         return notice(
             state,
             format!("read-only: environment {env} does not allow actions"),
         );
     }
-    let w = &state.fleet.clusters[&target.cluster].workloads[&target.workload];
+    let w = &state.fleet.clusters()[&target.cluster].workloads[&target.workload];
     let version = w
         .gate
         .as_ref()
@@ -136,7 +130,7 @@ pub fn open(state: &mut State, which: super::Action) -> Vec<Effect> {
             let Some((row, i)) = release_stage(&state.fleet, &target) else {
                 return notice(state, "no release to tick a checklist for".into());
             };
-            items = open_items(&state.fleet, &row, i)
+            items = open_items(&state.fleet, row, i)
                 .into_iter()
                 .filter(|label| !crate::domain::CONSOLE_VERIFIED.contains(&label.as_str()))
                 .collect();
@@ -210,7 +204,7 @@ fn open_nodegroup(state: &mut State) -> Vec<Effect> {
         return vec![];
     };
     let env = target.cluster.env().to_string();
-    if state.fleet.layout.env(&env).is_some_and(|e| e.read_only) {
+    if state.fleet.layout().env(&env).is_some_and(|e| e.read_only) {
         state.ui.notice = Some((
             format!("read-only: environment {env} does not allow actions"),
             state.now,
@@ -293,13 +287,13 @@ fn precheck(state: &State, p: &crate::actions::plan::Plan, action: &ops::Action)
 pub fn policy_check(state: &State, t: &Target, action: &ops::Action) -> Result<(), String> {
     let cluster = state
         .fleet
-        .clusters
+        .clusters()
         .get(&t.cluster)
         .ok_or_else(|| format!("{} is gone", t.cluster))?;
     let env = &cluster.info.env;
     let policy = state
         .settings
-        .policy_for(env, state.fleet.layout.is_production(env));
+        .policy_for(env, state.fleet.layout().is_production(env));
     if t.kind == ops::TargetKind::Nodegroup {
         let ctx = CheckContext {
             now: state.now,
@@ -314,7 +308,7 @@ pub fn policy_check(state: &State, t: &Target, action: &ops::Action) -> Result<(
         .get(&t.workload)
         .ok_or_else(|| format!("{} is gone from {}", t.workload, cluster.info.name))?;
     let checklist_open = release_stage(&state.fleet, t)
-        .map(|(row, i)| open_items(&state.fleet, &row, i))
+        .map(|(row, i)| open_items(&state.fleet, row, i))
         .unwrap_or_default();
     let ctx = CheckContext {
         now: state.now,
@@ -328,9 +322,9 @@ pub fn policy_check(state: &State, t: &Target, action: &ops::Action) -> Result<(
 /// Every production instance of a service, for "roll back in every prod region".
 pub fn prod_targets(fleet: &FleetState, key: &WorkloadKey) -> Vec<Target> {
     fleet
-        .clusters
+        .clusters()
         .values()
-        .filter(|c| fleet.layout.is_production(&c.info.env))
+        .filter(|c| fleet.layout().is_production(&c.info.env))
         .filter_map(|c| {
             let w = c.workloads.get(key)?;
             Some(Target {
@@ -490,9 +484,9 @@ fn submit(state: &mut State, d: &Dialog) -> Result<Vec<Effect>, String> {
         policy_check(state, t, &action)?;
         let production = state
             .fleet
-            .clusters
+            .clusters()
             .get(&t.cluster)
-            .is_some_and(|c| state.fleet.layout.is_production(&c.info.env));
+            .is_some_and(|c| state.fleet.layout().is_production(&c.info.env));
         performs.push(Perform {
             request: ActionRequest {
                 target: t.clone(),

@@ -9,15 +9,14 @@ use super::state::{
 use crate::app::Action;
 use crate::domain::{
     Alert, Change, ClusterCapacity, CostRow, CostScope, PipelineRow, ServiceRow, SourceHealth,
-    SourceStatus, Stage, WorkloadKey, alerts, cluster_capacities, cost_rows, pipeline_rows,
-    service_rows, stages,
+    SourceStatus, Stage, WorkloadKey, cost_rows,
 };
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 /// Services after the `/` filter (fuzzy, over namespace/name and team), in the chosen order.
-pub fn visible_services(state: &State) -> Vec<ServiceRow> {
-    let mut rows = service_rows(&state.fleet);
+pub fn visible_services(state: &State) -> Vec<&ServiceRow> {
+    let mut rows: Vec<&ServiceRow> = state.fleet.service_rows().iter().collect();
     if let Some(stage) = &state.ui.services_stage {
         rows.retain(|r| r.instance_at(stage).is_some());
     }
@@ -42,9 +41,9 @@ pub fn visible_services(state: &State) -> Vec<ServiceRow> {
 }
 
 /// Pipelines after the filter (service, namespace, team, versions), in the chosen order.
-pub fn visible_pipelines(state: &State) -> Vec<PipelineRow> {
+pub fn visible_pipelines(state: &State) -> Vec<&PipelineRow> {
     let ui = &state.ui.pipelines;
-    let mut rows = pipeline_rows(&state.fleet);
+    let mut rows: Vec<&PipelineRow> = state.fleet.pipeline_rows().iter().collect();
     ListFilter::new(&ui.filter).retain(&mut rows, |r| {
         let versions: Vec<&str> = r.present().map(|s| s.version.as_str()).collect();
         Fields {
@@ -80,7 +79,7 @@ pub fn visible_pipelines(state: &State) -> Vec<PipelineRow> {
 /// Alerts after the filter, in the chosen order (the default is the domain's urgency order).
 pub fn visible_alerts(state: &State) -> Vec<Alert> {
     let ui = &state.ui.alerts;
-    let mut rows = alerts(&state.fleet, state.now);
+    let mut rows = state.fleet.alerts(state.now).into_owned();
     ListFilter::new(&ui.filter).retain(&mut rows, |a| Fields {
         env: a.env.as_deref(),
         region: Some(&a.region),
@@ -116,9 +115,9 @@ pub fn visible_alerts(state: &State) -> Vec<Alert> {
 }
 
 /// Clusters' capacity after the filter (cluster, env/region, nodegroups), in the chosen order.
-pub fn visible_capacity(state: &State) -> Vec<ClusterCapacity> {
+pub fn visible_capacity(state: &State) -> Vec<&ClusterCapacity> {
     let ui = &state.ui.capacity;
-    let mut rows = cluster_capacities(&state.fleet);
+    let mut rows: Vec<&ClusterCapacity> = state.fleet.cluster_capacities().iter().collect();
     ListFilter::new(&ui.filter).retain(&mut rows, |c| {
         let groups: Vec<String> = c
             .nodegroups
@@ -142,7 +141,7 @@ pub fn visible_capacity(state: &State) -> Vec<ClusterCapacity> {
 
 /// The capacity screen's lines: each cluster, then its nodegroups. `(cluster, nodegroup)`
 /// indices into `visible_capacity`; the selection moves over these.
-pub fn capacity_lines(clusters: &[ClusterCapacity]) -> Vec<(usize, Option<usize>)> {
+pub fn capacity_lines(clusters: &[&ClusterCapacity]) -> Vec<(usize, Option<usize>)> {
     clusters
         .iter()
         .enumerate()
@@ -155,7 +154,7 @@ pub fn capacity_lines(clusters: &[ClusterCapacity]) -> Vec<(usize, Option<usize>
 /// Cost rows after the filter, in the chosen order.
 pub fn visible_cost_rows(state: &State) -> Vec<CostRow> {
     let ui = &state.ui.cost;
-    let mut rows = cost_rows(&state.fleet.cost, &state.fleet.layout);
+    let mut rows = cost_rows(state.fleet.cost(), state.fleet.layout());
     ListFilter::new(&ui.filter).retain(&mut rows, |r| {
         let (env, region, service) = match &r.scope {
             CostScope::Env { env } => (Some(env.as_str()), None, None),
@@ -216,7 +215,7 @@ pub fn visible_changes(state: &State) -> Vec<&Change> {
 
 /// Position of a stage in the layout's order (unknown stages last), for grouping.
 fn stage_order(state: &State) -> impl Fn(Option<&Stage>) -> usize {
-    let order = stages(&state.fleet);
+    let order = state.fleet.stages();
     move |s| {
         s.and_then(|s| order.iter().position(|o| o == s))
             .unwrap_or(usize::MAX)
@@ -225,13 +224,11 @@ fn stage_order(state: &State) -> impl Fn(Option<&Stage>) -> usize {
 
 /// The release shown by the release detail, and its selected stage (an index into the row's
 /// present stages): the user's choice, else the stage the release is about.
-pub fn release(state: &State) -> Option<(PipelineRow, usize)> {
+pub fn release(state: &State) -> Option<(&PipelineRow, usize)> {
     let View::Release(key) = state.view() else {
         return None;
     };
-    let row = pipeline_rows(&state.fleet)
-        .into_iter()
-        .find(|r| &r.key == key)?;
+    let row = state.fleet.pipeline_row(key)?;
     let len = row.present().count();
     let index = match state.ui.release_selected {
         Some(i) => selected_index(i, len)?,
@@ -245,9 +242,9 @@ pub fn list_len(state: &State) -> usize {
     match state.view() {
         View::Overview => 0,
         View::Services => visible_services(state).len(),
-        View::ServiceDetail(key) => service_rows(&state.fleet)
-            .into_iter()
-            .find(|r| &r.key == key)
+        View::ServiceDetail(key) => state
+            .fleet
+            .service_row(key)
             .map_or(0, |r| r.instances.len()),
         View::Pipelines => visible_pipelines(state).len(),
         View::Release(_) => release(state).map_or(0, |(r, _)| r.present().count()),
@@ -298,13 +295,15 @@ pub fn find_service(
     name: &str,
     stage: Option<&Stage>,
 ) -> Option<(WorkloadKey, usize)> {
-    let row = service_rows(&state.fleet)
-        .into_iter()
+    let row = state
+        .fleet
+        .service_rows()
+        .iter()
         .find(|r| r.key.name == name && namespace.is_none_or(|ns| r.key.namespace == ns))?;
     let index = stage
         .and_then(|s| row.instances.iter().position(|i| &i.stage == s))
         .unwrap_or(0);
-    Some((row.key, index))
+    Some((row.key.clone(), index))
 }
 
 /// Kinds of source a screen reads.
@@ -342,7 +341,7 @@ pub fn source_reports(state: &State, kinds: &[SourceKind]) -> Vec<SourceReport> 
     for kind in kinds {
         match kind {
             SourceKind::Clusters => {
-                for c in fleet.clusters.values() {
+                for c in fleet.clusters().values() {
                     add(*kind, c.info.name.clone(), &c.health);
                 }
             }
@@ -411,7 +410,7 @@ pub fn metric_targets(state: &State) -> Vec<(crate::domain::ClusterId, WorkloadK
     };
     state
         .fleet
-        .clusters
+        .clusters()
         .values()
         .filter(|c| c.workloads.contains_key(key))
         .map(|c| (c.info.id.clone(), key.clone()))

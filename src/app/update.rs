@@ -19,6 +19,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Tick(now) => {
             let before = state.now;
             let stale_before = any_stale(state);
+            if now != state.now {
+                state.fleet.clock_moved();
+            }
             state.now = now;
             // Ages on screen have minute resolution, except stale sources, which count seconds.
             if before.as_second() / 60 != now.as_second() / 60 || stale_before || any_stale(state) {
@@ -347,7 +350,7 @@ fn select(state: &mut State) {
     match state.view().clone() {
         View::Overview => {
             let (row, col) = state.ui.cell;
-            let layout = &state.fleet.layout;
+            let layout = state.fleet.layout();
             if let (Some(env), Some(region)) = (layout.envs.get(row), layout.regions.get(col)) {
                 let stage = Stage {
                     env: env.name.clone(),
@@ -369,8 +372,9 @@ fn select(state: &mut State) {
         View::Pipelines => {
             let rows = visible_pipelines(state);
             if let Some(i) = selected_index(state.ui.pipelines.selected, rows.len()) {
+                let key = rows[i].key.clone();
                 state.ui.release_selected = None;
-                state.ui.stack.push(View::Release(rows[i].key.clone()));
+                state.ui.stack.push(View::Release(key));
             }
         }
         View::Alerts => {
@@ -415,7 +419,7 @@ fn select(state: &mut State) {
             let rows = super::activity::activity_rows(state);
             let row = selected_index(state.ui.activity_selected, rows.len()).map(|i| &rows[i]);
             if let Some(r) = row {
-                let stage = state.fleet.clusters.get(&r.cluster).map(|c| Stage {
+                let stage = state.fleet.clusters().get(&r.cluster).map(|c| Stage {
                     env: c.info.env.clone(),
                     region: c.info.region.clone(),
                 });
@@ -446,8 +450,8 @@ fn move_cell(state: &mut State, drow: i64, dcol: i64) {
     if *state.view() != View::Overview {
         return;
     }
-    let rows = state.fleet.layout.envs.len() as i64;
-    let cols = state.fleet.layout.regions.len() as i64;
+    let rows = state.fleet.layout().envs.len() as i64;
+    let cols = state.fleet.layout().regions.len() as i64;
     let (r, c) = state.ui.cell;
     state.ui.cell = (
         (r as i64 + drow).clamp(0, (rows - 1).max(0)) as usize,
@@ -497,7 +501,7 @@ fn move_selection(state: &mut State, delta: i64) {
 /// (`queries::selected_index`).
 fn clamp_cell(state: &mut State) {
     let (r, c) = state.ui.cell;
-    let rows = state.fleet.layout.envs.len().max(1);
-    let cols = state.fleet.layout.regions.len().max(1);
+    let rows = state.fleet.layout().envs.len().max(1);
+    let cols = state.fleet.layout().regions.len().max(1);
     state.ui.cell = (r.min(rows - 1), c.min(cols - 1));
 }

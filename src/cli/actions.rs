@@ -200,7 +200,7 @@ async fn act(
             let version = row.candidate(i).unwrap_or("").to_string();
             let Some(item) = tick else {
                 println!("checklist of {key} {version} in {}", targets[0].cluster);
-                for item in release_checklist(&state.fleet, &row, i) {
+                for item in release_checklist(&state.fleet, row, i) {
                     use crate::domain::CheckState;
                     let (mark, how) = match &item.state {
                         CheckState::Verified(d) => ("x", format!("verified: {d}")),
@@ -268,9 +268,9 @@ async fn confirm_and_send(
             before: p.lines.get(i).cloned().unwrap_or_default(),
             production: state
                 .fleet
-                .clusters
+                .clusters()
                 .get(&t.cluster)
-                .is_some_and(|c| state.fleet.layout.is_production(&c.info.env)),
+                .is_some_and(|c| state.fleet.layout().is_production(&c.info.env)),
         })
         .collect();
     let n = performs.len();
@@ -328,7 +328,7 @@ fn nodegroup_target(
 ) -> Result<Target, String> {
     let cluster = cluster.ok_or("--cluster is required for a nodegroup")?;
     let c = fleet
-        .clusters
+        .clusters()
         .values()
         .find(|c| c.info.name == cluster)
         .ok_or_else(|| format!("no cluster {cluster:?} in the fleet"))?;
@@ -350,7 +350,7 @@ fn find_service(fleet: &FleetState, text: &str) -> Result<WorkloadKey, String> {
         None => (None, text),
     };
     let mut keys: Vec<&WorkloadKey> = fleet
-        .clusters
+        .clusters()
         .values()
         .flat_map(|c| c.workloads.keys())
         .filter(|k| k.name == name && ns.is_none_or(|ns| k.namespace == ns))
@@ -385,7 +385,7 @@ fn resolve_targets(
         };
     }
     let running: Vec<&crate::domain::ClusterState> = fleet
-        .clusters
+        .clusters()
         .values()
         .filter(|c| c.workloads.contains_key(key))
         .collect();

@@ -99,7 +99,7 @@ pub async fn run<B: Backend>(
             }
             // Until the first data arrives the screen only says "waiting": such a frame does not
             // start the frame-rate cap, so the fleet appears the moment it is there.
-            last_draw = if state.fleet.layout.envs.is_empty() {
+            last_draw = if state.fleet.layout().envs.is_empty() {
                 Instant::now() - frame_interval
             } else {
                 Instant::now()

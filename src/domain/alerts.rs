@@ -88,7 +88,7 @@ impl Alert {
 }
 
 /// Every alert in the fleet at `now`, most urgent first: severity, then production, then newest.
-pub fn alerts(fleet: &FleetState, now: Timestamp) -> Vec<Alert> {
+pub(crate) fn build_alerts(fleet: &FleetState, now: Timestamp) -> Vec<Alert> {
     let mut out: Vec<Alert> = Vec::new();
     for a in fleet.all_alarms().filter(|a| a.firing()) {
         out.push(Alert {
@@ -103,7 +103,7 @@ pub fn alerts(fleet: &FleetState, now: Timestamp) -> Vec<Alert> {
             production: a
                 .env
                 .as_deref()
-                .is_some_and(|e| fleet.layout.is_production(e)),
+                .is_some_and(|e| fleet.layout().is_production(e)),
             origin: AlertOrigin::Alarm {
                 account: a.account.clone(),
                 metric: a.metric.clone(),
@@ -111,8 +111,8 @@ pub fn alerts(fleet: &FleetState, now: Timestamp) -> Vec<Alert> {
             rollback: None,
         });
     }
-    for c in fleet.clusters.values() {
-        let production = fleet.layout.is_production(&c.info.env);
+    for c in fleet.clusters().values() {
+        let production = fleet.layout().is_production(&c.info.env);
         out.extend(
             cluster_alerts(c, now)
                 .into_iter()
@@ -374,7 +374,10 @@ mod tests {
                 alarm_on("web", "prod", "us-east-1", "quiet", AlarmState::Ok, t(-60)),
             ],
         );
-        let titles: Vec<String> = alerts(&fleet, t(0)).into_iter().map(|a| a.title).collect();
+        let titles: Vec<String> = build_alerts(&fleet, t(0))
+            .into_iter()
+            .map(|a| a.title)
+            .collect();
         assert_eq!(titles, ["new-prod", "old-prod", "old-dev", "rollout stuck"]);
     }
 
@@ -470,7 +473,7 @@ mod tests {
                 ),
             ],
         );
-        let all = alerts(&fleet, t(0));
+        let all = build_alerts(&fleet, t(0));
         let api = all.iter().find(|a| a.title == "api-5xx").unwrap();
         let hint = api.rollback.as_ref().expect("api is rolling out");
         assert_eq!((hint.from.as_str(), hint.to.as_str()), ("1.1.0", "1.0.0"));
@@ -482,13 +485,13 @@ mod tests {
             "a settled, two-hour-old deploy is no suspect"
         );
         // The same deploy, complete but recent, is still suggested.
-        let id = fleet.clusters.keys().next().unwrap().clone();
-        let w = fleet.clusters.get_mut(&id).unwrap();
+        let id = fleet.clusters().keys().next().unwrap().clone();
+        let w = fleet.clusters_mut().get_mut(&id).unwrap();
         w.workloads
             .get_mut(&WorkloadKey::new("ns", "api"))
             .unwrap()
             .rollout = RolloutState::Complete;
-        let api = alerts(&fleet, t(0))
+        let api = build_alerts(&fleet, t(0))
             .into_iter()
             .find(|a| a.title == "api-5xx")
             .unwrap();

@@ -1,7 +1,7 @@
 //! Capacity per cluster and nodegroup: CPU and memory requested vs allocatable, pending pods,
 //! HPAs at their max, nodegroup min/desired/max, and the headroom left.
 
-use super::{ClusterId, ClusterState, FleetState, Stage, WorkloadKey, stages};
+use super::{ClusterId, ClusterState, FleetState, Stage, WorkloadKey};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -113,16 +113,17 @@ impl ClusterCapacity {
 }
 
 /// Every cluster's capacity, in stage order (the layout's), then by cluster name.
-pub fn cluster_capacities(fleet: &FleetState) -> Vec<ClusterCapacity> {
-    let order: BTreeMap<Stage, usize> = stages(fleet)
-        .into_iter()
+pub(crate) fn build_cluster_capacities(fleet: &FleetState) -> Vec<ClusterCapacity> {
+    let order: BTreeMap<&Stage, usize> = fleet
+        .stages()
+        .iter()
         .enumerate()
         .map(|(i, s)| (s, i))
         .collect();
     let mut out: Vec<ClusterCapacity> = fleet
-        .clusters
+        .clusters()
         .values()
-        .map(|c| cluster_capacity(c, fleet.layout.is_production(&c.info.env)))
+        .map(|c| cluster_capacity(c, fleet.layout().is_production(&c.info.env)))
         .collect();
     out.sort_by(|a, b| {
         let pos = |s: &Stage| order.get(s).copied().unwrap_or(usize::MAX);
@@ -239,7 +240,7 @@ mod tests {
         add_cluster(&mut fleet, "prod", "eu-west-1", vec![w]);
         add_cluster(&mut fleet, "dev", "us-east-1", vec![]);
         let id = ClusterId::new("prod", "eu-west-1", "prod-eu-west-1");
-        let c = fleet.clusters.get_mut(&id).unwrap();
+        let c = fleet.clusters_mut().get_mut(&id).unwrap();
         c.nodegroups.push(Nodegroup {
             name: "general".into(),
             instance_type: "m6i.large".into(),
@@ -264,7 +265,7 @@ mod tests {
         ] {
             c.pods.insert(("ns".into(), p.name.clone()), p);
         }
-        let rows = cluster_capacities(&fleet);
+        let rows = fleet.cluster_capacities();
         let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["dev-us-east-1", "prod-eu-west-1"], "layout order");
         let prod = &rows[1];

@@ -99,7 +99,7 @@ fn ticks_for<'a>(
 ) -> Option<&'a super::ChecklistTicks> {
     let (s, candidate) = (row.present().nth(index)?, row.candidate(index)?);
     fleet
-        .clusters
+        .clusters()
         .get(&s.cluster)?
         .workloads
         .get(&row.key)?
@@ -150,7 +150,7 @@ fn rollback_plan(fleet: &FleetState, row: &PipelineRow, index: usize) -> CheckSt
         return CheckState::Verified(format!("back to {} (running now)", s.version));
     }
     let target = fleet
-        .clusters
+        .clusters()
         .get(&s.cluster)
         .and_then(|c| c.workloads.get(&row.key))
         .and_then(|w| w.rollback_target());
@@ -173,7 +173,7 @@ fn earlier_stages(fleet: &FleetState, row: &PipelineRow, index: usize) -> CheckS
     for s in &earlier {
         let ran = s.version == candidate
             || fleet
-                .clusters
+                .clusters()
                 .get(&s.cluster)
                 .and_then(|c| c.workloads.get(&row.key))
                 .is_some_and(|w| w.history.iter().any(|r| r.version == candidate));
@@ -195,7 +195,7 @@ fn earlier_stages(fleet: &FleetState, row: &PipelineRow, index: usize) -> CheckS
 mod tests {
     use super::*;
     use crate::domain::testkit::*;
-    use crate::domain::{AlarmState, SourceHealth, SourceUpdate, pipeline_rows};
+    use crate::domain::{AlarmState, SourceHealth, SourceUpdate};
 
     fn fleet_with(prod_version: &str, alarms: Vec<crate::domain::Alarm>) -> FleetState {
         let mut fleet = fleet();
@@ -223,7 +223,7 @@ mod tests {
     }
 
     fn states(fleet: &FleetState, index: usize) -> Vec<(&'static str, CheckState)> {
-        let row = &pipeline_rows(fleet)[0];
+        let row = &fleet.pipeline_rows()[0];
         release_checklist(fleet, row, index)
             .into_iter()
             .filter(|i| i.verified_by_console)
@@ -234,7 +234,7 @@ mod tests {
     #[test]
     fn twelve_items_three_verified_by_the_console() {
         let fleet = fleet_with("1.0", vec![]);
-        let row = &pipeline_rows(&fleet)[0];
+        let row = &fleet.pipeline_rows()[0];
         let items = release_checklist(&fleet, row, 2);
         assert_eq!(items.len(), 12);
         assert_eq!(items.iter().filter(|i| i.verified_by_console).count(), 3);
@@ -291,7 +291,7 @@ mod tests {
         // An earlier stage that is not healthy fails validation.
         let mut fleet = fleet_with("1.1", vec![]);
         let stg = crate::domain::ClusterId::new("staging", "us-east-1", "staging-us-east-1");
-        let w = fleet.clusters.get_mut(&stg).unwrap();
+        let w = fleet.clusters_mut().get_mut(&stg).unwrap();
         w.workloads
             .get_mut(&crate::domain::WorkloadKey::new("ns", "api"))
             .unwrap()
@@ -311,7 +311,7 @@ mod tests {
         use crate::domain::{ClusterId, RolloutState, WorkloadKey};
         fn redeploy(fleet: &mut FleetState, env: &str, version: &str) {
             let id = ClusterId::new(env, "us-east-1", &format!("{env}-us-east-1"));
-            let c = fleet.clusters.get_mut(&id).unwrap();
+            let c = fleet.clusters_mut().get_mut(&id).unwrap();
             let w = c.workloads.get_mut(&WorkloadKey::new("ns", "api")).unwrap();
             deploy(w, version, t(-10));
             w.rollout = RolloutState::Complete;

@@ -336,7 +336,7 @@ mod tests {
         }
         let r = report(&[("flat", flat), ("grow", growing), ("shrink", shrinking)]);
         assert_eq!(r.complete_days(), 20);
-        let rows = cost_rows(&r, &fleet().layout);
+        let rows = cost_rows(&r, fleet().layout());
         let m: Vec<(String, f64)> = movers(&rows)
             .iter()
             .map(|r| (r.scope.to_string(), r.change7().unwrap()))
@@ -352,7 +352,7 @@ mod tests {
     #[test]
     fn too_little_history_has_no_weekly_change() {
         let r = report(&[("short", vec![5.0; 10])]);
-        let rows = cost_rows(&r, &fleet().layout);
+        let rows = cost_rows(&r, fleet().layout());
         assert_eq!(rows[0].change7(), None);
         assert!(movers(&rows).is_empty());
     }
@@ -372,7 +372,7 @@ mod tests {
             .insert(("prod".into(), "us-east-1".into()), line(7.0));
         r.by_cell
             .insert(("dev".into(), "us-east-1".into()), line(1.0));
-        let rows = cost_rows(&r, &fleet().layout);
+        let rows = cost_rows(&r, fleet().layout());
         let scopes: Vec<String> = rows.iter().map(|r| r.scope.to_string()).collect();
         assert_eq!(
             scopes,

@@ -1,10 +1,13 @@
 //! The whole fleet: environments x regions, the clusters in each cell, alarms and cost.
 
+use super::derived::Derived;
 use super::{
-    Alarm, Change, ChangeLog, ClusterId, ClusterState, CostReport, SourceHealth, Timestamp,
+    Alarm, Alert, CellSummary, Change, ChangeLog, ClusterCapacity, ClusterId, ClusterState,
+    CostReport, PipelineRow, ServiceRow, SourceHealth, Stage, Timestamp, WorkloadKey,
     alarm_changes, cluster_changes, workload_changes,
 };
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -58,14 +61,18 @@ pub enum SourceUpdate {
 }
 
 /// Aggregated state of the fleet, owned by the UI task.
+///
+/// The layout, clusters, alarms and cost are read through methods and changed only through
+/// `apply` or the `*_mut` methods, because the rows the screens derive from them are kept until
+/// they change (`derived`): a change that bypassed those methods would leave stale rows.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct FleetState {
-    pub layout: FleetLayout,
-    pub clusters: BTreeMap<ClusterId, ClusterState>,
+    layout: FleetLayout,
+    clusters: BTreeMap<ClusterId, ClusterState>,
     /// Alarms by source.
-    pub alarms: BTreeMap<String, Vec<Alarm>>,
+    alarms: BTreeMap<String, Vec<Alarm>>,
     pub alarm_health: BTreeMap<String, SourceHealth>,
-    pub cost: CostReport,
+    cost: CostReport,
     pub cost_health: Option<SourceHealth>,
     /// What changed since the console started (deploys, scaling, gates, alarms), bounded.
     /// Filled by `apply` from the differences between a source's consecutive reports.
@@ -73,11 +80,24 @@ pub struct FleetState {
     /// Metric series per cluster (sparklines); not in snapshots.
     #[serde(skip)]
     pub metrics: BTreeMap<ClusterId, super::ClusterMetrics>,
+    /// Rows derived from the above, kept until it changes (`super::derived`).
+    #[serde(skip)]
+    derived: Derived,
 }
 
 impl FleetState {
     /// Apply one source update. Returns whether anything changed (so the UI can skip a redraw).
     pub fn apply(&mut self, update: SourceUpdate) -> bool {
+        // Metric series feed only the sparklines, which read them directly.
+        let derives = !matches!(update, SourceUpdate::Metrics(_));
+        let changed = self.apply_update(update);
+        if changed && derives {
+            self.derived = Derived::default();
+        }
+        changed
+    }
+
+    fn apply_update(&mut self, update: SourceUpdate) -> bool {
         match update {
             SourceUpdate::Layout(layout) => replace(&mut self.layout, layout),
             SourceUpdate::Cluster(cluster) => {
@@ -186,6 +206,131 @@ impl FleetState {
                 c.region.get_or_insert_with(|| info.info.region.clone());
             }
             self.changes.push(c);
+        }
+    }
+
+    pub fn layout(&self) -> &FleetLayout {
+        &self.layout
+    }
+
+    pub fn clusters(&self) -> &BTreeMap<ClusterId, ClusterState> {
+        &self.clusters
+    }
+
+    /// Alarms by source.
+    pub fn alarms(&self) -> &BTreeMap<String, Vec<Alarm>> {
+        &self.alarms
+    }
+
+    pub fn cost(&self) -> &CostReport {
+        &self.cost
+    }
+
+    /// The clusters, to change in place (tests, tools); what was derived from them is forgotten.
+    pub fn clusters_mut(&mut self) -> &mut BTreeMap<ClusterId, ClusterState> {
+        self.derived = Derived::default();
+        &mut self.clusters
+    }
+
+    /// The layout, to change in place; what was derived from it is forgotten.
+    pub fn layout_mut(&mut self) -> &mut FleetLayout {
+        self.derived = Derived::default();
+        &mut self.layout
+    }
+
+    /// The alarms by source, to change in place; what was derived from them is forgotten.
+    pub fn alarms_mut(&mut self) -> &mut BTreeMap<String, Vec<Alarm>> {
+        self.derived = Derived::default();
+        &mut self.alarms
+    }
+
+    /// The cost report, to change in place; what was derived from it is forgotten.
+    pub fn cost_mut(&mut self) -> &mut CostReport {
+        self.derived = Derived::default();
+        &mut self.cost
+    }
+
+    /// The console's clock moved: alerts (which depend on the time) are derived again on use.
+    pub fn clock_moved(&mut self) {
+        self.derived.forget_timed();
+    }
+
+    /// Stages in display order (environment rows, then region columns), only those with
+    /// clusters.
+    pub fn stages(&self) -> &[Stage] {
+        self.derived
+            .stages
+            .get_or_init(|| super::summary::build_stages(self))
+    }
+
+    /// Every service in the fleet, sorted by namespace/name.
+    pub fn service_rows(&self) -> &[ServiceRow] {
+        self.derived
+            .services
+            .get_or_init(|| super::summary::build_service_rows(self))
+    }
+
+    /// One service's row (the rows are sorted by key).
+    pub fn service_row(&self, key: &WorkloadKey) -> Option<&ServiceRow> {
+        let rows = self.service_rows();
+        rows.binary_search_by(|r| r.key.cmp(key))
+            .ok()
+            .map(|i| &rows[i])
+    }
+
+    /// One service's pipeline row (the rows are sorted by key).
+    pub fn pipeline_row(&self, key: &WorkloadKey) -> Option<&PipelineRow> {
+        let rows = self.pipeline_rows();
+        rows.binary_search_by(|r| r.key.cmp(key))
+            .ok()
+            .map(|i| &rows[i])
+    }
+
+    /// How many distinct services the fleet runs.
+    pub fn service_count(&self) -> usize {
+        self.service_rows().len()
+    }
+
+    /// A pipeline row per service, sorted by namespace/name.
+    pub fn pipeline_rows(&self) -> &[PipelineRow] {
+        self.derived
+            .pipelines
+            .get_or_init(|| super::pipeline::build_pipeline_rows(self))
+    }
+
+    /// Every cluster's capacity, in stage order.
+    pub fn cluster_capacities(&self) -> &[ClusterCapacity] {
+        self.derived
+            .capacities
+            .get_or_init(|| super::capacity::build_cluster_capacities(self))
+    }
+
+    /// One summary per env x region of the layout, including empty cells, row by row.
+    pub fn cell_summaries(&self) -> &[CellSummary] {
+        self.derived
+            .cells
+            .get_or_init(|| super::summary::build_cell_summaries(self))
+    }
+
+    /// The summary of one cell of the layout.
+    pub fn cell_summary(&self, env: &str, region: &str) -> Option<&CellSummary> {
+        self.cell_summaries()
+            .iter()
+            .find(|c| c.stage.env == env && c.stage.region == region)
+    }
+
+    /// Every alert in the fleet at `now`, most urgent first (see `alerts::build_alerts`).
+    pub fn alerts(&self, now: Timestamp) -> Cow<'_, [Alert]> {
+        let (at, alerts) = self
+            .derived
+            .alerts
+            .get_or_init(|| (now, super::alerts::build_alerts(self, now)));
+        if *at == now {
+            Cow::Borrowed(alerts)
+        } else {
+            // Asked for another time than the one kept (the clock moved without
+            // `clock_moved`): derive afresh rather than answer for the wrong time.
+            Cow::Owned(super::alerts::build_alerts(self, now))
         }
     }
 

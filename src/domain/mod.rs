@@ -9,6 +9,7 @@ pub mod checklist;
 pub mod cluster;
 pub mod cost;
 pub mod delta;
+mod derived;
 pub mod fleet;
 pub mod metrics;
 pub mod pipeline;

@@ -3,7 +3,6 @@
 
 use super::{
     ClusterId, FleetState, Health, RolloutState, ServiceRow, Stage, Timestamp, WorkloadKey,
-    service_rows, stages,
 };
 use serde::Serialize;
 
@@ -116,11 +115,12 @@ impl PipelineRow {
 }
 
 /// A pipeline row per service, sorted by namespace/name.
-pub fn pipeline_rows(fleet: &FleetState) -> Vec<PipelineRow> {
-    let stages = stages(fleet);
-    service_rows(fleet)
+pub(crate) fn build_pipeline_rows(fleet: &FleetState) -> Vec<PipelineRow> {
+    let stages = fleet.stages();
+    fleet
+        .service_rows()
         .iter()
-        .map(|r| pipeline_row(fleet, r, &stages))
+        .map(|r| pipeline_row(fleet, r, stages))
         .collect()
 }
 
@@ -135,7 +135,7 @@ fn pipeline_row(fleet: &FleetState, row: &ServiceRow, stages: &[Stage]) -> Pipel
                 .iter()
                 .filter(|i| &i.stage == stage)
                 .max_by_key(|i| i.health)?;
-            let cluster = fleet.clusters.get(&inst.cluster)?;
+            let cluster = fleet.clusters().get(&inst.cluster)?;
             let w = cluster.workloads.get(&row.key)?;
             let updated_ready = cluster
                 .pods_of(&row.key)
@@ -206,7 +206,8 @@ mod tests {
 
     #[test]
     fn versions_by_stage_in_layout_order_with_drift_and_gates() {
-        let rows = pipeline_rows(&pipeline());
+        let fleet = pipeline();
+        let rows = fleet.pipeline_rows();
         assert_eq!(rows.len(), 1);
         let r = &rows[0];
         let cells: Vec<(String, bool)> = r
@@ -238,24 +239,24 @@ mod tests {
         let mut fleet = pipeline();
         let id = ClusterId::new("prod", "eu-west-1", "prod-eu-west-1");
         let w = fleet
-            .clusters
+            .clusters_mut()
             .get_mut(&id)
             .unwrap()
             .workloads
             .get_mut(&WorkloadKey::new("ns", "api"))
             .unwrap();
         w.rollout = RolloutState::Stuck("ProgressDeadlineExceeded".into());
-        let r = &pipeline_rows(&fleet)[0];
+        let r = &fleet.pipeline_rows()[0];
         assert_eq!(r.attention(), Attention::Stuck);
         assert_eq!(r.focus(), 1, "a gate still comes first for the release");
         let mut settled = fleet.clone();
-        for c in settled.clusters.values_mut() {
+        for c in settled.clusters_mut().values_mut() {
             for w in c.workloads.values_mut() {
                 w.rollout = RolloutState::Complete;
                 w.gate = None;
             }
         }
-        let r = &pipeline_rows(&settled)[0];
+        let r = &settled.pipeline_rows()[0];
         assert_eq!(r.attention(), Attention::Drift);
         assert_eq!(r.focus(), 2, "where promotion stopped");
         let progress = StageState {

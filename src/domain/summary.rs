@@ -42,10 +42,10 @@ impl CellSummary {
 }
 
 /// Stages in display order (environment rows, then region columns), only those with clusters.
-pub fn stages(fleet: &FleetState) -> Vec<Stage> {
+pub(crate) fn build_stages(fleet: &FleetState) -> Vec<Stage> {
     let mut out = Vec::new();
-    for env in &fleet.layout.envs {
-        for region in &fleet.layout.regions {
+    for env in &fleet.layout().envs {
+        for region in &fleet.layout().regions {
             if fleet.clusters_in(&env.name, region).next().is_some() {
                 out.push(Stage {
                     env: env.name.clone(),
@@ -58,23 +58,23 @@ pub fn stages(fleet: &FleetState) -> Vec<Stage> {
 }
 
 /// One summary per env x region of the layout, including empty cells, row by row.
-pub fn cell_summaries(fleet: &FleetState) -> Vec<CellSummary> {
+pub(crate) fn build_cell_summaries(fleet: &FleetState) -> Vec<CellSummary> {
     let mut out = Vec::new();
-    for env in &fleet.layout.envs {
-        for region in &fleet.layout.regions {
+    for env in &fleet.layout().envs {
+        for region in &fleet.layout().regions {
             out.push(cell_summary(fleet, &env.name, region));
         }
     }
     out
 }
 
-pub fn cell_summary(fleet: &FleetState, env: &str, region: &str) -> CellSummary {
+fn cell_summary(fleet: &FleetState, env: &str, region: &str) -> CellSummary {
     let mut s = CellSummary {
         stage: Stage {
             env: env.into(),
             region: region.into(),
         },
-        production: fleet.layout.is_production(env),
+        production: fleet.layout().is_production(env),
         clusters: Vec::new(),
         services_total: 0,
         services_healthy: 0,
@@ -83,7 +83,7 @@ pub fn cell_summary(fleet: &FleetState, env: &str, region: &str) -> CellSummary 
         failing: 0,
         firing_alarms: 0,
         capacity: Capacity::default(),
-        mtd_usd: fleet.cost.mtd_for(env, region),
+        mtd_usd: fleet.cost().mtd_for(env, region),
         worst_status: None,
     };
     for c in fleet.clusters_in(env, region) {
@@ -173,25 +173,16 @@ impl ServiceRow {
     }
 }
 
-/// How many distinct services the fleet runs (cheaper than building the rows).
-pub fn service_count(fleet: &FleetState) -> usize {
-    let keys: std::collections::BTreeSet<&WorkloadKey> = fleet
-        .clusters
-        .values()
-        .flat_map(|c| c.workloads.keys())
-        .collect();
-    keys.len()
-}
-
 /// Every service in the fleet, sorted by namespace/name.
-pub fn service_rows(fleet: &FleetState) -> Vec<ServiceRow> {
-    let order: BTreeMap<Stage, usize> = stages(fleet)
-        .into_iter()
+pub(crate) fn build_service_rows(fleet: &FleetState) -> Vec<ServiceRow> {
+    let order: BTreeMap<&Stage, usize> = fleet
+        .stages()
+        .iter()
         .enumerate()
         .map(|(i, s)| (s, i))
         .collect();
     let mut rows: BTreeMap<WorkloadKey, ServiceRow> = BTreeMap::new();
-    for c in fleet.clusters.values() {
+    for c in fleet.clusters().values() {
         let stage = Stage {
             env: c.info.env.clone(),
             region: c.info.region.clone(),

@@ -135,14 +135,13 @@ pub fn fleet() -> FleetState {
         production,
         read_only: false,
     };
-    FleetState {
-        layout: FleetLayout {
-            name: "test".into(),
-            envs: vec![env("dev", false), env("staging", false), env("prod", true)],
-            regions: vec!["us-east-1".into(), "eu-west-1".into()],
-        },
-        ..FleetState::default()
-    }
+    let mut fleet = FleetState::default();
+    fleet.apply(SourceUpdate::Layout(FleetLayout {
+        name: "test".into(),
+        envs: vec![env("dev", false), env("staging", false), env("prod", true)],
+        regions: vec!["us-east-1".into(), "eu-west-1".into()],
+    }));
+    fleet
 }
 
 /// Put a cluster with these workloads into the fleet, live at `t(0)`.
@@ -152,5 +151,5 @@ pub fn add_cluster(fleet: &mut FleetState, env: &str, region: &str, workloads: V
     for w in workloads {
         c.workloads.insert(w.key.clone(), w);
     }
-    fleet.clusters.insert(c.info.id.clone(), c);
+    fleet.clusters_mut().insert(c.info.id.clone(), c);
 }

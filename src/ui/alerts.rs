@@ -5,7 +5,7 @@
 use super::parts::{ListTable, draw_list, env_style, sources_gate, stage_short, ui_title};
 use super::text::{age_coarse, clean, fit};
 use crate::app::{AlertSort, SourceKind, State, selected_index, visible_alerts};
-use crate::domain::{Alert, AlertOrigin, Severity, alerts};
+use crate::domain::{Alert, AlertOrigin, Severity};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -21,7 +21,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     let ui = &state.ui.alerts;
     let rows = visible_alerts(state);
-    let total = alerts(&state.fleet, state.now).len();
+    let total = state.fleet.alerts(state.now).len();
     let selected = selected_index(ui.selected, rows.len());
     let detail_h = if area.height >= 30 { 7 } else { 5 };
     let [list, detail] =
@@ -38,16 +38,11 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let stage_w = if wide { 22 } else { 12 };
     let service_w = if wide { 24 } else { 16 };
     let grouped = matches!(ui.sort, AlertSort::Stage | AlertSort::Service);
-    let mut previous: Option<(Option<String>, Option<String>)> = None;
-    let body: Vec<Row> = rows
-        .iter()
-        .map(|a| {
-            let group = (a.env.clone(), a.service.clone());
-            let repeat = grouped && previous.as_ref() == Some(&group);
-            previous = Some(group);
-            alert_row(state, theme, a, repeat, stage_w, service_w, wide)
-        })
-        .collect();
+    let group = |a: &Alert| (a.env.clone(), a.service.clone());
+    let row = |i: usize| {
+        let repeat = grouped && i > 0 && group(&rows[i - 1]) == group(&rows[i]);
+        alert_row(state, theme, &rows[i], repeat, stage_w, service_w, wide)
+    };
     let mut header = vec!["", "AGE", "ENV/REGION", "SERVICE", "ALERT"];
     let mut widths = vec![
         Constraint::Length(5),
@@ -61,7 +56,15 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         widths.push(Constraint::Length(30));
     }
     let nothing = "no firing alarms and no cluster alerts";
-    let table = ListTable::new(ui, title, Row::new(header), widths, body, nothing);
+    let table = ListTable::new(
+        ui,
+        title,
+        Row::new(header),
+        widths,
+        rows.len(),
+        row,
+        nothing,
+    );
     draw_list(state, theme, frame, list, KINDS, table);
     detail_box(state, theme, frame, detail, selected.map(|i| &rows[i]));
 }

@@ -26,7 +26,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .flat_map(|c| {
             c.hpas_at_max
                 .iter()
-                .map(move |(k, cur, max)| (c, format!("{k} {cur}/{max}")))
+                .map(move |(k, cur, max)| (*c, format!("{k} {cur}/{max}")))
         })
         .collect();
     let hpa_h = (hpas.len() as u16 + 2).clamp(3, area.height / 4 + 1);
@@ -50,23 +50,21 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         state,
         theme,
         "Capacity",
-        (clusters.len(), state.fleet.clusters.len()),
+        (clusters.len(), state.fleet.clusters().len()),
         vec![],
         ui,
     );
     let inner_w = top.width.saturating_sub(2) as usize;
     let bar_w = if inner_w >= 140 { 20 } else { 6 };
     let name_w = if inner_w >= 140 { 34 } else { 21 };
-    let body: Vec<Row> = lines
-        .iter()
-        .map(|(c, g)| {
-            let c = &clusters[*c];
-            match g {
-                None => cluster_row(theme, c, name_w, bar_w),
-                Some(g) => nodegroup_row(theme, &c.nodegroups[*g], name_w, bar_w),
-            }
-        })
-        .collect();
+    let row = |i: usize| {
+        let (c, g) = lines[i];
+        let c = clusters[c];
+        match g {
+            None => cluster_row(theme, c, name_w, bar_w),
+            Some(g) => nodegroup_row(theme, &c.nodegroups[g], name_w, bar_w),
+        }
+    };
     let usage_w = bar_w as u16 + 5;
     let widths = vec![
         Constraint::Length(name_w as u16),
@@ -85,7 +83,15 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         "HEADROOM",
     ];
     let nothing = "no clusters reported yet";
-    let table = ListTable::new(ui, title, Row::new(header), widths, body, nothing);
+    let table = ListTable::new(
+        ui,
+        title,
+        Row::new(header),
+        widths,
+        lines.len(),
+        row,
+        nothing,
+    );
     draw_list(state, theme, frame, top, KINDS, table);
     hpa_box(theme, frame, bottom, &hpas);
 }

@@ -12,7 +12,7 @@ use ratatui::widgets::Paragraph;
 pub fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut left = vec![
         Span::styled(" opsdeck ", theme.title),
-        Span::styled(clean(&state.fleet.layout.name).into_owned(), theme.header),
+        Span::styled(clean(&state.fleet.layout().name).into_owned(), theme.header),
     ];
     if state.settings.demo {
         left.push(Span::styled(" DEMO", theme.info));
@@ -31,7 +31,7 @@ pub fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 || !matches!(h.status, crate::domain::SourceStatus::Live)
         })
         .collect();
-    let clusters = state.fleet.clusters.len();
+    let clusters = state.fleet.clusters().len();
     if healths.is_empty() {
         left.push(Span::styled("waiting for sources…", theme.muted));
     } else if problems.is_empty() {

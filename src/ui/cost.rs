@@ -35,7 +35,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 fn summary_line(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let c = &state.fleet.cost;
+    let c = state.fleet.cost();
     let mtd = c.mtd_total();
     let vs = if c.last_month > 0.0 {
         match ((c.forecast_month_end / c.last_month - 1.0) * 100.0).round() {
@@ -61,7 +61,7 @@ fn summary_line(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 /// Each group of figures' age, where the source fetched them separately (Cost Explorer answers
 /// are cached for hours): " · fetched 2h ago", or per group when their ages differ.
 fn figure_ages(state: &State) -> String {
-    let fetched = &state.fleet.cost.fetched;
+    let fetched = &state.fleet.cost().fetched;
     let ages: Vec<(&String, String)> = fetched
         .iter()
         .map(|(what, at)| {
@@ -84,7 +84,7 @@ fn figure_ages(state: &State) -> String {
 /// One column of eighth-blocks per day, tallest = the most expensive day; anomalous days in the
 /// warning colour, today (partial) muted.
 fn daily_chart(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let c = &state.fleet.cost;
+    let c = state.fleet.cost();
     let max = c.daily.iter().map(|d| d.usd).fold(0.0, f64::max);
     let title = Line::from(vec![
         Span::styled(" Daily spend, last 30 days ", theme.title),
@@ -152,15 +152,12 @@ fn daily_chart(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 fn cost_table(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let ui = &state.ui.cost;
     let rows = visible_cost_rows(state);
-    let total = cost_rows(&state.fleet.cost, &state.fleet.layout).len();
+    let total = cost_rows(state.fleet.cost(), state.fleet.layout()).len();
     let title = ui_title(state, theme, "Spend", (rows.len(), total), vec![], ui);
     let inner_w = area.width.saturating_sub(2) as usize;
     let wide = inner_w >= 80;
     let scope_w = if wide { 28 } else { 14 };
-    let body: Vec<Row> = rows
-        .iter()
-        .map(|r| cost_row(theme, r, scope_w, wide))
-        .collect();
+    let row = |i: usize| cost_row(theme, &rows[i], scope_w, wide);
     let mut header = vec!["", "MTD", "FORECAST", "LAST MO", "7D Δ"];
     let mut widths = vec![
         Constraint::Length(scope_w as u16),
@@ -174,7 +171,15 @@ fn cost_table(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         widths.push(Constraint::Length(6));
     }
     let nothing = "the cost source does not split spend by env, region or service";
-    let table = ListTable::new(ui, title, Row::new(header), widths, body, nothing);
+    let table = ListTable::new(
+        ui,
+        title,
+        Row::new(header),
+        widths,
+        rows.len(),
+        row,
+        nothing,
+    );
     draw_list(state, theme, frame, area, KINDS, table);
 }
 
@@ -221,10 +226,10 @@ fn signed_money(usd: f64) -> String {
 }
 
 fn side_panel(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let c = &state.fleet.cost;
+    let c = state.fleet.cost();
     let width = area.width.saturating_sub(2) as usize;
     let room = area.height.saturating_sub(4) as usize;
-    let rows = cost_rows(c, &state.fleet.layout);
+    let rows = cost_rows(c, state.fleet.layout());
     let movers = movers(&rows);
     let found = anomalies(c);
     let mut lines = vec![Line::styled("Movers: last 7d vs 7d before", theme.title)];

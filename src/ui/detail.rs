@@ -5,7 +5,7 @@ use super::parts::revision_lines;
 use super::text::{age_coarse, clean, fit};
 use super::{health_glyph, health_style};
 use crate::app::State;
-use crate::domain::{AlarmState, ClusterState, EventKind, Workload, WorkloadKey, service_rows};
+use crate::domain::{AlarmState, ClusterState, EventKind, Workload, WorkloadKey};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -13,10 +13,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
 pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, key: &WorkloadKey) {
-    let Some(row) = service_rows(&state.fleet)
-        .into_iter()
-        .find(|r| &r.key == key)
-    else {
+    let Some(row) = state.fleet.service_row(key) else {
         let msg = format!(
             " {} is gone from every cluster (deleted?) — esc to go back",
             clean(&key.to_string())
@@ -46,7 +43,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, key: &W
         .map(|i| {
             let w = state
                 .fleet
-                .clusters
+                .clusters()
                 .get(&i.cluster)
                 .and_then(|c| c.workloads.get(key));
             let hpa = w
@@ -61,7 +58,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, key: &W
                 Some(crate::domain::RolloutState::Stuck(reason)) => reason.clone(),
                 _ => i.health.label().to_string(),
             };
-            let prod = state.fleet.layout.is_production(&i.stage.env);
+            let prod = state.fleet.layout().is_production(&i.stage.env);
             Row::new(vec![
                 Cell::from(clean(&i.stage.to_string()).into_owned()).style(if prod {
                     theme.prod
@@ -110,7 +107,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, key: &W
     let Some(inst) = row.instances.get(selected) else {
         return;
     };
-    let Some(cluster) = state.fleet.clusters.get(&inst.cluster) else {
+    let Some(cluster) = state.fleet.clusters().get(&inst.cluster) else {
         return;
     };
     // Sparklines above pods and history, as long as those keep a few rows.

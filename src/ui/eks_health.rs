@@ -15,14 +15,14 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 /// (cluster, problem text, nodegroups' age) for each shown cluster whose discovery fails.
 pub fn problems<'a>(
     state: &State,
-    clusters: &'a [ClusterCapacity],
+    clusters: &[&'a ClusterCapacity],
 ) -> Vec<(&'a ClusterCapacity, String, String)> {
     clusters
         .iter()
         .filter_map(|c| {
             let h = state
                 .fleet
-                .clusters
+                .clusters()
                 .get(&c.cluster)?
                 .nodegroup_health
                 .as_ref()?;
@@ -34,7 +34,7 @@ pub fn problems<'a>(
                 Some(s) => format!("nodegroups as of {} ago", age_coarse(s)),
                 None => "no nodegroups yet".into(),
             };
-            Some((c, why.clone(), age))
+            Some((*c, why.clone(), age))
         })
         .collect()
 }

@@ -3,7 +3,7 @@
 use super::text::{bar, clean, fit, money, region_short};
 use super::{status_style, status_word};
 use crate::app::State;
-use crate::domain::{CellSummary, SourceStatus, cell_summary};
+use crate::domain::{CellSummary, SourceStatus};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let layout = &state.fleet.layout;
+    let layout = state.fleet.layout();
     if layout.envs.is_empty() || layout.regions.is_empty() {
         let p = Paragraph::new(Line::styled(
             " waiting for the first data from the fleet's sources…",
@@ -33,9 +33,11 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         ])
         .split(rows[r]);
         for (c, region) in layout.regions.iter().enumerate() {
-            let summary = cell_summary(&state.fleet, &env.name, region);
+            let Some(summary) = state.fleet.cell_summary(&env.name, region) else {
+                continue;
+            };
             let selected = state.ui.cell == (r, c);
-            draw_cell(theme, frame, cols[c], &summary, selected);
+            draw_cell(theme, frame, cols[c], summary, selected);
         }
     }
 }

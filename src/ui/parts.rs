@@ -13,6 +13,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
+use std::ops::Range;
 
 /// ` Name shown/total ` + extra + ` /filter ` + ` sort: label `.
 pub fn list_title<'a>(
@@ -178,14 +179,18 @@ pub fn revision_lines(
         .collect()
 }
 
-/// A list screen's table.
+/// A list screen's table. Its rows are built only for the lines on screen (`row(i)` for the
+/// visible `i`): a large fleet's lists run to hundreds or thousands of rows, and formatting
+/// them all cost milliseconds a frame.
 pub struct ListTable<'a> {
     pub title: Line<'a>,
     /// Column titles (unstyled) and how many lines they take.
     pub header: Row<'a>,
     pub header_height: u16,
     pub widths: Vec<Constraint>,
-    pub rows: Vec<Row<'a>>,
+    /// How many rows the list has, and the row at an index (each one line high).
+    pub len: usize,
+    pub row: Box<dyn Fn(usize) -> Row<'a> + 'a>,
     /// The stored selection (clamped to the rows here).
     pub selected: usize,
     /// What to say when there are no rows.
@@ -200,7 +205,8 @@ impl<'a> ListTable<'a> {
         title: Line<'a>,
         header: Row<'a>,
         widths: Vec<Constraint>,
-        rows: Vec<Row<'a>>,
+        len: usize,
+        row: impl Fn(usize) -> Row<'a> + 'a,
         nothing: &str,
     ) -> ListTable<'a> {
         ListTable {
@@ -208,7 +214,8 @@ impl<'a> ListTable<'a> {
             header,
             header_height: 1,
             widths,
-            rows,
+            len,
+            row: Box::new(row),
             selected: ui.selected,
             empty: empty_message(&ui.filter, nothing),
         }
@@ -245,14 +252,22 @@ pub fn draw_list(
     kinds: &[SourceKind],
     list: ListTable,
 ) {
-    let selected = selected_index(list.selected, list.rows.len());
-    let empty = list.rows.is_empty();
-    let table = Table::new(list.rows, list.widths)
+    let selected = selected_index(list.selected, list.len);
+    let empty = list.len == 0;
+    // The block's borders and the header take the rest of the height.
+    let lines = area.height.saturating_sub(2 + list.header_height) as usize;
+    let window = visible_window(list.len, selected, lines);
+    let rows: Vec<Row> = window.clone().map(&list.row).collect();
+    let table = Table::new(rows, list.widths)
         .header(list.header.style(theme.title).height(list.header_height))
         .block(screen_block(state, theme, list.title, kinds))
         .row_highlight_style(theme.selection)
         .column_spacing(1);
-    let mut ts = TableState::default().with_selected(selected);
+    let mut ts = TableState::default().with_selected(
+        selected
+            .filter(|_| !window.is_empty())
+            .map(|s| s - window.start),
+    );
     frame.render_stateful_widget(table, area, &mut ts);
     if empty && area.height >= 3 + list.header_height && area.width >= 6 {
         let r = Rect {
@@ -264,6 +279,16 @@ pub fn draw_list(
         let line = Line::styled(fit(&list.empty, r.width as usize), theme.muted);
         frame.render_widget(line, r);
     }
+}
+
+/// The rows a table of `lines` one-line rows shows with `selected` selected, scrolled as
+/// ratatui scrolls a fresh `TableState`: from the top, until the selection is the last line.
+pub fn visible_window(len: usize, selected: Option<usize>, lines: usize) -> Range<usize> {
+    if lines == 0 {
+        return 0..0;
+    }
+    let start = selected.map_or(0, |s| (s + 1).saturating_sub(lines));
+    start..(start + lines).min(len)
 }
 
 /// `prod/use1`: env and short region, for narrow columns.
@@ -282,5 +307,58 @@ pub fn empty_message(filter: &str, nothing: &str) -> String {
         nothing.to_string()
     } else {
         format!("nothing matches /{} (esc clears it)", clean(filter))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::visible_window;
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::{Constraint, Rect};
+    use ratatui::widgets::{Block, Borders, Row, StatefulWidget, Table, TableState};
+
+    fn draw(rows: Vec<Row<'static>>, selected: Option<usize>, area: Rect) -> Buffer {
+        let mut buf = Buffer::empty(area);
+        let table = Table::new(rows, [Constraint::Length(12), Constraint::Min(4)])
+            .header(Row::new(["NAME", "N"]).height(2))
+            .block(Block::default().borders(Borders::ALL))
+            .row_highlight_style(ratatui::style::Style::new().reversed());
+        let mut state = TableState::default().with_selected(selected);
+        StatefulWidget::render(table, area, &mut buf, &mut state);
+        buf
+    }
+
+    /// Building only the visible rows draws exactly what ratatui draws from all of them, wherever
+    /// the selection is (top, the page's last line, further down, the last row, none).
+    #[test]
+    fn the_visible_window_draws_what_the_whole_list_draws() {
+        let row = |i: usize| Row::new([format!("service-{i}"), i.to_string()]);
+        let len = 300;
+        for height in [4u16, 5, 12, 24, 80] {
+            let area = Rect::new(0, 0, 30, height);
+            let lines = height.saturating_sub(4) as usize;
+            for selected in [
+                None,
+                Some(0),
+                Some(7),
+                Some(8),
+                Some(9),
+                Some(150),
+                Some(299),
+            ] {
+                let all = draw((0..len).map(row).collect(), selected, area);
+                let window = visible_window(len, selected, lines);
+                let shown = draw(
+                    window.clone().map(row).collect(),
+                    selected
+                        .filter(|_| !window.is_empty())
+                        .map(|s| s - window.start),
+                    area,
+                );
+                assert_eq!(all, shown, "height {height}, selected {selected:?}");
+            }
+        }
+        assert_eq!(visible_window(0, None, 10), 0..0);
+        assert_eq!(visible_window(3, Some(2), 10), 0..3);
     }
 }

@@ -5,7 +5,7 @@ use super::parts::{ListTable, draw_list, sources_gate, stage_short, ui_title};
 use super::text::{clean, fit, region_short};
 use super::{health_glyph, health_style};
 use crate::app::{SourceKind, State, visible_pipelines};
-use crate::domain::{Attention, PipelineRow, RolloutState, StageState, service_count, stages};
+use crate::domain::{Attention, PipelineRow, RolloutState, StageState};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -20,8 +20,8 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     let ui = &state.ui.pipelines;
     let rows = visible_pipelines(state);
-    let stages = stages(&state.fleet);
-    let total = service_count(&state.fleet);
+    let stages = state.fleet.stages();
+    let total = state.fleet.service_count();
     let title = ui_title(state, theme, "Pipelines", (rows.len(), total), vec![], ui);
 
     // Stages get up to 20 columns each; the service name and the status share the rest.
@@ -34,7 +34,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let wide = stage_w >= 14;
 
     let mut header = vec![Cell::from("SERVICE")];
-    for s in &stages {
+    for s in stages {
         let region = if wide {
             s.region.clone()
         } else {
@@ -44,14 +44,10 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             Line::from(fit(&s.env, stage_w)),
             Line::from(fit(&region, stage_w)),
         ]);
-        let prod = state.fleet.layout.is_production(&s.env);
+        let prod = state.fleet.layout().is_production(&s.env);
         header.push(Cell::from(label).style(if prod { theme.prod } else { theme.title }));
     }
     header.push(Cell::from("STATUS"));
-    let body: Vec<Row> = rows
-        .iter()
-        .map(|r| pipeline_row(theme, r, name_w, stage_w, status_w))
-        .collect();
     let mut widths = vec![Constraint::Length(name_w as u16)];
     widths.extend(std::iter::repeat_n(Constraint::Length(stage_w as u16), n));
     widths.push(Constraint::Length(status_w as u16));
@@ -60,7 +56,8 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         title,
         Row::new(header),
         widths,
-        body,
+        rows.len(),
+        move |i| pipeline_row(theme, rows[i], name_w, stage_w, status_w),
         "no services in the fleet yet",
     );
     list.header_height = 2;

@@ -47,7 +47,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 struct Release<'a> {
     state: &'a State,
     theme: &'a Theme,
-    row: PipelineRow,
+    row: &'a PipelineRow,
     index: usize,
 }
 
@@ -61,12 +61,12 @@ fn block<'a>(theme: &Theme, title: Line<'a>) -> Block<'a> {
 impl Release<'_> {
     /// The service's workload at one of its stages.
     fn workload(&self, s: &StageState) -> Option<&Workload> {
-        let cluster = self.state.fleet.clusters.get(&s.cluster)?;
+        let cluster = self.state.fleet.clusters().get(&s.cluster)?;
         cluster.workloads.get(&self.row.key)
     }
 
     fn stage_table(&self, frame: &mut Frame, area: Rect) {
-        let (state, theme, row, index) = (self.state, self.theme, &self.row, self.index);
+        let (state, theme, row, index) = (self.state, self.theme, self.row, self.index);
         let version = row.candidate(index).unwrap_or("—");
         let wide = area.width >= 60;
         let target = row.present().nth(index).map(|s| {
@@ -95,7 +95,7 @@ impl Release<'_> {
         let rows: Vec<Row> = row
             .present()
             .map(|s| {
-                let prod = state.fleet.layout.is_production(&s.stage.env);
+                let prod = state.fleet.layout().is_production(&s.stage.env);
                 let status = match (&s.rollout, &s.gate) {
                     (_, Some(g)) => format!("gate {}/{}", g.approvals, g.required),
                     (RolloutState::Stuck(why), _) => why.clone(),
@@ -148,7 +148,7 @@ impl Release<'_> {
 
     /// The gate the release waits at (the first in the pipeline), with who approved and why.
     fn gate_box(&self, frame: &mut Frame, area: Rect) {
-        let (state, theme, row) = (self.state, self.theme, &self.row);
+        let (state, theme, row) = (self.state, self.theme, self.row);
         let width = area.width.saturating_sub(2) as usize;
         let gated = row.present().find(|s| s.gate.is_some());
         let mut lines = Vec::new();
@@ -200,7 +200,7 @@ impl Release<'_> {
     }
 
     fn history_box(&self, frame: &mut Frame, area: Rect) {
-        let (state, theme, row, index) = (self.state, self.theme, &self.row, self.index);
+        let (state, theme, row, index) = (self.state, self.theme, self.row, self.index);
         let width = area.width.saturating_sub(2) as usize;
         let stage = row.present().nth(index);
         let w = stage.and_then(|s| self.workload(s));
@@ -214,7 +214,7 @@ impl Release<'_> {
     }
 
     fn checklist_box(&self, frame: &mut Frame, area: Rect) {
-        let (state, theme, row, index) = (self.state, self.theme, &self.row, self.index);
+        let (state, theme, row, index) = (self.state, self.theme, self.row, self.index);
         let width = area.width.saturating_sub(2) as usize;
         let items = release_checklist(&state.fleet, row, index);
         let verified = items.iter().filter(|i| i.state.done()).count();

@@ -1,10 +1,10 @@
 //! Every service across the fleet, one column per stage (env/region).
 
-use super::parts::list_title;
+use super::parts::{list_title, visible_window};
 use super::text::{clean, fit, region_short};
 use super::{health_glyph, health_style};
 use crate::app::{SortOrder, State, selected_index, visible_services};
-use crate::domain::{ServiceRow, Stage, stages};
+use crate::domain::{ServiceRow, Stage};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -13,8 +13,8 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
 
 pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let rows = visible_services(state);
-    let stages = stages(&state.fleet);
-    let total = crate::domain::service_count(&state.fleet);
+    let stages = state.fleet.stages();
+    let total = state.fleet.service_count();
     let mut extra = Vec::new();
     if let Some(stage) = &state.ui.services_stage {
         extra.push(Span::styled(
@@ -54,8 +54,8 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     if show_team {
         header.push(Cell::from("TEAM"));
     }
-    for s in &stages {
-        let style = if state.fleet.layout.is_production(&s.env) {
+    for s in stages {
+        let style = if state.fleet.layout().is_production(&s.env) {
             theme.prod
         } else {
             theme.title
@@ -74,9 +74,12 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         header.push(Cell::from(label).style(style));
     }
     header.push(Cell::from("AL"));
-    let body: Vec<Row> = rows
+    // Only the rows on screen are built (a large fleet has hundreds of services).
+    let selected = selected_index(state.ui.services_selected, rows.len());
+    let window = visible_window(rows.len(), selected, area.height.saturating_sub(4) as usize);
+    let body: Vec<Row> = rows[window.clone()]
         .iter()
-        .map(|r| service_row(theme, r, &stages, name_w, stage_w, detailed, show_team))
+        .map(|r| service_row(theme, r, stages, name_w, stage_w, detailed, show_team))
         .collect();
     let mut widths = vec![Constraint::Length(name_w as u16)];
     if show_team {
@@ -93,11 +96,14 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .block(block)
         .row_highlight_style(theme.selection)
         .column_spacing(1);
-    let mut ts =
-        TableState::default().with_selected(selected_index(state.ui.services_selected, rows.len()));
+    let mut ts = TableState::default().with_selected(
+        selected
+            .filter(|_| !window.is_empty())
+            .map(|s| s - window.start),
+    );
     frame.render_stateful_widget(table, area, &mut ts);
     if empty {
-        let msg = if state.fleet.clusters.is_empty() {
+        let msg = if state.fleet.clusters().is_empty() {
             "waiting for data…"
         } else {
             "no service matches the filter (esc clears it)"

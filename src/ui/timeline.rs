@@ -35,38 +35,36 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let wide = inner_w >= 120;
     let stage_w = if wide { 22 } else { 12 };
     let service_w = if wide { 30 } else { 16 };
-    let body: Vec<Row> = rows
-        .iter()
-        .map(|c| {
-            let prod = c
-                .env
-                .as_deref()
-                .is_some_and(|e| state.fleet.layout.is_production(e));
-            let stage = match (&c.env, &c.region) {
-                (Some(e), Some(r)) if wide => format!("{e}/{r}"),
-                (Some(e), Some(r)) => format!("{e}/{}", region_short(r)),
-                (e, r) => e.clone().or(r.clone()).unwrap_or_else(|| "—".into()),
-            };
-            let service = match (&c.namespace, &c.service) {
-                (Some(ns), Some(s)) if wide => format!("{ns}/{s}"),
-                (_, Some(s)) => s.clone(),
-                _ => "—".into(),
-            };
-            let mut cells = vec![Cell::from(age_coarse((state.now - c.at).get_seconds()))];
-            if wide {
-                cells.push(Cell::from(c.at.strftime("%H:%M:%S").to_string()).style(theme.muted));
-            }
-            cells.extend([
-                Cell::from(fit(&stage, stage_w)).style(if prod { theme.prod } else { theme.base }),
-                Cell::from(fit(&service, service_w)),
-                Cell::from(c.kind.label()).style(kind_style(theme, &c.kind)),
-                Cell::from(clean(&c.kind.describe()).into_owned()),
-            ]);
-            // Automatic scaling is context, not news: muted.
-            let hpa = matches!(c.kind, ChangeKind::Scale { by_hpa: true, .. });
-            Row::new(cells).style(if hpa { theme.muted } else { theme.base })
-        })
-        .collect();
+    let row = |i: usize| {
+        let c = rows[i];
+        let prod = c
+            .env
+            .as_deref()
+            .is_some_and(|e| state.fleet.layout().is_production(e));
+        let stage = match (&c.env, &c.region) {
+            (Some(e), Some(r)) if wide => format!("{e}/{r}"),
+            (Some(e), Some(r)) => format!("{e}/{}", region_short(r)),
+            (e, r) => e.clone().or(r.clone()).unwrap_or_else(|| "—".into()),
+        };
+        let service = match (&c.namespace, &c.service) {
+            (Some(ns), Some(s)) if wide => format!("{ns}/{s}"),
+            (_, Some(s)) => s.clone(),
+            _ => "—".into(),
+        };
+        let mut cells = vec![Cell::from(age_coarse((state.now - c.at).get_seconds()))];
+        if wide {
+            cells.push(Cell::from(c.at.strftime("%H:%M:%S").to_string()).style(theme.muted));
+        }
+        cells.extend([
+            Cell::from(fit(&stage, stage_w)).style(if prod { theme.prod } else { theme.base }),
+            Cell::from(fit(&service, service_w)),
+            Cell::from(c.kind.label()).style(kind_style(theme, &c.kind)),
+            Cell::from(clean(&c.kind.describe()).into_owned()),
+        ]);
+        // Automatic scaling is context, not news: muted.
+        let hpa = matches!(c.kind, ChangeKind::Scale { by_hpa: true, .. });
+        Row::new(cells).style(if hpa { theme.muted } else { theme.base })
+    };
     let mut header = vec!["AGE"];
     let mut widths = vec![Constraint::Length(4)];
     if wide {
@@ -89,7 +87,15 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         Some(k) => format!("no changes ({}) — {k} widens the window", window.label()),
         None => format!("no changes ({})", window.label()),
     };
-    let table = ListTable::new(ui, title, Row::new(header), widths, body, &nothing);
+    let table = ListTable::new(
+        ui,
+        title,
+        Row::new(header),
+        widths,
+        rows.len(),
+        row,
+        &nothing,
+    );
     draw_list(state, theme, frame, area, KINDS, table);
 }
 

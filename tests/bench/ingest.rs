@@ -118,7 +118,7 @@ fn synced(mut state: State) -> (State, ClusterModel) {
         regions: vec!["us-east-1".into()],
     };
     // The L fleet's layout already has prod and us-east-1.
-    if state.fleet.layout.envs.is_empty() {
+    if state.fleet.layout().envs.is_empty() {
         update(&mut state, Msg::Source(SourceUpdate::Layout(layout)));
     }
     let info = ClusterInfo {

@@ -78,11 +78,13 @@ fn state(fleet: FleetState, view: View) -> State {
 /// The service the detail benchmark opens: `checkout-api`, the demo's gated service and the
 /// generated fleets' first fleet-wide one (it runs in every cluster).
 fn detail_key(fleet: &FleetState) -> WorkloadKey {
-    opsdeck::domain::service_rows(fleet)
-        .into_iter()
+    fleet
+        .service_rows()
+        .iter()
         .find(|r| r.key.name == GATE_SERVICE)
         .expect("every bench fleet has checkout-api")
         .key
+        .clone()
 }
 
 fn theme() -> Theme {
@@ -124,6 +126,19 @@ fn frames(c: &mut Criterion) {
                             .unwrap();
                     })
                 });
+                // The same frame right after the data changed: the screen's rows are derived
+                // again (`FleetState` keeps them only until a change). Forgetting them is all
+                // `clusters_mut` does here; the data stays the same.
+                if (w, h) == (200, 50) {
+                    group.bench_function(format!("{fleet_name}/{name}/{w}x{h}/changed"), |b| {
+                        b.iter(|| {
+                            s.fleet.clusters_mut();
+                            terminal
+                                .draw(|f| opsdeck::ui::view(black_box(&s), &theme, f))
+                                .unwrap();
+                        })
+                    });
+                }
             }
         }
     }

@@ -58,7 +58,7 @@ async fn main() {
     };
     let started = Instant::now();
     wait(&mut fleet, &mut rx, &|f: &FleetState| {
-        f.clusters
+        f.clusters()
             .get(&id)
             .is_some_and(|c| c.health.status == SourceStatus::Live)
     })
@@ -74,7 +74,7 @@ async fn main() {
         let t = Instant::now();
         kube.apply(d);
         wait(&mut fleet, &mut rx, &|f: &FleetState| {
-            f.clusters[&id].workloads[&key].desired == replicas as u32
+            f.clusters()[&id].workloads[&key].desired == replicas as u32
         })
         .await;
         latencies.push(t.elapsed());

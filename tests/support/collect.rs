@@ -135,7 +135,7 @@ impl Harness {
                 Err(_) => panic!(
                     "not within {within:?}: {what}\nclusters: {:#?}",
                     self.fleet
-                        .clusters
+                        .clusters()
                         .values()
                         .map(|c| (&c.info.name, &c.health, c.workloads.len(), c.pods.len()))
                         .collect::<Vec<_>>()
@@ -156,17 +156,17 @@ impl Harness {
     }
 
     pub fn cluster(&self, name: &str) -> &ClusterState {
-        &self.fleet.clusters[&ClusterId::new(ENV, REGION, name)]
+        &self.fleet.clusters()[&ClusterId::new(ENV, REGION, name)]
     }
 }
 
 /// The one cluster of a single-server harness.
 pub fn only(f: &FleetState) -> &ClusterState {
-    f.clusters.values().next().expect("one cluster")
+    f.clusters().values().next().expect("one cluster")
 }
 
 pub fn live(f: &FleetState, name: &str) -> bool {
-    f.clusters
+    f.clusters()
         .get(&ClusterId::new(ENV, REGION, name))
         .is_some_and(|c| c.health.status == SourceStatus::Live)
 }
@@ -178,7 +178,7 @@ pub fn console_state(fleet: &FleetState, now: jiff::Timestamp) -> State {
     s.demo = false;
     let mut state = State::new(opsdeck::keymap::Keymap::default(), s, now);
     update(&mut state, Msg::Source(SourceUpdate::Layout(layout())));
-    for c in fleet.clusters.values() {
+    for c in fleet.clusters().values() {
         update(
             &mut state,
             Msg::Source(SourceUpdate::Cluster(Box::new(c.clone()))),

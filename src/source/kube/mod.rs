@@ -164,9 +164,9 @@ pub async fn settle_into(
         while let Some(msg) = rx.recv().await {
             if let Msg::Source(update) = msg {
                 fleet.apply(update);
-                if fleet.clusters.len() == expected
+                if fleet.clusters().len() == expected
                     && fleet
-                        .clusters
+                        .clusters()
                         .values()
                         .all(|c| c.health.status != SourceStatus::Connecting)
                 {
