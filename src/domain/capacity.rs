@@ -123,7 +123,7 @@ pub(crate) fn build_cluster_capacities(fleet: &FleetState) -> Vec<ClusterCapacit
     let mut out: Vec<ClusterCapacity> = fleet
         .clusters()
         .values()
-        .map(|c| cluster_capacity(c, fleet.layout().is_production(&c.info.env)))
+        .map(|c| fleet.cluster_derived(c).capacity.clone())
         .collect();
     out.sort_by(|a, b| {
         let pos = |s: &Stage| order.get(s).copied().unwrap_or(usize::MAX);

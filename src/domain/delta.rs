@@ -35,6 +35,16 @@ impl ClusterDelta {
         }
     }
 
+    /// Whether the delta says nothing but the cluster's (or its EKS discovery's) health.
+    pub fn only_health(&self) -> bool {
+        self.kubernetes_version.is_none()
+            && self.workloads.is_empty()
+            && self.pods.is_empty()
+            && self.nodes.is_empty()
+            && self.events.is_none()
+            && self.nodegroups.is_none()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.kubernetes_version.is_none()
             && self.health.is_none()

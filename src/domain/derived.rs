@@ -10,8 +10,12 @@
 //!
 //! The memo is not part of the state's value: a clone starts empty and equality ignores it.
 
-use super::{Alert, CellSummary, ClusterCapacity, PipelineRow, ServiceRow, Stage, Timestamp};
-use std::sync::OnceLock;
+use super::{
+    Alert, CellSummary, ClusterCapacity, ClusterId, ClusterState, PipelineRow, ServiceRow, Stage,
+    Timestamp, WorkloadKey,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 #[derive(Default)]
 pub(super) struct Derived {
@@ -24,12 +28,96 @@ pub(super) struct Derived {
     /// Alerts depend on the time as well (event windows, rollback ages): kept with theirs, and
     /// forgotten when the console's clock moves (`FleetState::clock_moved`).
     pub alerts: OnceLock<(Timestamp, Vec<Alert>)>,
+    /// What each cluster contributes (its pods walked once), kept until that cluster changes:
+    /// a delta on one cluster of thirty re-walks one cluster's pods, not all of them.
+    pub clusters: Mutex<BTreeMap<ClusterId, Arc<ClusterDerived>>>,
+}
+
+/// One cluster's share of the derived rows: what needs a walk over its pods.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterDerived {
+    /// The capacity screen's row for the cluster (also the overview cell's totals).
+    pub capacity: ClusterCapacity,
+    /// Per workload: its pods' restarts, and how many are ready at the workload's version.
+    pub pods: HashMap<WorkloadKey, PodCounts>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PodCounts {
+    pub restarts: u32,
+    /// Ready pods running the workload's current version.
+    pub updated_ready: u32,
+}
+
+impl ClusterDerived {
+    pub fn of(c: &ClusterState, production: bool) -> ClusterDerived {
+        // One pass over the pods, each finding its workload by (namespace, name).
+        let by_name: HashMap<(&str, &str), &super::Workload> = c
+            .workloads
+            .values()
+            .map(|w| ((w.key.namespace.as_str(), w.key.name.as_str()), w))
+            .collect();
+        let mut counts: HashMap<(&str, &str), PodCounts> = HashMap::new();
+        for p in c.pods.values() {
+            let key = (p.namespace.as_str(), p.workload.as_str());
+            let Some(w) = by_name.get(&key) else {
+                continue;
+            };
+            let n = counts.entry(key).or_default();
+            n.restarts = n.restarts.saturating_add(p.restarts);
+            if p.ready && p.version == w.version {
+                n.updated_ready += 1;
+            }
+        }
+        let pods = counts
+            .into_iter()
+            .map(|(key, n)| (by_name[&key].key.clone(), n))
+            .collect();
+        ClusterDerived {
+            capacity: super::capacity::cluster_capacity(c, production),
+            pods,
+        }
+    }
+
+    /// A workload's pod counts (zero when it has no pods).
+    pub fn pods_of(&self, key: &WorkloadKey) -> PodCounts {
+        self.pods.get(key).copied().unwrap_or_default()
+    }
 }
 
 impl Derived {
     /// Forget what depends on the time only.
     pub fn forget_timed(&mut self) {
         self.alerts = OnceLock::new();
+    }
+
+    /// Forget what is derived across clusters; keep each cluster's share.
+    pub fn forget_fleet(&mut self) {
+        let clusters = std::mem::take(self.clusters.get_mut().unwrap_or_else(|e| e.into_inner()));
+        *self = Derived::default();
+        *self.clusters.get_mut().unwrap_or_else(|e| e.into_inner()) = clusters;
+    }
+
+    /// One cluster's data changed: forget its share and everything across clusters.
+    pub fn forget_cluster(&mut self, id: &ClusterId) {
+        self.clusters
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
+        self.forget_fleet();
+    }
+
+    /// Only what the overview cells alone show changed (connection states, cost).
+    pub fn forget_cells(&mut self) {
+        self.cells = OnceLock::new();
+    }
+
+    /// One cluster's share, derived on first use.
+    pub fn cluster(&self, c: &ClusterState, production: bool) -> Arc<ClusterDerived> {
+        let mut map = self.clusters.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(c.info.id.clone())
+            .or_insert_with(|| Arc::new(ClusterDerived::of(c, production)))
+            .clone()
     }
 }
 
@@ -55,41 +143,41 @@ impl std::fmt::Debug for Derived {
 
 #[cfg(test)]
 mod tests {
-    use crate::domain::summary::{build_cell_summaries, build_service_rows, build_stages};
-    use crate::domain::{
-        FleetState, SourceUpdate, alerts::build_alerts, capacity::build_cluster_capacities,
-        pipeline::build_pipeline_rows,
-    };
+    use crate::domain::{ClusterDelta, FleetState, SourceHealth, SourceStatus, SourceUpdate};
     use crate::source::demo::DemoWorld;
     use jiff::{SignedDuration, Timestamp};
+    use std::borrow::Cow;
+    use std::sync::Arc;
 
+    fn start() -> Timestamp {
+        "2026-11-21T14:30:00Z".parse().unwrap()
+    }
+
+    /// Every kept row equals the same row derived from nothing kept (a clone keeps nothing).
     fn assert_fresh(fleet: &FleetState, now: Timestamp, when: &str) {
-        assert_eq!(fleet.stages(), build_stages(fleet), "stages {when}");
+        let fresh = fleet.clone();
+        assert_eq!(fleet.stages(), fresh.stages(), "stages {when}");
         assert_eq!(
             fleet.service_rows(),
-            build_service_rows(fleet),
+            fresh.service_rows(),
             "services {when}"
         );
         assert_eq!(
             fleet.pipeline_rows(),
-            build_pipeline_rows(fleet),
+            fresh.pipeline_rows(),
             "pipelines {when}"
         );
         assert_eq!(
             fleet.cluster_capacities(),
-            build_cluster_capacities(fleet),
+            fresh.cluster_capacities(),
             "capacities {when}"
         );
         assert_eq!(
             fleet.cell_summaries(),
-            build_cell_summaries(fleet),
+            fresh.cell_summaries(),
             "cells {when}"
         );
-        assert_eq!(
-            *fleet.alerts(now),
-            build_alerts(fleet, now),
-            "alerts {when}"
-        );
+        assert_eq!(*fleet.alerts(now), *fresh.alerts(now), "alerts {when}");
     }
 
     /// Ten simulated minutes of the live demo (deploys, gates, scaling, alarms flapping, cost),
@@ -97,10 +185,9 @@ mod tests {
     /// between seconds: what was kept always equals what would be derived afresh.
     #[test]
     fn what_is_kept_always_equals_a_fresh_derivation_through_a_live_run() {
-        let start: Timestamp = "2026-11-21T14:30:00Z".parse().unwrap();
-        let mut world = DemoWorld::generate(7, start);
+        let mut world = DemoWorld::generate(7, start());
         let mut fleet = world.to_fleet_state();
-        let mut now = start;
+        let mut now = start();
         let mut changes = 0;
         for second in 0..600 {
             assert_fresh(&fleet, now, &format!("at second {second}"));
@@ -119,8 +206,7 @@ mod tests {
 
     #[test]
     fn changes_in_place_forget_what_was_derived() {
-        let start: Timestamp = "2026-11-21T14:30:00Z".parse().unwrap();
-        let mut fleet = DemoWorld::generate(1, start).to_fleet_state();
+        let mut fleet = DemoWorld::generate(1, start()).to_fleet_state();
         let before = fleet.service_rows()[0].clone();
         let id = before.instances[0].cluster.clone();
         let w = fleet
@@ -133,29 +219,79 @@ mod tests {
         w.version = "9.9.9-in-place".into();
         let after = &fleet.service_rows()[0];
         assert!(after.versions().contains(&"9.9.9-in-place"), "{after:?}");
-        assert_fresh(&fleet, start, "after clusters_mut");
+        assert_fresh(&fleet, start(), "after clusters_mut");
 
         fleet.alarms_mut().clear();
         fleet.layout_mut().regions.pop();
-        assert_fresh(&fleet, start, "after alarms_mut and layout_mut");
+        assert_fresh(&fleet, start(), "after alarms_mut and layout_mut");
+    }
+
+    /// A liveness probe's health-only delta keeps the service rows and every cluster's share;
+    /// the overview cells show the new connection state.
+    #[test]
+    fn a_health_only_delta_rederives_only_the_cells() {
+        let mut fleet = DemoWorld::generate(1, start()).to_fleet_state();
+        let rows = fleet.service_rows().as_ptr();
+        let c = fleet.clusters().values().next().unwrap().clone();
+        let share = fleet.cluster_derived(&c);
+        let _ = fleet.cell_summaries();
+        let mut delta = ClusterDelta::new(c.info.id.clone());
+        delta.health = Some(SourceHealth {
+            status: SourceStatus::Stale("probe timed out".into()),
+            ..c.health.clone()
+        });
+        assert!(fleet.apply(SourceUpdate::ClusterDelta(Box::new(delta))));
+        assert!(std::ptr::eq(fleet.service_rows().as_ptr(), rows));
+        assert!(Arc::ptr_eq(&share, &fleet.cluster_derived(&c)));
+        let cell = fleet.cell_summary(&c.info.env, &c.info.region).unwrap();
+        assert!(
+            matches!(cell.worst_status, Some(SourceStatus::Stale(_))),
+            "{cell:?}"
+        );
+        assert_fresh(&fleet, start(), "after a health-only delta");
+    }
+
+    /// A pod change in one cluster re-walks that cluster's pods only.
+    #[test]
+    fn a_delta_on_one_cluster_rederives_only_its_share() {
+        let mut fleet = DemoWorld::generate(1, start()).to_fleet_state();
+        let mut clusters = fleet.clusters().values().cloned();
+        let (a, b) = (clusters.next().unwrap(), clusters.next().unwrap());
+        let (share_a, share_b) = (fleet.cluster_derived(&a), fleet.cluster_derived(&b));
+        let _ = fleet.service_rows();
+        let (pod_key, pod) = a.pods.iter().next().unwrap();
+        let mut crashing = pod.clone();
+        crashing.restarts += 41;
+        let key = crate::domain::WorkloadKey::new(pod.namespace.clone(), pod.workload.clone());
+        let before = share_a.pods_of(&key).restarts;
+        let mut delta = ClusterDelta::new(a.info.id.clone());
+        delta.pods = vec![(pod_key.clone(), Some(crashing))];
+        assert!(fleet.apply(SourceUpdate::ClusterDelta(Box::new(delta))));
+        let a_now = fleet.clusters()[&a.info.id].clone();
+        assert_eq!(
+            fleet.cluster_derived(&a_now).pods_of(&key).restarts,
+            before + 41
+        );
+        assert!(Arc::ptr_eq(&share_b, &fleet.cluster_derived(&b)));
+        assert_fresh(&fleet, start(), "after a pod delta");
     }
 
     #[test]
     fn alerts_are_derived_for_the_time_asked() {
-        let start: Timestamp = "2026-11-21T14:30:00Z".parse().unwrap();
-        let fleet = DemoWorld::generate(1, start).to_fleet_state();
-        let later = start + SignedDuration::from_hours(3);
+        let fleet = DemoWorld::generate(1, start()).to_fleet_state();
+        let later = start() + SignedDuration::from_hours(3);
         // Kept for `start`; asked for `later` without `clock_moved`: still right for `later`.
-        let _ = fleet.alerts(start);
-        assert_eq!(*fleet.alerts(later), build_alerts(&fleet, later));
-        assert_eq!(*fleet.alerts(start), build_alerts(&fleet, start));
+        let _ = fleet.alerts(start());
+        assert_eq!(*fleet.alerts(later), *fleet.clone().alerts(later));
+        assert_eq!(*fleet.alerts(start()), *fleet.clone().alerts(start()));
+        // The kept alerts answer only for their own time.
+        assert!(matches!(fleet.alerts(start()), Cow::Borrowed(_)));
+        assert!(matches!(fleet.alerts(later), Cow::Owned(_)));
     }
 
     #[test]
     fn a_clone_is_derived_from_its_own_data() {
-        let start: Timestamp = "2026-11-21T14:30:00Z".parse().unwrap();
-        let mut world = DemoWorld::generate(1, start);
-        let fleet = world.to_fleet_state();
+        let fleet = DemoWorld::generate(1, start()).to_fleet_state();
         let _ = fleet.service_rows();
         let mut copy = fleet.clone();
         copy.apply(SourceUpdate::Layout(Default::default()));

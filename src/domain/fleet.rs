@@ -1,6 +1,6 @@
 //! The whole fleet: environments x regions, the clusters in each cell, alarms and cost.
 
-use super::derived::Derived;
+use super::derived::{ClusterDerived, Derived};
 use super::{
     Alarm, Alert, CellSummary, Change, ChangeLog, ClusterCapacity, ClusterId, ClusterState,
     CostReport, PipelineRow, ServiceRow, SourceHealth, Stage, Timestamp, WorkloadKey,
@@ -9,6 +9,7 @@ use super::{
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EnvInfo {
@@ -88,11 +89,16 @@ pub struct FleetState {
 impl FleetState {
     /// Apply one source update. Returns whether anything changed (so the UI can skip a redraw).
     pub fn apply(&mut self, update: SourceUpdate) -> bool {
-        // Metric series feed only the sparklines, which read them directly.
-        let derives = !matches!(update, SourceUpdate::Metrics(_));
+        let reach = Reach::of(&update);
         let changed = self.apply_update(update);
-        if changed && derives {
-            self.derived = Derived::default();
+        if changed {
+            match reach {
+                Reach::Nothing => {}
+                Reach::Cells => self.derived.forget_cells(),
+                Reach::Cluster(id) => self.derived.forget_cluster(&id),
+                Reach::Fleet => self.derived.forget_fleet(),
+                Reach::All => self.derived = Derived::default(),
+            }
         }
         changed
     }
@@ -255,6 +261,12 @@ impl FleetState {
         self.derived.forget_timed();
     }
 
+    /// One cluster's share of the derived rows (its capacity, its workloads' pod counts).
+    pub fn cluster_derived(&self, c: &ClusterState) -> Arc<ClusterDerived> {
+        self.derived
+            .cluster(c, self.layout.is_production(&c.info.env))
+    }
+
     /// Stages in display order (environment rows, then region columns), only those with
     /// clusters.
     pub fn stages(&self) -> &[Stage] {
@@ -373,6 +385,36 @@ impl FleetState {
             .iter()
             .filter_map(|(_, h)| h.last_data)
             .max()
+    }
+}
+
+/// What an update can change among the derived rows, so `apply` forgets no more than that.
+enum Reach {
+    /// Metric series: the sparklines read them directly.
+    Nothing,
+    /// Connection states and cost: only the overview cells show them.
+    Cells,
+    /// One cluster's data: its share, and everything across clusters.
+    Cluster(ClusterId),
+    /// Alarms: service rows, cells and alerts, but no cluster's share.
+    Fleet,
+    /// The layout: stages, production flags, everything.
+    All,
+}
+
+impl Reach {
+    fn of(update: &SourceUpdate) -> Reach {
+        match update {
+            SourceUpdate::Layout(_) => Reach::All,
+            SourceUpdate::Cluster(c) => Reach::Cluster(c.info.id.clone()),
+            // A collector's health-only delta (its liveness probe) arrives every few seconds
+            // per cluster; it must not cost a re-derivation of the fleet.
+            SourceUpdate::ClusterDelta(d) if d.only_health() => Reach::Cells,
+            SourceUpdate::ClusterDelta(d) => Reach::Cluster(d.cluster.clone()),
+            SourceUpdate::ClusterHealth { .. } | SourceUpdate::Cost { .. } => Reach::Cells,
+            SourceUpdate::Alarms { .. } => Reach::Fleet,
+            SourceUpdate::Metrics(_) => Reach::Nothing,
+        }
     }
 }
 

@@ -137,10 +137,10 @@ fn pipeline_row(fleet: &FleetState, row: &ServiceRow, stages: &[Stage]) -> Pipel
                 .max_by_key(|i| i.health)?;
             let cluster = fleet.clusters().get(&inst.cluster)?;
             let w = cluster.workloads.get(&row.key)?;
-            let updated_ready = cluster
+            let updated_ready = fleet
+                .cluster_derived(cluster)
                 .pods_of(&row.key)
-                .filter(|p| p.ready && p.version == w.version)
-                .count() as u32;
+                .updated_ready;
             let drift = previous.as_ref().is_some_and(|p| *p != w.version);
             previous = Some(w.version.clone());
             Some(StageState {

@@ -109,11 +109,11 @@ fn cell_summary(fleet: &FleetState, env: &str, region: &str) -> CellSummary {
                 s.gates_waiting += 1;
             }
         }
-        let cap = c.capacity();
-        s.capacity.allocatable_cpu_m += cap.allocatable_cpu_m;
-        s.capacity.allocatable_mem_mib += cap.allocatable_mem_mib;
-        s.capacity.requested_cpu_m += cap.requested_cpu_m;
-        s.capacity.requested_mem_mib += cap.requested_mem_mib;
+        let cap = &fleet.cluster_derived(c).capacity;
+        s.capacity.allocatable_cpu_m += cap.cpu_m.allocatable;
+        s.capacity.allocatable_mem_mib += cap.mem_mib.allocatable;
+        s.capacity.requested_cpu_m += cap.cpu_m.requested;
+        s.capacity.requested_mem_mib += cap.mem_mib.requested;
         s.capacity.pending_pods += cap.pending_pods;
     }
     s.firing_alarms = fleet
@@ -187,6 +187,7 @@ pub(crate) fn build_service_rows(fleet: &FleetState) -> Vec<ServiceRow> {
             env: c.info.env.clone(),
             region: c.info.region.clone(),
         };
+        let share = fleet.cluster_derived(c);
         for w in c.workloads.values() {
             let row = rows.entry(w.key.clone()).or_insert_with(|| ServiceRow {
                 key: w.key.clone(),
@@ -198,9 +199,7 @@ pub(crate) fn build_service_rows(fleet: &FleetState) -> Vec<ServiceRow> {
             });
             let health = w.health();
             row.worst = row.worst.max(health);
-            row.restarts = row
-                .restarts
-                .saturating_add(c.pods_of(&w.key).map(|p| p.restarts).sum());
+            row.restarts = row.restarts.saturating_add(share.pods_of(&w.key).restarts);
             row.instances.push(Instance {
                 stage: stage.clone(),
                 cluster: c.info.id.clone(),
