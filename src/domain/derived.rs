@@ -33,13 +33,13 @@ pub(super) struct Derived {
     pub clusters: Mutex<BTreeMap<ClusterId, Arc<ClusterDerived>>>,
 }
 
-/// One cluster's share of the derived rows: what needs a walk over its pods.
-#[derive(Debug, Clone, PartialEq)]
+/// One cluster's share of the derived rows: what needs a walk over its pods. Each part is
+/// derived on first use (the Services screen needs the pod counts, not the capacity).
+#[derive(Debug, Default)]
 pub struct ClusterDerived {
-    /// The capacity screen's row for the cluster (also the overview cell's totals).
-    pub capacity: ClusterCapacity,
-    /// Per workload: its pods' restarts, and how many are ready at the workload's version.
-    pub pods: HashMap<WorkloadKey, PodCounts>,
+    production: bool,
+    capacity: OnceLock<ClusterCapacity>,
+    pods: OnceLock<HashMap<WorkloadKey, PodCounts>>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -50,39 +50,57 @@ pub struct PodCounts {
 }
 
 impl ClusterDerived {
-    pub fn of(c: &ClusterState, production: bool) -> ClusterDerived {
-        // One pass over the pods, each finding its workload by (namespace, name).
-        let by_name: HashMap<(&str, &str), &super::Workload> = c
-            .workloads
-            .values()
-            .map(|w| ((w.key.namespace.as_str(), w.key.name.as_str()), w))
-            .collect();
-        let mut counts: HashMap<(&str, &str), PodCounts> = HashMap::new();
-        for p in c.pods.values() {
-            let key = (p.namespace.as_str(), p.workload.as_str());
-            let Some(w) = by_name.get(&key) else {
-                continue;
-            };
-            let n = counts.entry(key).or_default();
-            n.restarts = n.restarts.saturating_add(p.restarts);
-            if p.ready && p.version == w.version {
-                n.updated_ready += 1;
-            }
-        }
-        let pods = counts
-            .into_iter()
-            .map(|(key, n)| (by_name[&key].key.clone(), n))
-            .collect();
-        ClusterDerived {
-            capacity: super::capacity::cluster_capacity(c, production),
-            pods,
-        }
+    /// The capacity screen's row for the cluster (also the overview cell's totals).
+    pub fn capacity(&self, c: &ClusterState) -> &ClusterCapacity {
+        self.capacity
+            .get_or_init(|| super::capacity::cluster_capacity(c, self.production))
     }
 
     /// A workload's pod counts (zero when it has no pods).
-    pub fn pods_of(&self, key: &WorkloadKey) -> PodCounts {
-        self.pods.get(key).copied().unwrap_or_default()
+    pub fn pods_of(&self, c: &ClusterState, key: &WorkloadKey) -> PodCounts {
+        self.pods
+            .get_or_init(|| pod_counts(c))
+            .get(key)
+            .copied()
+            .unwrap_or_default()
     }
+}
+
+/// Every workload's pod counts in one pass over the pods. Pods are keyed by namespace and name,
+/// and a workload's pods are named after it, so runs of one workload's pods are found by
+/// comparing with the previous pod rather than hashing each one.
+fn pod_counts(c: &ClusterState) -> HashMap<WorkloadKey, PodCounts> {
+    let mut out: HashMap<WorkloadKey, PodCounts> = HashMap::with_capacity(c.workloads.len());
+    let mut run: Option<(&str, &str, Option<&str>, PodCounts)> = None;
+    let mut close = |run: Option<(&str, &str, Option<&str>, PodCounts)>| {
+        if let Some((ns, name, Some(_), n)) = run {
+            let e = out.entry(WorkloadKey::new(ns, name)).or_default();
+            e.restarts = e.restarts.saturating_add(n.restarts);
+            e.updated_ready += n.updated_ready;
+        }
+    };
+    for p in c.pods.values() {
+        let same = run
+            .as_ref()
+            .is_some_and(|(ns, name, _, _)| *ns == p.namespace && *name == p.workload);
+        if !same {
+            close(run.take());
+            // The workload's version, or None for a pod whose workload we do not know.
+            let version = c
+                .workloads
+                .get(&WorkloadKey::new(p.namespace.as_str(), p.workload.as_str()))
+                .map(|w| w.version.as_str());
+            run = Some((&p.namespace, &p.workload, version, PodCounts::default()));
+        }
+        if let Some((_, _, Some(version), n)) = run.as_mut() {
+            n.restarts = n.restarts.saturating_add(p.restarts);
+            if p.ready && p.version == *version {
+                n.updated_ready += 1;
+            }
+        }
+    }
+    close(run);
+    out
 }
 
 impl Derived {
@@ -116,7 +134,12 @@ impl Derived {
     pub fn cluster(&self, c: &ClusterState, production: bool) -> Arc<ClusterDerived> {
         let mut map = self.clusters.lock().unwrap_or_else(|e| e.into_inner());
         map.entry(c.info.id.clone())
-            .or_insert_with(|| Arc::new(ClusterDerived::of(c, production)))
+            .or_insert_with(|| {
+                Arc::new(ClusterDerived {
+                    production,
+                    ..ClusterDerived::default()
+                })
+            })
             .clone()
     }
 }
@@ -263,13 +286,13 @@ mod tests {
         let mut crashing = pod.clone();
         crashing.restarts += 41;
         let key = crate::domain::WorkloadKey::new(pod.namespace.clone(), pod.workload.clone());
-        let before = share_a.pods_of(&key).restarts;
+        let before = share_a.pods_of(&a, &key).restarts;
         let mut delta = ClusterDelta::new(a.info.id.clone());
         delta.pods = vec![(pod_key.clone(), Some(crashing))];
         assert!(fleet.apply(SourceUpdate::ClusterDelta(Box::new(delta))));
         let a_now = fleet.clusters()[&a.info.id].clone();
         assert_eq!(
-            fleet.cluster_derived(&a_now).pods_of(&key).restarts,
+            fleet.cluster_derived(&a_now).pods_of(&a_now, &key).restarts,
             before + 41
         );
         assert!(Arc::ptr_eq(&share_b, &fleet.cluster_derived(&b)));

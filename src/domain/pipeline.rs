@@ -139,7 +139,7 @@ fn pipeline_row(fleet: &FleetState, row: &ServiceRow, stages: &[Stage]) -> Pipel
             let w = cluster.workloads.get(&row.key)?;
             let updated_ready = fleet
                 .cluster_derived(cluster)
-                .pods_of(&row.key)
+                .pods_of(cluster, &row.key)
                 .updated_ready;
             let drift = previous.as_ref().is_some_and(|p| *p != w.version);
             previous = Some(w.version.clone());

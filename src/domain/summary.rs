@@ -109,7 +109,8 @@ fn cell_summary(fleet: &FleetState, env: &str, region: &str) -> CellSummary {
                 s.gates_waiting += 1;
             }
         }
-        let cap = &fleet.cluster_derived(c).capacity;
+        let share = fleet.cluster_derived(c);
+        let cap = share.capacity(c);
         s.capacity.allocatable_cpu_m += cap.cpu_m.allocatable;
         s.capacity.allocatable_mem_mib += cap.mem_mib.allocatable;
         s.capacity.requested_cpu_m += cap.cpu_m.requested;
@@ -199,7 +200,9 @@ pub(crate) fn build_service_rows(fleet: &FleetState) -> Vec<ServiceRow> {
             });
             let health = w.health();
             row.worst = row.worst.max(health);
-            row.restarts = row.restarts.saturating_add(share.pods_of(&w.key).restarts);
+            row.restarts = row
+                .restarts
+                .saturating_add(share.pods_of(c, &w.key).restarts);
             row.instances.push(Instance {
                 stage: stage.clone(),
                 cluster: c.info.id.clone(),

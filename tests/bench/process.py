@@ -464,20 +464,26 @@ def report(m, l_run, side, crit, args):
                            key=lambda s: int(s.split("x")[0]))
             if not sizes:
                 continue
+            # Nothing changed since the previous frame (a key, a tick) at each size; then at
+            # 200x50 a frame after one pod of one cluster changed, and one with nothing kept.
+            columns = [(s, s) for s in sizes] + [("200x50/changed", "200x50, one pod changed"),
+                                                 ("200x50/cold", "200x50, nothing kept")]
             add(f"Frames on {fleet}:")
             add("")
-            add("| view | " + " | ".join(sizes) + " |")
-            add("|---|" + "---|" * len(sizes))
+            add("| view | " + " | ".join(title for _, title in columns) + " |")
+            add("|---|" + "---|" * len(columns))
             for v in views:
-                cells = [fmt_ns(frames[f"frame/{fleet}/{v}/{s}"]) if f"frame/{fleet}/{v}/{s}" in frames else "—"
-                         for s in sizes]
+                cells = [fmt_ns(frames[f"frame/{fleet}/{v}/{c}"]) if f"frame/{fleet}/{v}/{c}" in frames else "—"
+                         for c, _ in columns]
                 add(f"| {v} | " + " | ".join(cells) + " |")
             add("")
-        m200 = [v for k, v in frames.items() if k.startswith("frame/M/") and k.endswith("/200x50")]
+        m200 = [v for k, v in frames.items() if k.startswith("frame/M/") and "/200x50" in k]
         if m200:
-            add(f"Slowest frame at 200x50 on M: {fmt_ns(max(m200))} (budget ≤ 2 ms: {verdict(max(m200) <= 2e6)}).")
+            add(f"Slowest frame at 200x50 on M, whatever changed before it: {fmt_ns(max(m200))} "
+                f"(budget ≤ 2 ms: {verdict(max(m200) <= 2e6)}).")
             add("")
-        others = {k: v for k, v in crit.items() if not k.startswith("frame/") or k.count("/") != 3}
+        others = {k: v for k, v in crit.items()
+                  if not k.startswith("frame/") or not (k.count("/") == 3 or "/200x50/" in k)}
         if others:
             add("| benchmark | figure |")
             add("|---|---|")

@@ -21,7 +21,7 @@ use std::time::Duration;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use jiff::{SignedDuration, Timestamp};
 use opsdeck::app::{Msg, Settings, State, TOP_VIEWS, View, update};
-use opsdeck::domain::{FleetState, SourceUpdate, WorkloadKey};
+use opsdeck::domain::{ClusterDelta, FleetState, SourceUpdate, WorkloadKey};
 use opsdeck::keymap::Keymap;
 use opsdeck::source::demo::{DemoWorld, GATE_SERVICE};
 use opsdeck::theme::{Theme, load_theme};
@@ -126,11 +126,25 @@ fn frames(c: &mut Criterion) {
                             .unwrap();
                     })
                 });
-                // The same frame right after the data changed: the screen's rows are derived
-                // again (`FleetState` keeps them only until a change). Forgetting them is all
-                // `clusters_mut` does here; the data stays the same.
+                // `FleetState` keeps the rows it derives until its data changes, so the frames
+                // above (nothing changed: a key, a clock tick) read them. At the budget's size,
+                // two more: `changed`, one pod of one cluster changed before each frame (a
+                // watch event: that cluster's share and the fleet's rows are derived again);
+                // `cold`, nothing kept at all (every cluster changed; `clusters_mut` forgets
+                // everything and changes nothing).
                 if (w, h) == (200, 50) {
+                    let deltas = one_pod_changes(&s.fleet);
+                    let mut i = 0usize;
                     group.bench_function(format!("{fleet_name}/{name}/{w}x{h}/changed"), |b| {
+                        b.iter(|| {
+                            i += 1;
+                            s.fleet.apply(deltas[i % 2].clone());
+                            terminal
+                                .draw(|f| opsdeck::ui::view(black_box(&s), &theme, f))
+                                .unwrap();
+                        })
+                    });
+                    group.bench_function(format!("{fleet_name}/{name}/{w}x{h}/cold"), |b| {
                         b.iter(|| {
                             s.fleet.clusters_mut();
                             terminal
@@ -194,6 +208,20 @@ fn frames(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+/// Two deltas that set one pod of the first cluster to alternate restart counts: applied in
+/// turn, each really changes the fleet.
+fn one_pod_changes(fleet: &FleetState) -> [SourceUpdate; 2] {
+    let c = fleet.clusters().values().next().expect("a cluster");
+    let (key, pod) = c.pods.iter().next().expect("a pod");
+    [1, 2].map(|extra| {
+        let mut pod = pod.clone();
+        pod.restarts += extra;
+        let mut delta = ClusterDelta::new(c.info.id.clone());
+        delta.pods = vec![(key.clone(), Some(pod))];
+        SourceUpdate::ClusterDelta(Box::new(delta))
+    })
 }
 
 /// One cluster update that really changes something (so the reducer does the full work).
