@@ -5,12 +5,14 @@ use crate::ui::text::{clean, money};
 use serde::Serialize;
 use std::fmt::Write;
 
+/// Borrows the fleet's derived rows rather than copying them (hundreds of services on a large
+/// fleet).
 #[derive(Debug, Serialize)]
-pub struct Snapshot {
+pub struct Snapshot<'a> {
     pub fleet: String,
     pub as_of: Timestamp,
-    pub cells: Vec<CellSummary>,
-    pub services: Vec<ServiceRow>,
+    pub cells: Vec<&'a CellSummary>,
+    pub services: &'a [ServiceRow],
     pub firing_alarms: Vec<Alarm>,
     pub gates: Vec<GateSummary>,
     pub cost: CostSummary,
@@ -53,7 +55,7 @@ pub struct CostSummary {
     pub last_month_usd: f64,
 }
 
-pub fn build(fleet: &FleetState, now: Timestamp) -> Snapshot {
+pub fn build(fleet: &FleetState, now: Timestamp) -> Snapshot<'_> {
     let mut gates = Vec::new();
     for c in fleet.clusters().values() {
         for w in c.workloads.values() {
@@ -110,9 +112,8 @@ pub fn build(fleet: &FleetState, now: Timestamp) -> Snapshot {
             .cell_summaries()
             .iter()
             .filter(|c| !c.is_empty())
-            .cloned()
             .collect(),
-        services: fleet.service_rows().to_vec(),
+        services: fleet.service_rows(),
         firing_alarms: fleet.all_alarms().filter(|a| a.firing()).cloned().collect(),
         gates,
         cost: CostSummary {
@@ -162,7 +163,7 @@ pub fn to_table(s: &Snapshot) -> String {
         "{:<34} {:<10} {:<9} VERSIONS (by stage)",
         "SERVICE", "TEAM", "HEALTH"
     );
-    for r in &s.services {
+    for r in s.services {
         let versions: Vec<String> = r
             .instances
             .iter()
