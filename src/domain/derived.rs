@@ -34,7 +34,9 @@ pub(super) struct Derived {
 }
 
 /// One cluster's share of the derived rows: what needs a walk over its pods. Each part is
-/// derived on first use (the Services screen needs the pod counts, not the capacity).
+/// derived on first use (the Services screen needs the pod counts, not the capacity), from the
+/// cluster passed in, which must be the one this share was taken for
+/// (`FleetState::cluster_derived(c)`).
 #[derive(Debug, Default)]
 pub struct ClusterDerived {
     production: bool,
