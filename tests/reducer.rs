@@ -499,3 +499,43 @@ fn filter_from_a_view_without_a_list_filters_the_services() {
     assert_eq!(s.ui.pipelines.filter, "");
     assert_eq!(visible_pipelines(&s).len(), 32);
 }
+
+/// The frame after a key press, a clock tick or a liveness probe reads the rows the fleet keeps
+/// instead of deriving them again (issue #7: deriving them on every frame cost 2.5–12 ms on a
+/// 30-cluster fleet). Checked by identity: the same allocation before and after.
+#[test]
+fn keys_ticks_and_probes_reuse_the_derived_rows_and_data_replaces_them() {
+    let mut s = state_with_fleet(0);
+    update(&mut s, key('2'));
+    let services = s.fleet.service_rows().as_ptr();
+    let pipelines = s.fleet.pipeline_rows().as_ptr();
+    for k in ['j', 'j', '3', 'k', '2', 's', '1'] {
+        update(&mut s, key(k));
+    }
+    let later = s.now + SignedDuration::from_secs(61);
+    update(&mut s, Msg::Tick(later));
+    let c = s.fleet.clusters().values().next().unwrap().clone();
+    let mut probe = opsdeck::domain::ClusterDelta::new(c.info.id.clone());
+    probe.health = Some(opsdeck::domain::SourceHealth::live(
+        s.now + SignedDuration::from_secs(5),
+    ));
+    update(
+        &mut s,
+        Msg::Source(opsdeck::domain::SourceUpdate::ClusterDelta(Box::new(probe))),
+    );
+    assert!(s.dirty, "the probe's new data age is drawn");
+    assert!(std::ptr::eq(s.fleet.service_rows().as_ptr(), services));
+    assert!(std::ptr::eq(s.fleet.pipeline_rows().as_ptr(), pipelines));
+
+    // A real change (a deploy in one cluster) is seen at once.
+    let mut w = c.workloads.values().next().unwrap().clone();
+    w.version = "9.9.9-test".into();
+    let mut delta = opsdeck::domain::ClusterDelta::new(c.info.id.clone());
+    delta.workloads = vec![(w.key.clone(), Some(w.clone()))];
+    update(
+        &mut s,
+        Msg::Source(opsdeck::domain::SourceUpdate::ClusterDelta(Box::new(delta))),
+    );
+    let row = s.fleet.service_row(&w.key).unwrap();
+    assert!(row.versions().contains(&"9.9.9-test"), "{row:?}");
+}
