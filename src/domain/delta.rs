@@ -46,14 +46,7 @@ impl ClusterDelta {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.kubernetes_version.is_none()
-            && self.health.is_none()
-            && self.workloads.is_empty()
-            && self.pods.is_empty()
-            && self.nodes.is_empty()
-            && self.events.is_none()
-            && self.nodegroups.is_none()
-            && self.nodegroup_health.is_none()
+        self.only_health() && self.health.is_none() && self.nodegroup_health.is_none()
     }
 }
 

@@ -11,8 +11,8 @@
 //! The memo is not part of the state's value: a clone starts empty and equality ignores it.
 
 use super::{
-    Alert, CellSummary, ClusterCapacity, ClusterId, ClusterState, PipelineRow, ServiceRow, Stage,
-    Timestamp, WorkloadKey,
+    Alert, Capacity, CellSummary, ClusterCapacity, ClusterId, ClusterState, PipelineRow,
+    ServiceRow, Stage, Timestamp, WorkloadKey,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -40,6 +40,7 @@ pub(super) struct Derived {
 #[derive(Debug, Default)]
 pub struct ClusterDerived {
     production: bool,
+    totals: OnceLock<Capacity>,
     capacity: OnceLock<ClusterCapacity>,
     pods: OnceLock<HashMap<WorkloadKey, PodCounts>>,
 }
@@ -52,7 +53,12 @@ pub struct PodCounts {
 }
 
 impl ClusterDerived {
-    /// The capacity screen's row for the cluster (also the overview cell's totals).
+    /// Requested vs allocatable and pending pods (the overview cell's figures).
+    pub fn totals(&self, c: &ClusterState) -> Capacity {
+        *self.totals.get_or_init(|| c.capacity())
+    }
+
+    /// The capacity screen's row for the cluster, with its nodegroups.
     pub fn capacity(&self, c: &ClusterState) -> &ClusterCapacity {
         self.capacity
             .get_or_init(|| super::capacity::cluster_capacity(c, self.production))
@@ -113,9 +119,10 @@ impl Derived {
 
     /// Forget what is derived across clusters; keep each cluster's share.
     pub fn forget_fleet(&mut self) {
-        let clusters = std::mem::take(self.clusters.get_mut().unwrap_or_else(|e| e.into_inner()));
-        *self = Derived::default();
-        *self.clusters.get_mut().unwrap_or_else(|e| e.into_inner()) = clusters;
+        *self = Derived {
+            clusters: std::mem::take(&mut self.clusters),
+            ..Derived::default()
+        };
     }
 
     /// One cluster's data changed: forget its share and everything across clusters.

@@ -282,20 +282,14 @@ impl FleetState {
             .get_or_init(|| super::summary::build_service_rows(self))
     }
 
-    /// One service's row (the rows are sorted by key).
+    /// One service's row.
     pub fn service_row(&self, key: &WorkloadKey) -> Option<&ServiceRow> {
-        let rows = self.service_rows();
-        rows.binary_search_by(|r| r.key.cmp(key))
-            .ok()
-            .map(|i| &rows[i])
+        find_sorted(self.service_rows(), key, |r| &r.key)
     }
 
-    /// One service's pipeline row (the rows are sorted by key).
+    /// One service's pipeline row.
     pub fn pipeline_row(&self, key: &WorkloadKey) -> Option<&PipelineRow> {
-        let rows = self.pipeline_rows();
-        rows.binary_search_by(|r| r.key.cmp(key))
-            .ok()
-            .map(|i| &rows[i])
+        find_sorted(self.pipeline_rows(), key, |r| &r.key)
     }
 
     /// How many distinct services the fleet runs.
@@ -416,6 +410,16 @@ impl Reach {
             SourceUpdate::Metrics(_) => Reach::Nothing,
         }
     }
+}
+
+/// The row with `key` in rows sorted by it.
+fn find_sorted<'a, T>(
+    rows: &'a [T],
+    key: &WorkloadKey,
+    key_of: impl Fn(&T) -> &WorkloadKey,
+) -> Option<&'a T> {
+    let i = rows.binary_search_by(|r| key_of(r).cmp(key)).ok()?;
+    Some(&rows[i])
 }
 
 fn replace<T: PartialEq>(slot: &mut T, value: T) -> bool {

@@ -109,12 +109,11 @@ fn cell_summary(fleet: &FleetState, env: &str, region: &str) -> CellSummary {
                 s.gates_waiting += 1;
             }
         }
-        let share = fleet.cluster_derived(c);
-        let cap = share.capacity(c);
-        s.capacity.allocatable_cpu_m += cap.cpu_m.allocatable;
-        s.capacity.allocatable_mem_mib += cap.mem_mib.allocatable;
-        s.capacity.requested_cpu_m += cap.cpu_m.requested;
-        s.capacity.requested_mem_mib += cap.mem_mib.requested;
+        let cap = fleet.cluster_derived(c).totals(c);
+        s.capacity.allocatable_cpu_m += cap.allocatable_cpu_m;
+        s.capacity.allocatable_mem_mib += cap.allocatable_mem_mib;
+        s.capacity.requested_cpu_m += cap.requested_cpu_m;
+        s.capacity.requested_mem_mib += cap.requested_mem_mib;
         s.capacity.pending_pods += cap.pending_pods;
     }
     s.firing_alarms = fleet
