@@ -159,18 +159,108 @@ fn read_only_and_unconfirmed_send_nothing() {
 }
 
 #[test]
-fn bad_input_is_exit_2_with_the_choices() {
+fn an_unresolved_name_is_exit_1_with_the_choices() {
     let home = tempfile::tempdir().unwrap();
     let args = [&DEMO[..], &["scale", "catalog-api", "--replicas", "3"]].concat();
     let out = opsdeck(home.path(), &args);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
+    let t = text(&out);
+    assert!(t.contains("more than one cluster running"), "{t}");
+    assert!(t.contains("prod/us-east-1/prod-use1"), "{t}");
+    assert!(t.contains("with --cluster"), "{t}");
+    let args = [&DEMO[..], &["scale", "no-such-svc", "--replicas", "3"]].concat();
+    let out = opsdeck(home.path(), &args);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("no service \"no-such-svc\""));
+    assert!(audit_lines(home.path()).is_empty());
+}
+
+/// A cluster `main` in staging and in prod: `--cluster main` is refused with both (nothing
+/// sent to either, nothing audited); `staging/main` and `staging/eu-west-1/main` pick one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_name_in_two_environments_is_refused_not_guessed() {
+    let fixture = include_str!("fixtures/kube/release-actions.yaml");
+    let staging = FakeKube::start_with_yaml(fixture).await;
+    let prod = FakeKube::start_with_yaml(fixture).await;
+    let home = tempfile::tempdir().unwrap();
+    let kubeconfig = fake_kube::write_kubeconfig(home.path(), &[("s", &staging), ("p", &prod)]);
+    let config = home.path().join("opsdeck.toml");
+    let cluster = |ctx: &str| {
+        format!(
+            "[[environments.clusters]]\nname = \"main\"\nregion = \"eu-west-1\"\nkubeconfig = {:?}\ncontext = \"{ctx}\"\n",
+            kubeconfig.display().to_string()
+        )
+    };
+    std::fs::write(
+        &config,
+        format!(
+            "regions = [\"eu-west-1\"]\n[fleet]\nname = \"t\"\n[[environments]]\nname = \"staging\"\n{}[[environments]]\nname = \"prod\"\nproduction = true\n{}",
+            cluster("s"),
+            cluster("p")
+        ),
+    )
+    .unwrap();
+    let scale = |target: &str| -> Vec<String> {
+        [
+            "--config",
+            config.to_str().unwrap(),
+            "scale",
+            "payments/checkout-api",
+            "--cluster",
+            target,
+            "--replicas",
+            "5",
+            "--reason",
+            "load test",
+            "--yes",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    // Writes to the Deployment (the audit's Event mirror is a write too, of an Event).
+    let writes = |k: &FakeKube| {
+        k.requests()
+            .into_iter()
+            .filter(|r| r.is_write() && r.resource.starts_with("deployments"))
+            .count()
+    };
+    let out = opsdeck_blocking(home.path(), scale("main")).await;
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("cluster \"main\" is ambiguous"), "{t}");
     assert!(
-        text(&out).contains("pick one with --cluster"),
+        t.contains("prod/eu-west-1/main") && t.contains("staging/eu-west-1/main"),
+        "{t}"
+    );
+    assert!(t.contains("ENV/NAME"), "{t}");
+    let all_writes = |k: &FakeKube| {
+        k.requests()
+            .into_iter()
+            .filter(|r| r.is_write() && !r.resource.starts_with("selfsubject"))
+            .count()
+    };
+    assert_eq!(
+        (all_writes(&staging), all_writes(&prod)),
+        (0, 0),
+        "nothing sent"
+    );
+    assert!(audit_lines(home.path()).is_empty(), "nothing audited");
+
+    let out = opsdeck_blocking(home.path(), scale("staging/main")).await;
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert_eq!((writes(&staging), writes(&prod)), (1, 0), "{t}");
+    let out = opsdeck_blocking(home.path(), scale("staging/eu-west-1/main")).await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!((writes(&staging), writes(&prod)), (2, 0));
+    let out = opsdeck_blocking(home.path(), scale("prod/mian")).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("no cluster \"prod/mian\""),
         "{}",
         text(&out)
     );
-    let args = [&DEMO[..], &["scale", "no-such-svc", "--replicas", "3"]].concat();
-    assert_eq!(opsdeck(home.path(), &args).status.code(), Some(2));
+    assert_eq!(writes(&prod), 0);
 }
 
 #[test]

@@ -9,6 +9,9 @@ use crate::app::dialog::{policy_check, prod_targets, release_stage};
 use crate::app::{Effect, Msg, Perform, State};
 use crate::clock::{Clock, SystemClock};
 use crate::console::Executor;
+use crate::domain::resolve::{
+    CLUSTER_HINT, Candidate, cluster_candidate, resolve, resolve_cluster, resolve_service,
+};
 use crate::domain::{FleetState, SourceUpdate, WorkloadKey, release_checklist};
 use crate::keymap::Keymap;
 use crate::paths::Paths;
@@ -23,8 +26,8 @@ use tokio::sync::mpsc;
 pub struct Args {
     /// The service: NAME or NAMESPACE/NAME.
     pub service: String,
-    /// The cluster, by its name in the config (e.g. prod-euw1). Needed when the service runs
-    /// in more than one.
+    /// The cluster: NAME (e.g. prod-euw1), ENV/NAME or ENV/REGION/NAME. Needed when the
+    /// service runs in more than one; a NAME that more than one cluster has is refused.
     #[arg(long, value_name = "NAME")]
     pub cluster: Option<String>,
     /// Why: recorded with the action (required by policy in production).
@@ -38,8 +41,8 @@ pub struct Args {
     pub timeout: u32,
 }
 
-/// Run one action subcommand. Exit 0 when every target succeeded, 1 when refused or failed,
-/// 2 for bad input.
+/// Run one action subcommand. Exit 0 when every target succeeded, 1 when refused (a name that
+/// is unknown or could mean several targets included) or failed, 2 for a malformed command.
 pub fn run(cli: Cli, paths: Paths, env_config: Option<std::ffi::OsString>) -> ExitCode {
     let config = match resolve_config(cli.config.as_deref(), env_config, &paths) {
         Ok(c) => c,
@@ -145,11 +148,15 @@ async fn act(
         min, desired, max, ..
     } = command
     {
-        let target = match nodegroup_target(&state.fleet, &args.service, args.cluster.as_deref()) {
+        let Some(cluster) = args.cluster.as_deref() else {
+            eprintln!("opsdeck: --cluster is required for a nodegroup");
+            return ExitCode::from(2);
+        };
+        let target = match nodegroup_target(&state.fleet, &args.service, cluster) {
             Ok(t) => t,
             Err(why) => {
-                eprintln!("opsdeck: {why}");
-                return ExitCode::from(2);
+                eprintln!("opsdeck: refused: {why}; nothing was sent");
+                return ExitCode::FAILURE;
             }
         };
         let action = Action::ScaleNodegroup {
@@ -160,19 +167,19 @@ async fn act(
         };
         return confirm_and_send(state, args, vec![target], action, executor, replies).await;
     }
-    let key = match find_service(&state.fleet, &args.service) {
+    let key = match resolve_service(&state.fleet, &args.service) {
         Ok(k) => k,
         Err(why) => {
-            eprintln!("opsdeck: {why}");
-            return ExitCode::from(2);
+            eprintln!("opsdeck: refused: {why}; nothing was sent");
+            return ExitCode::FAILURE;
         }
     };
     let all_prod = matches!(command, Command::Rollback { all_prod: true, .. });
     let targets = match resolve_targets(&state.fleet, &key, args.cluster.as_deref(), all_prod) {
         Ok(t) => t,
         Err(why) => {
-            eprintln!("opsdeck: {why}");
-            return ExitCode::from(2);
+            eprintln!("opsdeck: refused: {why}; nothing was sent");
+            return ExitCode::FAILURE;
         }
     };
     let reason = args.reason.clone();
@@ -321,55 +328,34 @@ fn confirmed(word: Option<&str>) -> bool {
 }
 
 /// A nodegroup by name in the named cluster, as EKS (or the demo) describes it.
-fn nodegroup_target(
-    fleet: &FleetState,
-    name: &str,
-    cluster: Option<&str>,
-) -> Result<Target, String> {
-    let cluster = cluster.ok_or("--cluster is required for a nodegroup")?;
-    let c = fleet
-        .clusters()
-        .values()
-        .find(|c| c.info.name == cluster)
-        .ok_or_else(|| format!("no cluster {cluster:?} in the fleet"))?;
-    if !c.nodegroups.iter().any(|g| g.name == name) {
-        let known: Vec<&str> = c.nodegroups.iter().map(|g| g.name.as_str()).collect();
-        return Err(if known.is_empty() {
-            format!("EKS describes no nodegroups of {cluster} (is eks_cluster set for it?)")
-        } else {
-            format!("{cluster} has no nodegroup {name:?}: {}", known.join(", "))
-        });
+fn nodegroup_target(fleet: &FleetState, name: &str, cluster: &str) -> Result<Target, String> {
+    let c = resolve_cluster(fleet, cluster)?;
+    if c.nodegroups.is_empty() {
+        return Err(format!(
+            "EKS describes no nodegroups of {} (is eks_cluster set for it?)",
+            c.info.id
+        ));
     }
-    Ok(Target::nodegroup(c.info.id.clone(), name))
-}
-
-/// `NAME` or `NAMESPACE/NAME`, as a workload somewhere in the fleet.
-fn find_service(fleet: &FleetState, text: &str) -> Result<WorkloadKey, String> {
-    let (ns, name) = match text.split_once('/') {
-        Some((ns, name)) => (Some(ns), name),
-        None => (None, text),
-    };
-    let mut keys: Vec<&WorkloadKey> = fleet
-        .clusters()
-        .values()
-        .flat_map(|c| c.workloads.keys())
-        .filter(|k| k.name == name && ns.is_none_or(|ns| k.namespace == ns))
+    let candidates = c
+        .nodegroups
+        .iter()
+        .map(|g| Candidate {
+            spellings: vec![g.name.clone()],
+            value: g.name.as_str(),
+        })
         .collect();
-    keys.sort();
-    keys.dedup();
-    match keys.as_slice() {
-        [k] => Ok((*k).clone()),
-        [] => Err(format!("no service {text:?} in the fleet")),
-        many => Err(format!(
-            "{text:?} is ambiguous: {}; give NAMESPACE/NAME",
-            many.iter()
-                .map(|k| k.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
+    let group = resolve(
+        &format!("nodegroup of {}", c.info.id),
+        Some(name),
+        candidates,
+        "name it exactly",
+    )?;
+    Ok(Target::nodegroup(c.info.id.clone(), group))
 }
 
+/// The clusters an action on `key` goes to: every production cluster running it (`all_prod`),
+/// the one `--cluster` names (unique in the whole fleet, and running the service), or the only
+/// cluster running it. Anything else is refused with the candidates.
 fn resolve_targets(
     fleet: &FleetState,
     key: &WorkloadKey,
@@ -384,28 +370,29 @@ fn resolve_targets(
             Ok(t)
         };
     }
-    let running: Vec<&crate::domain::ClusterState> = fleet
-        .clusters()
-        .values()
-        .filter(|c| c.workloads.contains_key(key))
-        .collect();
-    let chosen: Vec<_> = match cluster {
-        Some(name) => running
-            .into_iter()
-            .filter(|c| c.info.name == name)
-            .collect(),
-        None if running.len() == 1 => running,
+    let c = match cluster {
+        Some(name) => {
+            let c = resolve_cluster(fleet, name)?;
+            if !c.workloads.contains_key(key) {
+                return Err(format!("{key} does not run in cluster {}", c.info.id));
+            }
+            c
+        }
         None => {
-            let names: Vec<&str> = running.iter().map(|c| c.info.name.as_str()).collect();
-            return Err(format!(
-                "{key} runs in {}: pick one with --cluster",
-                names.join(", ")
-            ));
+            let running = fleet
+                .clusters()
+                .values()
+                .filter(|c| c.workloads.contains_key(key))
+                .map(cluster_candidate)
+                .collect();
+            resolve(
+                &format!("cluster running {key}"),
+                None,
+                running,
+                CLUSTER_HINT,
+            )?
         }
     };
-    let c = chosen
-        .first()
-        .ok_or_else(|| format!("{key} does not run in cluster {}", cluster.unwrap_or("?")))?;
     Ok(vec![Target {
         cluster: c.info.id.clone(),
         workload: key.clone(),

@@ -13,6 +13,7 @@ mod derived;
 pub mod fleet;
 pub mod metrics;
 pub mod pipeline;
+pub mod resolve;
 pub mod summary;
 #[cfg(test)]
 pub(crate) mod testkit;
