@@ -45,9 +45,16 @@ impl Paths {
         }
     }
 
-    /// The audit log of actions (JSON lines), in the data folder.
-    pub fn audit_log(&self) -> Option<PathBuf> {
-        self.data_dir.as_ref().map(|d| d.join("audit.jsonl"))
+    /// The audit log of actions (JSON lines), in the data folder: `audit.jsonl` for real
+    /// fleets, `audit-demo.jsonl` for the demo fleet, so an action tried on the demo never
+    /// shows in a real fleet's Activity (which reads this log back).
+    pub fn audit_log(&self, demo: bool) -> Option<PathBuf> {
+        let file = if demo {
+            "audit-demo.jsonl"
+        } else {
+            "audit.jsonl"
+        };
+        self.data_dir.as_ref().map(|d| d.join(file))
     }
 
     /// No user folders at all: only the embedded defaults are used.
@@ -57,5 +64,24 @@ impl Paths {
             data_dir: None,
             cache_dir: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_has_its_own_audit_log_beside_the_real_one() {
+        let p = Paths::under(PathBuf::from("/h"));
+        assert_eq!(
+            p.audit_log(false),
+            Some(PathBuf::from("/h/data/audit.jsonl"))
+        );
+        assert_eq!(
+            p.audit_log(true),
+            Some(PathBuf::from("/h/data/audit-demo.jsonl"))
+        );
+        assert_eq!(Paths::none().audit_log(true), None);
     }
 }

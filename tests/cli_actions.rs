@@ -38,8 +38,18 @@ fn text(o: &Output) -> String {
     )
 }
 
+/// The real fleets' audit log.
 fn audit_lines(home: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(home.join("data/audit.jsonl"))
+    lines_of(&home.join("data/audit.jsonl"))
+}
+
+/// The demo fleet's own audit log, beside the real one.
+fn demo_audit_lines(home: &Path) -> Vec<serde_json::Value> {
+    lines_of(&home.join("data/audit-demo.jsonl"))
+}
+
+fn lines_of(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -70,11 +80,15 @@ fn a_scale_in_dev_is_planned_audited_and_done() {
     assert!(t.contains("dev-use1: replicas 1 → 3"), "{t}");
     assert!(t.contains("estimated cost change: +$"), "{t}");
     assert!(t.contains("scaled 1 → 3 replicas"), "{t}");
-    let lines = audit_lines(home.path());
+    let lines = demo_audit_lines(home.path());
     assert_eq!(lines.len(), 2, "started, then done: {lines:?}");
     assert_eq!(lines[0]["phase"], "started");
     assert_eq!(lines[0]["request"]["who"], "lee");
     assert_eq!(lines[1]["phase"], "done");
+    assert!(
+        !home.path().join("data/audit.jsonl").exists(),
+        "a demo action never lands in the real fleets' audit log"
+    );
 }
 
 #[test]
@@ -114,7 +128,7 @@ fn policy_refuses_and_yes_does_not_bypass_it() {
         text(&out)
     );
     assert!(
-        audit_lines(home.path()).is_empty(),
+        demo_audit_lines(home.path()).is_empty(),
         "nothing refused is sent or audited"
     );
 }
@@ -155,7 +169,7 @@ fn read_only_and_unconfirmed_send_nothing() {
     let out = opsdeck(home.path(), &args);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("nothing was sent"), "{}", text(&out));
-    assert!(audit_lines(home.path()).is_empty());
+    assert!(demo_audit_lines(home.path()).is_empty());
 }
 
 #[test]
@@ -172,7 +186,7 @@ fn an_unresolved_name_is_exit_1_with_the_choices() {
     let out = opsdeck(home.path(), &args);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("no service \"no-such-svc\""));
-    assert!(audit_lines(home.path()).is_empty());
+    assert!(demo_audit_lines(home.path()).is_empty());
 }
 
 /// A cluster `main` in staging and in prod: `--cluster main` is refused with both (nothing
@@ -414,7 +428,7 @@ fn a_nodegroup_is_scaled_from_the_command_line() {
     );
     assert!(t.contains("2 nodes change"), "{t}");
     assert!(t.contains("min/desired/max 1/2/6 → 1/4/6"), "{t}");
-    let audit = audit_lines(home.path());
+    let audit = demo_audit_lines(home.path());
     assert_eq!(audit[0]["request"]["target"]["kind"], "Nodegroup");
     assert_eq!(audit[0]["request"]["action"]["action"], "scale_nodegroup");
 
@@ -449,7 +463,7 @@ fn a_nodegroup_is_scaled_from_the_command_line() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("read-only"), "{}", text(&out));
     assert_eq!(
-        audit_lines(home.path()).len(),
+        demo_audit_lines(home.path()).len(),
         2,
         "read-only: nothing audited, nothing sent"
     );

@@ -73,8 +73,9 @@ pub fn run(cli: Cli, paths: Paths, env_config: Option<std::ffi::OsString>) -> Ex
             clock: Some(clock.clone()),
             read_only: cfg.ui.read_only,
             read_only_envs: cfg.read_only_envs(),
+            // The demo's actions go to their own log, never the real fleets'.
             audit: paths
-                .audit_log()
+                .audit_log(demo_fleet)
                 .map(|p| Arc::new(crate::actions::audit::AuditLog::new(p))),
             ..Executor::default()
         };

@@ -353,7 +353,8 @@ fn run_console(
         theme,
         keymap,
         settings: settings(&cfg, demo),
-        audit_log: paths.audit_log(),
+        // The demo's actions go to their own log, never the real fleets'.
+        audit_log: paths.audit_log(demo),
         read_only_envs: cfg.read_only_envs(),
         loop_options: LoopOptions {
             max_fps: cfg.ui.max_fps,
