@@ -326,6 +326,13 @@ async fn an_approval_reaches_a_real_cluster() {
     );
     let lines = audit_lines(home.path());
     assert_eq!(lines.last().unwrap()["phase"], "done", "{lines:?}");
+    // Every request, reads and writes, says it is opsdeck (a cluster's audit log shows it).
+    let requests = kube.requests();
+    assert!(requests.iter().any(|r| r.is_write()));
+    let ua = format!("opsdeck/{}", env!("CARGO_PKG_VERSION"));
+    for r in &requests {
+        assert_eq!(r.user_agent, ua, "{} {}", r.method, r.path);
+    }
 }
 
 /// An opsdeck.toml with one production cluster `prod-a` (the fake) in eu-west-1; `env_extra`

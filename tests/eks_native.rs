@@ -103,6 +103,13 @@ async fn an_eks_cluster_is_watched_with_an_in_process_token() {
             r.authorization
         );
     }
+    // Every request says it is opsdeck: to the cluster (User-Agent) and to EKS (the SDK's
+    // x-amz-user-agent carries `app/opsdeck-<version>`).
+    let ua = format!("opsdeck/{}", env!("CARGO_PKG_VERSION"));
+    for r in &requests {
+        assert_eq!(r.user_agent, ua, "{} {}", r.method, r.path);
+    }
+    assert_opsdeck_agents(&acct, "DescribeCluster");
     let body = token.strip_prefix("Bearer k8s-aws-v1.").unwrap();
     let url = String::from_utf8(
         base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -150,6 +157,17 @@ async fn a_denied_describe_cluster_names_the_cluster_and_the_reason() {
 }
 
 /// The executor's answer to one nodegroup action, through moto.
+/// Every `operation` request this account received named opsdeck and its version.
+fn assert_opsdeck_agents(acct: &Account, operation: &str) {
+    let agents = acct.user_agents();
+    let seen = agents.get(operation).cloned().unwrap_or_default();
+    assert!(!seen.is_empty(), "no {operation} arrived: {agents:?}");
+    let app = format!("app/opsdeck-{}", env!("CARGO_PKG_VERSION"));
+    for agent in &seen {
+        assert!(agent.contains(&app), "{operation} arrived as {agent:?}");
+    }
+}
+
 async fn scale_nodegroup(
     exec: &mut opsdeck::console::Executor,
     rx: &mut tokio::sync::mpsc::Receiver<opsdeck::app::Msg>,
@@ -243,6 +261,7 @@ async fn a_nodegroup_is_scaled_through_eks_after_the_audit_entry() {
         (Some(2), Some(5), Some(8)),
         "{ng}"
     );
+    assert_opsdeck_agents(&acct, update_path);
     let records = AuditLog::new(&audit_path).read().unwrap();
     assert_eq!(records.len(), 1);
     let (_, phase, after, _) = records[0].finished.clone().unwrap();

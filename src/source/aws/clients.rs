@@ -65,6 +65,7 @@ impl Scope {
 /// never prompts.
 pub async fn sdk_config(scope: &Scope, settings: &ClientSettings) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .app_name(app_name())
         .region(Region::new(scope.region.clone()))
         .retry_config(RetryConfig::disabled())
         .timeout_config(
@@ -90,6 +91,11 @@ pub async fn sdk_config(scope: &Scope, settings: &ClientSettings) -> SdkConfig {
         ));
     }
     loader.load().await
+}
+
+/// `app/opsdeck-<version>` in every AWS request's user agent.
+fn app_name() -> aws_config::AppName {
+    aws_config::AppName::new(crate::source::AWS_APP_NAME).expect("a valid app name")
 }
 
 pub fn eks(config: &SdkConfig, settings: &ClientSettings) -> aws_sdk_eks::Client {
@@ -166,5 +172,30 @@ impl EksEndpoint {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_sdk_config_names_opsdeck_and_its_version() {
+        let scope = Scope {
+            profile: None,
+            region: "eu-west-1".into(),
+        };
+        let settings = ClientSettings {
+            auth: Auth::Static {
+                access_key_id: "AKIDEXAMPLE".into(),
+                secret_access_key: "secret".into(),
+            },
+            ..ClientSettings::default()
+        };
+        let config = sdk_config(&scope, &settings).await;
+        assert_eq!(
+            config.app_name().map(|a| a.as_ref()),
+            Some(concat!("opsdeck-", env!("CARGO_PKG_VERSION")))
+        );
     }
 }

@@ -78,6 +78,7 @@ async fn from_kubeconfig(
     config.connect_timeout = Some(timings.connect_timeout);
     // Reads never pause longer than a watch lasts (plus slack): a dead connection is noticed.
     config.read_timeout = Some(timings.watch_timeout + Duration::from_secs(15));
+    identify(&mut config);
     let mut warnings = Vec::new();
     if config.accept_invalid_certs {
         warnings.push("TLS verification disabled by the kubeconfig".to_string());
@@ -87,6 +88,17 @@ async fn from_kubeconfig(
         .with_layer(&watch_pacing(timings))
         .build();
     Ok(Connection { client, warnings })
+}
+
+/// Every request says it is opsdeck (`User-Agent: opsdeck/<version>`), replacing any agent the
+/// kubeconfig's headers set.
+pub fn identify(config: &mut kube::Config) {
+    use http::header::{HeaderValue, USER_AGENT};
+    config.headers.retain(|(name, _)| name != USER_AGENT);
+    config.headers.push((
+        USER_AGENT,
+        HeaderValue::from_static(crate::source::USER_AGENT),
+    ));
 }
 
 /// At most one watch start per path per second (sooner with the tests' short backoff caps).
@@ -109,6 +121,23 @@ fn non_interactive(mut kubeconfig: Kubeconfig) -> Kubeconfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_request_says_it_is_opsdeck_whatever_the_kubeconfig_set() {
+        use http::header::{HeaderValue, USER_AGENT};
+        let mut config = kube::Config::new("http://127.0.0.1:1".parse().unwrap());
+        config
+            .headers
+            .push((USER_AGENT, HeaderValue::from_static("kubectl/v1.33")));
+        identify(&mut config);
+        let agents: Vec<_> = config
+            .headers
+            .iter()
+            .filter(|(n, _)| n == USER_AGENT)
+            .map(|(_, v)| v.to_str().unwrap())
+            .collect();
+        assert_eq!(agents, [concat!("opsdeck/", env!("CARGO_PKG_VERSION"))]);
+    }
 
     const KUBECONFIG: &str = r#"
 apiVersion: v1

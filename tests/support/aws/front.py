@@ -79,7 +79,7 @@ ERRORS = {
 }
 
 LOCK = threading.Lock()
-STATE = {"counts": {}, "fail": {}, "seed": {}, "endpoints": {}}
+STATE = {"counts": {}, "fail": {}, "seed": {}, "endpoints": {}, "agents": {}}
 MOTO = {"port": 0}
 
 
@@ -195,6 +195,11 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             counts = STATE["counts"].setdefault(account, {})
             counts[op] = counts.get(op, 0) + 1
+            # The SDK's user agents: `x-amz-user-agent` carries the app name (`app/...`).
+            agents = STATE["agents"].setdefault(account, {}).setdefault(op, [])
+            agent = self.headers.get("x-amz-user-agent", "") + " | " + self.headers.get("User-Agent", "")
+            if agent not in agents:
+                agents.append(agent)
             fails = STATE["fail"].get(account, {}).get(op)
             error = None
             if fails and fails[1] > 0:
@@ -309,9 +314,12 @@ class Handler(BaseHTTPRequestHandler):
             elif path == "/_front/counts":
                 out = json.dumps(STATE["counts"].get(query.get("account", ""), {})).encode()
                 return self.reply(200, out, {"Content-Type": "application/json"})
+            elif path == "/_front/agents":
+                out = json.dumps(STATE["agents"].get(query.get("account", ""), {})).encode()
+                return self.reply(200, out, {"Content-Type": "application/json"})
             elif path == "/_front/reset":
                 account = doc.get("account")
-                for key in ("counts", "fail"):
+                for key in ("counts", "fail", "agents"):
                     STATE[key].pop(account, None)
             else:
                 return self.reply(404, b"unknown control endpoint")

@@ -421,6 +421,17 @@ impl Account {
         v[operation].as_u64().unwrap_or(0)
     }
 
+    /// The user agents (`x-amz-user-agent | User-Agent`) each operation arrived with so far.
+    pub fn user_agents(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        let (_, body) = http(
+            "GET",
+            &format!("/_front/agents?account={}", self.id),
+            &[],
+            "",
+        );
+        serde_json::from_str(&body).unwrap()
+    }
+
     /// Collector options talking to the front as this account, with fast timings.
     pub fn options(&self) -> opsdeck::source::aws::Options {
         use opsdeck::source::aws::clients::{Auth, ClientSettings};

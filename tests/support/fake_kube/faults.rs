@@ -41,6 +41,8 @@ pub struct RequestRecord {
     pub body: String,
     /// The `Authorization` header as sent ("" for none), to check how a client authenticates.
     pub authorization: String,
+    /// The `User-Agent` header as sent ("" for none), to tell which client wrote.
+    pub user_agent: String,
 }
 
 impl RequestRecord {
