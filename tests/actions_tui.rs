@@ -150,6 +150,53 @@ fn self_approval_and_read_only_are_refused_before_anything_is_sent() {
     assert!(ro.ui.notice.as_ref().unwrap().0.starts_with("read-only"));
 }
 
+/// The console's dialog offers only open person items, and the policy check its submit runs
+/// (the same function as the CLI's) refuses a tick of a verified item or of no item at all.
+#[test]
+fn the_console_ticks_only_real_person_items() {
+    use opsdeck::app::dialog::policy_check;
+    let mut w = world(0);
+    let mut s = State::new(opsdeck::keymap::Keymap::default(), settings(), w.now);
+    for u in w.take_updates(true) {
+        update(&mut s, Msg::Source(u));
+    }
+    let cluster = s
+        .fleet
+        .clusters()
+        .values()
+        .find(|c| c.info.name == GATE_CLUSTER)
+        .unwrap()
+        .info
+        .id
+        .clone();
+    let target = opsdeck::actions::Target {
+        cluster,
+        workload: gate_key(),
+        kind: opsdeck::actions::TargetKind::Deployment,
+    };
+    let version = s.fleet.clusters()[&target.cluster].workloads[&gate_key()]
+        .gate
+        .as_ref()
+        .unwrap()
+        .version
+        .clone();
+    let tick = |item: &str| Op::TickChecklist {
+        item: item.into(),
+        version: version.clone(),
+        reason: "r".into(),
+    };
+    let verified = policy_check(&s, &target, &tick("Rollback plan prepared")).unwrap_err();
+    assert!(
+        verified.contains("is verified by the console"),
+        "{verified}"
+    );
+    let typo = policy_check(&s, &target, &tick("Team notifed")).unwrap_err();
+    assert!(typo.contains("did you mean \"Team notified\""), "{typo}");
+    let case = policy_check(&s, &target, &tick("team notified")).unwrap_err();
+    assert!(case.contains("is \"Team notified\""), "{case}");
+    assert_eq!(policy_check(&s, &target, &tick("Team notified")), Ok(()));
+}
+
 #[test]
 fn tick_then_approve_resumes_the_gate_on_the_demo_fleet() {
     let mut w = world(0);

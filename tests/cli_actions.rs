@@ -293,6 +293,59 @@ fn checklist_lists_what_is_verified_ticked_and_open() {
     assert!(t.contains("[x] Rollback plan prepared — verified"), "{t}");
 }
 
+/// A tick names a person-tickable item: a typo gets "did you mean", an item the console
+/// verifies is refused, both with exit 1 and nothing audited; any letter case ticks the item.
+#[test]
+fn a_tick_must_name_a_real_person_item() {
+    let home = tempfile::tempdir().unwrap();
+    let tick = |item: &str| {
+        let args = [
+            &DEMO[..],
+            &[
+                "checklist",
+                "checkout-api",
+                "--cluster",
+                "prod-euw1",
+                "--tick",
+                item,
+                "--reason",
+                "posted in #releases",
+                "--yes",
+            ],
+        ]
+        .concat();
+        opsdeck(home.path(), &args)
+    };
+    let out = tick("Team notifed");
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("no checklist item \"Team notifed\" (did you mean \"Team notified\"?)"),
+        "{t}"
+    );
+    assert!(t.contains("nothing was ticked"), "{t}");
+    let out = tick("Rollback plan prepared");
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("\"Rollback plan prepared\" is verified by the console"),
+        "{t}"
+    );
+    assert!(
+        demo_audit_lines(home.path()).is_empty(),
+        "nothing refused is audited"
+    );
+
+    let out = tick("team notified");
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    let lines = demo_audit_lines(home.path());
+    assert_eq!(
+        lines[0]["request"]["action"]["item"], "Team notified",
+        "{lines:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approval_reaches_a_real_cluster() {
     let kube = FakeKube::start_with_yaml(include_str!("fixtures/kube/release-actions.yaml")).await;
@@ -333,6 +386,84 @@ async fn an_approval_reaches_a_real_cluster() {
     for r in &requests {
         assert_eq!(r.user_agent, ua, "{} {}", r.method, r.path);
     }
+}
+
+/// A production cluster with no CloudWatch alarms (no AWS at all) under the default policy:
+/// monitoring is the person's to tick, not "not met" forever, so the checklist can be
+/// completed and the gate approved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_prod_checklist_can_be_completed_without_cloudwatch() {
+    let kube = FakeKube::start_with_yaml(include_str!("fixtures/kube/release-actions.yaml")).await;
+    kube.set_user("lee@example.com");
+    let home = tempfile::tempdir().unwrap();
+    let kubeconfig = fake_kube::write_kubeconfig(home.path(), &[("prod-a", &kube)]);
+    let config = home.path().join("opsdeck.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "regions = [\"eu-west-1\"]\n[fleet]\nname = \"t\"\n[[environments]]\nname = \"prod\"\nproduction = true\n[[environments.clusters]]\nname = \"prod-a\"\nregion = \"eu-west-1\"\nkubeconfig = {:?}\ncontext = \"prod-a\"\n",
+            kubeconfig.display().to_string()
+        ),
+    )
+    .unwrap();
+    let run = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["--config".to_string(), config.display().to_string()];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        args
+    };
+    let list = run(&["checklist", "payments/billing"]);
+    let out = opsdeck_blocking(home.path(), list.clone()).await;
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(
+        t.contains("[ ] Monitoring and alerts enabled — open"),
+        "{t}"
+    );
+    let open: Vec<String> = t
+        .lines()
+        .filter_map(|l| l.strip_prefix("[ ] ")?.strip_suffix(" — open"))
+        .map(String::from)
+        .collect();
+    assert!(open.len() >= 9, "{t}");
+    for item in &open {
+        let out = opsdeck_blocking(
+            home.path(),
+            run(&[
+                "checklist",
+                "payments/billing",
+                "--tick",
+                item,
+                "--reason",
+                "done",
+                "--yes",
+            ]),
+        )
+        .await;
+        assert!(out.status.success(), "{item}: {}", text(&out));
+    }
+    let out = opsdeck_blocking(home.path(), list).await;
+    let t = text(&out);
+    assert!(
+        t.contains("[x] Monitoring and alerts enabled — ticked by lee@example.com"),
+        "{t}"
+    );
+    assert!(!t.contains("[ ]"), "every item done: {t}");
+    let out = opsdeck_blocking(
+        home.path(),
+        run(&[
+            "approve",
+            "payments/billing",
+            "--reason",
+            "all done",
+            "--yes",
+        ]),
+    )
+    .await;
+    let t = text(&out);
+    assert!(
+        out.status.success(),
+        "the checklist no longer blocks the gate: {t}"
+    );
 }
 
 /// An opsdeck.toml with one production cluster `prod-a` (the fake) in eu-west-1; `env_extra`

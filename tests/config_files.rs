@@ -159,3 +159,16 @@ fn missing_or_directory_config_names_the_file() {
     assert!(err.contains("is a directory"), "{err}");
     assert!(err.contains("config.toml"), "{err}");
 }
+
+#[test]
+fn an_environments_waves_reach_the_fleet_layout() {
+    let c = config::load(&repo("config/example.toml")).unwrap();
+    let layout = opsdeck::console::configured_layout(&c);
+    let prod = layout.env("prod").unwrap();
+    assert_eq!(
+        prod.waves,
+        [vec!["us-east-1"], vec!["eu-west-1", "ap-southeast-2"]]
+    );
+    assert_eq!(prod.wave_of("eu-west-1"), Some(1));
+    assert!(layout.env("dev").unwrap().waves.is_empty());
+}

@@ -130,9 +130,11 @@ pub fn open(state: &mut State, which: super::Action) -> Vec<Effect> {
             let Some((row, i)) = release_stage(&state.fleet, &target) else {
                 return notice(state, "no release to tick a checklist for".into());
             };
-            items = open_items(&state.fleet, row, i)
+            // The open items a person ticks (monitoring too, where no alert source reports).
+            items = crate::domain::release_checklist(&state.fleet, row, i)
                 .into_iter()
-                .filter(|label| !crate::domain::CONSOLE_VERIFIED.contains(&label.as_str()))
+                .filter(|item| !item.verified_by_console && !item.state.done())
+                .map(|item| item.label.to_string())
                 .collect();
             if items.is_empty() {
                 return notice(
@@ -307,7 +309,25 @@ pub fn policy_check(state: &State, t: &Target, action: &ops::Action) -> Result<(
         .workloads
         .get(&t.workload)
         .ok_or_else(|| format!("{} is gone from {}", t.workload, cluster.info.name))?;
-    let checklist_open = release_stage(&state.fleet, t)
+    let stage = release_stage(&state.fleet, t);
+    if let ops::Action::TickChecklist { item, .. } = action {
+        // Only a person-tickable item of this release's checklist, named exactly.
+        let (row, i) = stage.ok_or_else(|| {
+            format!(
+                "{}: no release of {} to tick a checklist for",
+                cluster.info.name, t.workload
+            )
+        })?;
+        let label = crate::domain::tickable_item(&state.fleet, row, i, item)
+            .map_err(|why| format!("{}: {why}", cluster.info.name))?;
+        if label != item {
+            return Err(format!(
+                "{}: the checklist item is \"{label}\", not \"{item}\"",
+                cluster.info.name
+            ));
+        }
+    }
+    let checklist_open = stage
         .map(|(row, i)| open_items(&state.fleet, row, i))
         .unwrap_or_default();
     let ctx = CheckContext {

@@ -12,7 +12,7 @@ use crate::console::Executor;
 use crate::domain::resolve::{
     CLUSTER_HINT, Candidate, cluster_candidate, resolve, resolve_cluster, resolve_service,
 };
-use crate::domain::{FleetState, SourceUpdate, WorkloadKey, release_checklist};
+use crate::domain::{FleetState, SourceUpdate, WorkloadKey, release_checklist, tickable_item};
 use crate::keymap::Keymap;
 use crate::paths::Paths;
 use crate::source::{aws, demo, kube};
@@ -224,8 +224,17 @@ async fn act(
                 }
                 return ExitCode::SUCCESS;
             };
+            // A person-tickable item of this checklist, in any letter case; a typo or an item
+            // the console verifies is refused here, before anything is planned or sent.
+            let label = match tickable_item(&state.fleet, row, i, item) {
+                Ok(label) => label,
+                Err(why) => {
+                    eprintln!("opsdeck: refused: {why}; nothing was ticked");
+                    return ExitCode::FAILURE;
+                }
+            };
             Action::TickChecklist {
-                item: item.clone(),
+                item: label.to_string(),
                 version,
                 reason,
             }

@@ -310,6 +310,12 @@ pub struct EnvironmentConfig {
     /// Release policy: approvals, reasons, checklist, change window.
     #[serde(default)]
     pub policy: PolicyConfig,
+    /// The order a release goes through this environment's regions, e.g.
+    /// `[["us-east-1"], ["eu-west-1", "ap-southeast-2"]]`: a region of an earlier wave is an
+    /// earlier stage of the later ones (the checklist's post-deployment validation). Empty: the
+    /// regions are parallel.
+    #[serde(default)]
+    pub waves: Vec<Vec<String>>,
     #[serde(default)]
     pub clusters: Vec<ClusterConfig>,
 }

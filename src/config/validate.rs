@@ -143,6 +143,7 @@ fn check_environments(c: &mut Checker<'_>, config: &Config) {
                 "1 lets one other person approve; production usually wants 2".into(),
             );
         }
+        check_waves(c, env, i, &regions);
         let mut cluster_names = HashSet::new();
         for (j, cluster) in env.clusters.iter().enumerate() {
             let cl_path = env_path.clone().key("clusters").index(j);
@@ -178,6 +179,80 @@ fn check_environments(c: &mut Checker<'_>, config: &Config) {
                 );
             }
         }
+    }
+}
+
+/// `waves`: lists of known regions, none empty, no region twice, and (when present) naming
+/// every region the environment's clusters use.
+fn check_waves(
+    c: &mut Checker<'_>,
+    env: &super::model::EnvironmentConfig,
+    i: usize,
+    regions: &[&str],
+) {
+    if env.waves.is_empty() {
+        return;
+    }
+    let waves_path = path("environments").index(i).key("waves");
+    let mut seen = HashSet::new();
+    for (w, wave) in env.waves.iter().enumerate() {
+        if wave.is_empty() {
+            c.report(
+                waves_path.clone().index(w),
+                format!("wave #{} of environment `{}` is empty", w + 1, env.name),
+                "remove it, or list the regions that release together, e.g. [\"eu-west-1\"]".into(),
+            );
+        }
+        for (k, region) in wave.iter().enumerate() {
+            let at = waves_path.clone().index(w).index(k);
+            if !regions.contains(&region.as_str()) {
+                c.report(
+                    at,
+                    format!(
+                        "wave #{} of environment `{}` names region `{region}`, which is not \
+                         listed in `regions`",
+                        w + 1,
+                        env.name
+                    ),
+                    region_hint(region, regions),
+                );
+            } else if !seen.insert(region.as_str()) {
+                c.report(
+                    at,
+                    format!(
+                        "region `{region}` is in more than one wave of environment `{}`",
+                        env.name
+                    ),
+                    "a region releases in one wave: remove it from all but one".into(),
+                );
+            }
+        }
+    }
+    let mut missing: Vec<&str> = env
+        .clusters
+        .iter()
+        .map(|cl| cl.region.as_str())
+        .filter(|r| regions.contains(r) && !seen.contains(r))
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    if !missing.is_empty() {
+        c.report(
+            waves_path,
+            format!(
+                "the waves of environment `{}` leave out {}, where its clusters run",
+                env.name,
+                missing
+                    .iter()
+                    .map(|r| format!("`{r}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            format!(
+                "add {} to a wave (or remove `waves` to release to every region in parallel)",
+                missing.join(", ")
+            ),
+        );
     }
 }
 

@@ -183,6 +183,7 @@ pub fn configured_layout(config: &crate::config::Config) -> FleetLayout {
                 name: e.name.clone(),
                 production: e.production,
                 read_only: e.read_only,
+                waves: e.waves.clone(),
             })
             .collect(),
         regions: config.regions.clone(),

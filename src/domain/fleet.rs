@@ -16,6 +16,19 @@ pub struct EnvInfo {
     pub name: String,
     pub production: bool,
     pub read_only: bool,
+    /// The order a release goes through this environment's regions: each wave a set of
+    /// regions, every wave after the previous one. Empty: the regions are parallel (none is an
+    /// earlier stage of another).
+    pub waves: Vec<Vec<String>>,
+}
+
+impl EnvInfo {
+    /// The wave `region` is in (0 first), None when the waves do not name it.
+    pub fn wave_of(&self, region: &str) -> Option<usize> {
+        self.waves
+            .iter()
+            .position(|w| w.iter().any(|r| r == region))
+    }
 }
 
 /// Rows (environments) and columns (regions) of the overview, in display order.

@@ -134,6 +134,7 @@ pub fn fleet() -> FleetState {
         name: name.into(),
         production,
         read_only: false,
+        waves: Vec::new(),
     };
     let mut fleet = FleetState::default();
     fleet.apply(SourceUpdate::Layout(FleetLayout {

@@ -114,6 +114,7 @@ fn synced(mut state: State) -> (State, ClusterModel) {
             name: "prod".into(),
             production: true,
             read_only: false,
+            waves: Vec::new(),
         }],
         regions: vec!["us-east-1".into()],
     };

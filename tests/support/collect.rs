@@ -43,6 +43,7 @@ pub fn layout() -> FleetLayout {
             name: ENV.into(),
             production: true,
             read_only: false,
+            waves: Vec::new(),
         }],
         regions: vec![REGION.into()],
     }

@@ -53,6 +53,7 @@ impl DemoWorld {
                     name: name.to_string(),
                     production: *prod,
                     read_only: false,
+                    waves: Vec::new(),
                 })
                 .collect(),
             regions: REGIONS.iter().map(|r| r.to_string()).collect(),

@@ -25,6 +25,7 @@ pub fn layout(size: &FleetSize) -> FleetLayout {
                 name: e.to_string(),
                 production: *e == "prod",
                 read_only: false,
+                waves: Vec::new(),
             })
             .collect(),
         regions: size.regions().iter().map(|r| r.to_string()).collect(),
