@@ -103,7 +103,8 @@ pub enum Command {
     Checklist {
         #[command(flatten)]
         args: actions::Args,
-        /// The item to tick, as the checklist names it (e.g. "Team notified").
+        /// The item to tick, as the checklist names it, in any letter case (e.g. "Team
+        /// notified"). Only items a person ticks; the console's verified items are refused.
         #[arg(long, value_name = "ITEM")]
         tick: Option<String>,
     },
