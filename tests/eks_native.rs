@@ -163,6 +163,7 @@ async fn scale_nodegroup(
             desired: sizes.1,
             max: sizes.2,
             reason: "peak traffic".into(),
+            allow: Default::default(),
         },
         who: "lee".into(),
     };

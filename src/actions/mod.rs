@@ -88,15 +88,29 @@ pub enum Action {
         reason: String,
     },
     /// Replicas through the scale subresource.
-    Scale { replicas: u32, reason: String },
+    Scale {
+        replicas: u32,
+        reason: String,
+        /// Limits of the environment the person knowingly goes past (`policy::scale_guard`).
+        #[serde(default, skip_serializing_if = "policy::Overrides::is_none")]
+        allow: policy::Overrides,
+    },
     /// HPA bounds.
-    ScaleHpa { min: u32, max: u32, reason: String },
+    ScaleHpa {
+        min: u32,
+        max: u32,
+        reason: String,
+        #[serde(default, skip_serializing_if = "policy::Overrides::is_none")]
+        allow: policy::Overrides,
+    },
     /// An EKS managed nodegroup's scaling config (UpdateNodegroupConfig).
     ScaleNodegroup {
         min: u32,
         desired: u32,
         max: u32,
         reason: String,
+        #[serde(default, skip_serializing_if = "policy::Overrides::is_none")]
+        allow: policy::Overrides,
     },
     /// A person ticks a checklist item of the release (service, version, environment).
     TickChecklist {
@@ -141,6 +155,27 @@ impl Action {
         | Action::TickChecklist { reason, .. }) = &mut self;
         *reason = text.into();
         self
+    }
+
+    /// The same action with these acknowledgements (scaling actions only; others unchanged).
+    pub fn with_overrides(mut self, o: policy::Overrides) -> Action {
+        if let Action::Scale { allow, .. }
+        | Action::ScaleHpa { allow, .. }
+        | Action::ScaleNodegroup { allow, .. } = &mut self
+        {
+            *allow = o;
+        }
+        self
+    }
+
+    /// The acknowledgements a scaling action carries (none for other actions).
+    pub fn overrides(&self) -> policy::Overrides {
+        match self {
+            Action::Scale { allow, .. }
+            | Action::ScaleHpa { allow, .. }
+            | Action::ScaleNodegroup { allow, .. } => *allow,
+            _ => policy::Overrides::default(),
+        }
     }
 
     /// Whether it changes what runs (as opposed to recording a judgement).

@@ -129,6 +129,7 @@ mod tests {
             desired,
             max,
             reason: "traffic".into(),
+            allow: Default::default(),
         }
     }
 

@@ -254,6 +254,7 @@ fn start_action(
     clock: Arc<dyn Clock>,
 ) {
     let (read_only, required) = (opts.read_only, opts.required_approvals);
+    let policy = opts.policy.clone();
     tokio::spawn(async move {
         let mut req = job.request;
         if let Some(who) = identity {
@@ -263,6 +264,7 @@ fn start_action(
             read_only,
             dry_run_first: job.production,
             required_approvals: required,
+            policy,
             now: clock.now(),
             max_conflict_retries: 5,
         };
