@@ -423,3 +423,56 @@ fn production_scaling_to_zero_or_by_far_needs_the_flag_that_names_it() {
         "the audit says what was overridden: {lines:?}"
     );
 }
+
+/// A cluster that cannot say who we are (SelfSubjectReview 404, no username, too slow): an
+/// approval is refused with the reason, exit 1, nothing written, nothing audited; `$USER` is
+/// never taken instead. Once the cluster answers, the approval is recorded under its identity
+/// and `$USER` only as the local user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_needs_the_identity_the_cluster_verifies() {
+    use fake_kube::SelfReview;
+    let kube = FakeKube::start_with_yaml(include_str!("fixtures/kube/release-actions.yaml")).await;
+    kube.set_user("lee@example.com");
+    let home = tempfile::tempdir().unwrap();
+    let config = prod_config(home.path(), &kube, "");
+    let approve: Vec<String> = [
+        "--config",
+        config.to_str().unwrap(),
+        "approve",
+        "payments/billing",
+        "--reason",
+        "canary clean",
+        "--yes",
+    ]
+    .map(String::from)
+    .to_vec();
+    for how in [
+        SelfReview::NotFound,
+        SelfReview::NoUser,
+        SelfReview::Slow(std::time::Duration::from_secs(8)),
+    ] {
+        kube.set_self_review(how);
+        kube.clear_requests();
+        let out = opsdeck_blocking(home.path(), approve.clone()).await;
+        let t = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{how:?}: {t}");
+        assert!(
+            t.contains("needs the identity the cluster verifies"),
+            "{how:?}: {t}"
+        );
+        let writes: Vec<_> = kube
+            .requests()
+            .into_iter()
+            .filter(|r| r.is_write() && !r.resource.starts_with("selfsubject"))
+            .collect();
+        assert!(writes.is_empty(), "{how:?}: {writes:?}");
+        assert!(audit_lines(home.path()).is_empty(), "{how:?}: audited");
+    }
+    kube.set_self_review(SelfReview::Answer);
+    let out = opsdeck_blocking(home.path(), approve).await;
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    let lines = audit_lines(home.path());
+    assert_eq!(lines[0]["request"]["who"], "lee@example.com", "{lines:?}");
+    assert_eq!(lines[0]["request"]["local_user"], "lee");
+}

@@ -166,6 +166,7 @@ async fn scale_nodegroup(
             allow: Default::default(),
         },
         who: "lee".into(),
+        local_user: String::new(),
     };
     exec.run(opsdeck::app::Effect::Perform(vec![opsdeck::app::Perform {
         request,

@@ -50,6 +50,7 @@ fn req(ns: &str, name: &str, kind: WorkloadKind, who: &str, action: Action) -> A
         },
         action,
         who: who.into(),
+        local_user: String::new(),
     }
 }
 

@@ -177,6 +177,7 @@ pub fn open(state: &mut State, which: super::Action) -> Vec<Effect> {
             target: t.clone(),
             action: d.action.clone(),
             who: state.settings.user.clone(),
+            local_user: state.settings.user.clone(),
         })
         .collect();
     vec![Effect::CheckAccess(asks)]
@@ -598,6 +599,7 @@ fn submit(state: &mut State, d: &Dialog) -> Result<Vec<Effect>, String> {
                 target: t.clone(),
                 action: action.clone(),
                 who: state.settings.user.clone(),
+                local_user: state.settings.user.clone(),
             },
             before: p.lines.get(i).cloned().unwrap_or_default(),
             production,

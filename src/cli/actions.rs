@@ -298,6 +298,7 @@ async fn confirm_and_send(
                 target: t.clone(),
                 action: action.clone(),
                 who: state.settings.user.clone(),
+                local_user: state.settings.user.clone(),
             },
             before: p.lines.get(i).cloned().unwrap_or_default(),
             production: state

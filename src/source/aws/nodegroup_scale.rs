@@ -116,6 +116,7 @@ mod tests {
             target,
             action,
             who: "lee".into(),
+            local_user: String::new(),
         }
     }
 
