@@ -633,3 +633,74 @@ async fn a_keymap_override_cannot_bypass_read_only() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(ctl_rx.try_recv().is_err(), "the source was asked to act");
 }
+
+/// Scaling a production service to 0 asks for the override's word, typed: without it the
+/// confirm is refused (nothing emitted); with it the Perform carries the acknowledgement.
+#[test]
+fn scaling_prod_to_zero_needs_the_acknowledgement_typed() {
+    use opsdeck::app::DialogField;
+    let mut s = state_with_fleet(0);
+    let key = WorkloadKey::new("catalog", "catalog-api");
+    s.ui.stack = vec![View::Services, View::ServiceDetail(key.clone())];
+    let row = s.fleet.service_row(&key).unwrap().clone();
+    s.ui.detail_selected = row
+        .instances
+        .iter()
+        .position(|i| i.cluster.0.ends_with("prod-euw1"))
+        .unwrap();
+    press(&mut s, 'S');
+    assert!(
+        !s.ui
+            .dialog
+            .as_ref()
+            .unwrap()
+            .fields
+            .contains(&DialogField::Acknowledge),
+        "the current size needs no acknowledgement"
+    );
+    for _ in 0..4 {
+        update(&mut s, code(KeyCode::Backspace));
+    }
+    typed(&mut s, "0");
+    let d = s.ui.dialog.as_ref().unwrap();
+    assert_eq!(
+        d.fields,
+        [
+            DialogField::Replicas,
+            DialogField::Acknowledge,
+            DialogField::Reason,
+            DialogField::Confirm
+        ]
+    );
+    let theme = theme("dark");
+    let shown = render(&s, &theme, 80, 24);
+    assert!(
+        shown.contains("type scale-to-zero to acknowledge"),
+        "{shown}"
+    );
+    enter(&mut s); // to the acknowledgement, left empty
+    enter(&mut s);
+    typed(&mut s, "drain for migration");
+    enter(&mut s);
+    typed(&mut s, "catalog-api");
+    assert!(
+        enter(&mut s).is_empty(),
+        "refused without the acknowledgement"
+    );
+    let err = s.ui.dialog.as_ref().unwrap().error.clone().unwrap();
+    assert!(err.contains("scale-to-zero"), "{err}");
+    // Back to the acknowledgement, type it, confirm.
+    update(&mut s, code(KeyCode::BackTab));
+    update(&mut s, code(KeyCode::BackTab));
+    typed(&mut s, "scale-to-zero");
+    update(&mut s, code(KeyCode::Tab));
+    update(&mut s, code(KeyCode::Tab));
+    let effects = enter(&mut s);
+    let [Effect::Perform(p)] = effects.as_slice() else {
+        panic!("{effects:?} / {:?}", s.ui.dialog)
+    };
+    assert!(matches!(
+        &p[0].request.action,
+        Op::Scale { replicas: 0, allow, .. } if allow.scale_to_zero && !allow.large_scale
+    ));
+}

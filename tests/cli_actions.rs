@@ -606,3 +606,115 @@ fn a_nodegroup_is_scaled_from_the_command_line() {
         "read-only: nothing audited, nothing sent"
     );
 }
+
+/// Production scaling guards: to 0 and by more than 5× are refused (exit 1, nothing audited)
+/// until the flag that names the limit is given; int32 is a hard limit no flag lifts.
+#[test]
+fn production_scaling_to_zero_or_by_far_needs_the_flag_that_names_it() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |command: &[&str], flags: &[&str]| {
+        let mut args: Vec<&str> = DEMO.to_vec();
+        args.extend(command);
+        args.extend([
+            "catalog-api",
+            "--cluster",
+            "prod-use1",
+            "--reason",
+            "load test",
+            "--yes",
+        ]);
+        args.extend(flags);
+        opsdeck(home.path(), &args)
+    };
+    let scale = |replicas: &str, flags: &[&str]| run(&["scale", "--replicas", replicas], flags);
+    // catalog-api in prod-use1: 6 replicas, an HPA 3..12.
+    for (out, want) in [
+        (scale("0", &[]), "--allow-scale-to-zero"),
+        // 100000 replicas (+$1.4M/month): the HPA would undo it; no flag lifts that.
+        (
+            scale("100000", &["--allow-large-scale"]),
+            "HPA keeps this workload between 3 and 12",
+        ),
+        (
+            run(&["hpa", "--min", "3", "--max", "100000"], &[]),
+            "--allow-large-scale",
+        ),
+    ] {
+        let t = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{t}");
+        assert!(t.contains("refused by policy") && t.contains(want), "{t}");
+        assert!(audit_lines(home.path()).is_empty(), "audited: {t}");
+    }
+    // Past int32: refused whatever the flags.
+    let out = scale(
+        "3000000000",
+        &["--allow-large-scale", "--allow-scale-to-zero"],
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("int32"), "{t}");
+    assert!(audit_lines(home.path()).is_empty());
+    // The flag acknowledges the one limit it names, and the action goes through.
+    let out = scale("0", &["--allow-scale-to-zero"]);
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(t.contains("→ 0 replicas"), "{t}");
+    let lines = audit_lines(home.path());
+    assert_eq!(
+        lines[0]["request"]["action"]["allow"]["scale_to_zero"], true,
+        "the audit says what was overridden: {lines:?}"
+    );
+}
+
+/// A cluster that cannot say who we are (SelfSubjectReview 404, no username, too slow): an
+/// approval is refused with the reason, exit 1, nothing written, nothing audited; `$USER` is
+/// never taken instead. Once the cluster answers, the approval is recorded under its identity
+/// and `$USER` only as the local user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_needs_the_identity_the_cluster_verifies() {
+    use fake_kube::SelfReview;
+    let kube = FakeKube::start_with_yaml(include_str!("fixtures/kube/release-actions.yaml")).await;
+    kube.set_user("lee@example.com");
+    let home = tempfile::tempdir().unwrap();
+    let config = prod_config(home.path(), &kube, "");
+    let approve: Vec<String> = [
+        "--config",
+        config.to_str().unwrap(),
+        "approve",
+        "payments/billing",
+        "--reason",
+        "canary clean",
+        "--yes",
+    ]
+    .map(String::from)
+    .to_vec();
+    for how in [
+        SelfReview::NotFound,
+        SelfReview::NoUser,
+        SelfReview::Slow(std::time::Duration::from_secs(8)),
+    ] {
+        kube.set_self_review(how);
+        kube.clear_requests();
+        let out = opsdeck_blocking(home.path(), approve.clone()).await;
+        let t = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{how:?}: {t}");
+        assert!(
+            t.contains("needs the identity the cluster verifies"),
+            "{how:?}: {t}"
+        );
+        let writes: Vec<_> = kube
+            .requests()
+            .into_iter()
+            .filter(|r| r.is_write() && !r.resource.starts_with("selfsubject"))
+            .collect();
+        assert!(writes.is_empty(), "{how:?}: {writes:?}");
+        assert!(audit_lines(home.path()).is_empty(), "{how:?}: audited");
+    }
+    kube.set_self_review(SelfReview::Answer);
+    let out = opsdeck_blocking(home.path(), approve).await;
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    let lines = audit_lines(home.path());
+    assert_eq!(lines[0]["request"]["who"], "lee@example.com", "{lines:?}");
+    assert_eq!(lines[0]["request"]["local_user"], "lee");
+}

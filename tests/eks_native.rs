@@ -181,8 +181,10 @@ async fn scale_nodegroup(
             desired: sizes.1,
             max: sizes.2,
             reason: "peak traffic".into(),
+            allow: Default::default(),
         },
         who: "lee".into(),
+        local_user: String::new(),
     };
     exec.run(opsdeck::app::Effect::Perform(vec![opsdeck::app::Perform {
         request,

@@ -35,6 +35,7 @@ fn ctx() -> PerformContext {
         read_only: false,
         dry_run_first: false,
         required_approvals: 2,
+        policy: opsdeck::actions::policy::Policy::default_for(false),
         now: "2026-11-23T10:00:00Z".parse().unwrap(),
         max_conflict_retries: 5,
     }
@@ -49,6 +50,7 @@ fn req(ns: &str, name: &str, kind: WorkloadKind, who: &str, action: Action) -> A
         },
         action,
         who: who.into(),
+        local_user: String::new(),
     }
 }
 
@@ -268,6 +270,7 @@ async fn scale_and_hpa_bounds_send_exact_patches_and_an_event() {
     let scale = Action::Scale {
         replicas: 6,
         reason: "Black Friday".into(),
+        allow: Default::default(),
     };
     let out = perform(&c, &deploy("checkout-api", "lee", scale), &ctx())
         .await
@@ -303,6 +306,7 @@ async fn scale_and_hpa_bounds_send_exact_patches_and_an_event() {
         min: 4,
         max: 20,
         reason: String::new(),
+        allow: Default::default(),
     };
     let out = perform(&c, &deploy("checkout-api", "lee", hpa), &ctx())
         .await
@@ -324,6 +328,7 @@ async fn scale_and_hpa_bounds_send_exact_patches_and_an_event() {
         min: 5,
         max: 2,
         reason: String::new(),
+        allow: Default::default(),
     };
     assert!(matches!(
         perform(&c, &deploy("checkout-api", "lee", bad), &ctx()).await,
@@ -333,6 +338,7 @@ async fn scale_and_hpa_bounds_send_exact_patches_and_an_event() {
         min: 1,
         max: 2,
         reason: String::new(),
+        allow: Default::default(),
     };
     let err = perform(&c, &deploy("billing", "lee", none), &ctx())
         .await
@@ -709,6 +715,7 @@ async fn read_only_sends_nothing_at_all() {
         Action::Scale {
             replicas: 1,
             reason: String::new(),
+            allow: Default::default(),
         },
     ] {
         let err = perform(&c, &deploy("billing", "lee", action), &ro)
@@ -744,6 +751,7 @@ async fn rbac_denial_is_explained_and_nothing_is_written() {
     let scale = Action::Scale {
         replicas: 9,
         reason: String::new(),
+        allow: Default::default(),
     };
     kube.clear_requests();
     let err = check_access(&c, &scale, WorkloadKind::Deployment, "payments")
@@ -803,6 +811,7 @@ async fn dry_run_goes_first_and_a_failing_one_stops_everything() {
     let scale = Action::Scale {
         replicas: 9,
         reason: String::new(),
+        allow: Default::default(),
     };
     let err = perform(&c, &deploy("checkout-api", "lee", scale), &dry)
         .await
@@ -816,4 +825,89 @@ async fn dry_run_goes_first_and_a_failing_one_stops_everything() {
         .collect();
     assert_eq!(writes, [true], "only the dry run was sent");
     assert_eq!(kube.resource_version(), rv);
+}
+
+/// The scaling guards are re-checked by the executor on the object's latest state, with the
+/// environment's policy: a refusal sends no write at all.
+#[tokio::test]
+async fn the_executor_re_checks_the_scaling_guards_on_the_latest_state() {
+    use opsdeck::actions::policy::{Overrides, Policy};
+    let kube = cluster().await;
+    let c = client(&kube);
+    let mut prod = ctx();
+    prod.policy = Policy::default_for(true);
+    let scale = |replicas, allow| Action::Scale {
+        replicas,
+        reason: "r".into(),
+        allow,
+    };
+    let none = Overrides::default();
+    kube.clear_requests();
+    // checkout-api: 3 replicas, HPA 2..10.
+    for (replicas, want) in [
+        (0, "--allow-scale-to-zero"),
+        (16, "between 2 and 10"),
+        (1, "between 2 and 10"),
+    ] {
+        let err = perform(
+            &c,
+            &deploy("checkout-api", "lee", scale(replicas, none)),
+            &prod,
+        )
+        .await
+        .unwrap_err();
+        let ActionError::Refused(why) = &err else {
+            panic!("{replicas}: {err:?}")
+        };
+        assert!(why.contains(want), "{replicas}: {why}");
+    }
+    assert!(real_writes(&kube).is_empty(), "nothing written");
+    assert_eq!(get_deploy(&kube, "checkout-api")["spec"]["replicas"], 3);
+    // The HPA changed on the server since the console looked: its bounds now are what count.
+    let mut hpa = kube
+        .get(
+            "autoscaling/v2",
+            "HorizontalPodAutoscaler",
+            Some("payments"),
+            "checkout-api",
+        )
+        .unwrap();
+    hpa["spec"]["maxReplicas"] = json!(4);
+    kube.apply(hpa);
+    let err = perform(&c, &deploy("checkout-api", "lee", scale(6, none)), &prod)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("between 2 and 4"), "{err}");
+    // HPA bounds: more than 5× the current max is refused too.
+    let bounds = Action::ScaleHpa {
+        min: 2,
+        max: 21,
+        reason: "r".into(),
+        allow: none,
+    };
+    let err = perform(&c, &deploy("checkout-api", "lee", bounds), &prod)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("HPA max 4 → 21"), "{err}");
+    // Without an HPA, more than 5× the replicas is the limit.
+    kube.delete(
+        "autoscaling/v2",
+        "HorizontalPodAutoscaler",
+        Some("payments"),
+        "checkout-api",
+    );
+    let err = perform(&c, &deploy("checkout-api", "lee", scale(16, none)), &prod)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("--allow-large-scale"), "{err}");
+    assert!(real_writes(&kube).is_empty(), "nothing written");
+    // The acknowledgement lets the one limit it names go.
+    let allow = Overrides {
+        scale_to_zero: true,
+        large_scale: false,
+    };
+    let out = perform(&c, &deploy("checkout-api", "lee", scale(0, allow)), &prod)
+        .await
+        .unwrap();
+    assert_eq!(out.summary, "scaled from 3 to 0 replicas");
 }

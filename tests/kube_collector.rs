@@ -568,9 +568,10 @@ async fn actions_go_through_the_collector_with_the_clusters_identity() {
                     reason: "canary clean".into(),
                 },
                 who: "local-user".into(),
+                local_user: "local-user".into(),
             },
             production: true,
-            check_only: false,
+            mode: opsdeck::actions::JobMode::Perform,
             reply,
         };
         (job, answer)
@@ -672,7 +673,7 @@ async fn actions_go_through_the_collector_with_the_clusters_identity() {
     kube.forbid("deployments", true);
     let before = changes();
     let (mut job, answer) = ask("prod-a");
-    job.check_only = true;
+    job.mode = opsdeck::actions::JobMode::CheckAccess;
     jobs[&ClusterId::new(ENV, REGION, "prod-a")]
         .send(job)
         .await

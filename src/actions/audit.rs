@@ -184,6 +184,7 @@ mod tests {
                 reason: "5xx after 1.5.0".into(),
             },
             who: "lee".into(),
+            local_user: String::new(),
         }
     }
 

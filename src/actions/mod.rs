@@ -88,15 +88,29 @@ pub enum Action {
         reason: String,
     },
     /// Replicas through the scale subresource.
-    Scale { replicas: u32, reason: String },
+    Scale {
+        replicas: u32,
+        reason: String,
+        /// Limits of the environment the person knowingly goes past (`policy::scale_guard`).
+        #[serde(default, skip_serializing_if = "policy::Overrides::is_none")]
+        allow: policy::Overrides,
+    },
     /// HPA bounds.
-    ScaleHpa { min: u32, max: u32, reason: String },
+    ScaleHpa {
+        min: u32,
+        max: u32,
+        reason: String,
+        #[serde(default, skip_serializing_if = "policy::Overrides::is_none")]
+        allow: policy::Overrides,
+    },
     /// An EKS managed nodegroup's scaling config (UpdateNodegroupConfig).
     ScaleNodegroup {
         min: u32,
         desired: u32,
         max: u32,
         reason: String,
+        #[serde(default, skip_serializing_if = "policy::Overrides::is_none")]
+        allow: policy::Overrides,
     },
     /// A person ticks a checklist item of the release (service, version, environment).
     TickChecklist {
@@ -143,6 +157,27 @@ impl Action {
         self
     }
 
+    /// The same action with these acknowledgements (scaling actions only; others unchanged).
+    pub fn with_overrides(mut self, o: policy::Overrides) -> Action {
+        if let Action::Scale { allow, .. }
+        | Action::ScaleHpa { allow, .. }
+        | Action::ScaleNodegroup { allow, .. } = &mut self
+        {
+            *allow = o;
+        }
+        self
+    }
+
+    /// The acknowledgements a scaling action carries (none for other actions).
+    pub fn overrides(&self) -> policy::Overrides {
+        match self {
+            Action::Scale { allow, .. }
+            | Action::ScaleHpa { allow, .. }
+            | Action::ScaleNodegroup { allow, .. } => *allow,
+            _ => policy::Overrides::default(),
+        }
+    }
+
     /// Whether it changes what runs (as opposed to recording a judgement).
     pub fn is_destructive(&self) -> bool {
         matches!(
@@ -171,8 +206,30 @@ pub const EVENT_REASONS: &[(&str, &str)] = &[
 pub struct ActionRequest {
     pub target: Target,
     pub action: Action,
-    /// Identity of the person, from the cluster (SelfSubjectReview) or the local user.
+    /// Who acted: the identity the cluster verified (SelfSubjectReview; STS for EKS reached
+    /// natively), set by the executor before the audit entry is written, or `UNVERIFIED` for an
+    /// action whose policy does not count people (scaling, rollback) when it could not be
+    /// established. Before that, the console's placeholder (the local user).
     pub who: String,
+    /// The OS user at the keyboard (`$USER`): recorded as "local user" only, never trusted.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub local_user: String,
+}
+
+/// `ActionRequest::who` when the cluster could not say who we are and the action does not
+/// need it (`policy::needs_verified_identity`).
+pub const UNVERIFIED: &str = "unverified";
+
+/// What a job asks of the task that owns a cluster's connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobMode {
+    /// Carry the action out (already audited).
+    Perform,
+    /// Only ask the cluster whether we may (RBAC), before the action is offered; send nothing.
+    CheckAccess,
+    /// Only establish who we are to this cluster (the summary of the outcome is the identity);
+    /// asked again on every action until it succeeds.
+    Identify,
 }
 
 /// What an action did.
@@ -216,7 +273,6 @@ pub struct ActionJob {
     pub request: ActionRequest,
     /// Production: a server-side dry run goes first.
     pub production: bool,
-    /// Only ask the cluster whether we may (RBAC), before the action is offered; send nothing.
-    pub check_only: bool,
+    pub mode: JobMode,
     pub reply: Reply,
 }

@@ -116,6 +116,7 @@ fn scaling_estimates_the_monthly_cost() {
         &Action::Scale {
             replicas: w.desired + 2,
             reason: String::new(),
+            allow: Default::default(),
         },
     );
     let cost = up.lines.last().unwrap();
@@ -126,6 +127,7 @@ fn scaling_estimates_the_monthly_cost() {
         &Action::Scale {
             replicas: 1,
             reason: String::new(),
+            allow: Default::default(),
         },
     );
     assert!(
@@ -173,6 +175,7 @@ fn a_nodegroup_plan_shows_sizes_nodes_and_cost() {
         desired,
         max,
         reason: String::new(),
+        allow: Default::default(),
     };
     let up = plan(
         &fleet,

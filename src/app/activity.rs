@@ -257,6 +257,7 @@ mod tests {
                         reason: String::new(),
                     },
                     who: "me".into(),
+                    local_user: String::new(),
                 },
                 status: ActivityStatus::Pending,
             },

@@ -6,7 +6,7 @@ use super::effect::{Effect, Perform};
 use super::queries::{release, selected_index};
 use super::state::{ActivityEntry, ActivityStatus, Dialog, DialogField, State, View};
 use crate::actions::plan::plan;
-use crate::actions::policy::{CheckContext, check};
+use crate::actions::policy::{CheckContext, Override, Overrides, ScaleFacts, check, scale_guard};
 use crate::actions::{self as ops, ActionRequest, Target};
 use crate::domain::{FleetState, PipelineRow, WorkloadKey, open_items};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -110,6 +110,7 @@ pub fn open(state: &mut State, which: super::Action) -> Vec<Effect> {
             ops::Action::Scale {
                 replicas: desired,
                 reason: String::new(),
+                allow: Overrides::default(),
             },
             vec![DialogField::Replicas],
         ),
@@ -122,6 +123,7 @@ pub fn open(state: &mut State, which: super::Action) -> Vec<Effect> {
                     min: h.min,
                     max: h.max,
                     reason: String::new(),
+                    allow: Overrides::default(),
                 },
                 vec![DialogField::Bounds],
             )
@@ -177,6 +179,7 @@ pub fn open(state: &mut State, which: super::Action) -> Vec<Effect> {
             target: t.clone(),
             action: d.action.clone(),
             who: state.settings.user.clone(),
+            local_user: state.settings.user.clone(),
         })
         .collect();
     vec![Effect::CheckAccess(asks)]
@@ -218,6 +221,7 @@ fn open_nodegroup(state: &mut State) -> Vec<Effect> {
         desired: b.desired,
         max: b.max,
         reason: String::new(),
+        allow: Overrides::default(),
     };
     let number = format!("{}/{}/{}", b.min, b.desired, b.max);
     show(
@@ -248,19 +252,113 @@ fn show(
         fields.push(DialogField::Confirm);
     }
     let warning = precheck(state, &p, &action);
-    state.ui.dialog = Some(Dialog {
+    let mut d = Dialog {
         error: warning,
-        action,
+        action: action.clone(),
         plan: p,
         fields,
         field: 0,
         reason: String::new(),
         typed: String::new(),
         number,
+        ack: String::new(),
+        ack_needed: Vec::new(),
         items,
         item: 0,
         access: None,
-    });
+    };
+    sync_ack(state, &mut d, &action);
+    state.ui.dialog = Some(d);
+}
+
+/// The environment's scaling limits `action` goes past on any target: each needs its word
+/// typed in the `Acknowledge` field, which is shown (after the numbers) only while one does.
+fn sync_ack(state: &State, d: &mut Dialog, action: &ops::Action) {
+    let mut needed: Vec<Override> = Vec::new();
+    let bare = action.clone().with_overrides(Overrides::default());
+    for t in &d.plan.targets {
+        let (Some(policy), Some(facts)) = (target_policy(state, t), scale_facts(state, t)) else {
+            continue;
+        };
+        // Each limit in turn: granting one shows whether another is gone past too.
+        let mut allow = Overrides::default();
+        while let Err(r) = scale_guard(&policy, &bare.clone().with_overrides(allow), &facts) {
+            let Some(o) = r.needs else { break };
+            if !needed.contains(&o) {
+                needed.push(o);
+            }
+            allow = allow.with(o);
+        }
+    }
+    d.ack_needed = needed;
+    let has = d.fields.contains(&DialogField::Acknowledge);
+    if d.ack_needed.is_empty() && has {
+        let i = d.fields.iter().position(|f| *f == DialogField::Acknowledge);
+        if let Some(i) = i {
+            d.fields.remove(i);
+            if d.field > i {
+                d.field -= 1;
+            }
+        }
+        d.ack.clear();
+    } else if !d.ack_needed.is_empty() && !has {
+        let at = d
+            .fields
+            .iter()
+            .position(|f| {
+                matches!(
+                    f,
+                    DialogField::Replicas | DialogField::Bounds | DialogField::Sizes
+                )
+            })
+            .map_or(0, |i| i + 1);
+        d.fields.insert(at, DialogField::Acknowledge);
+    }
+}
+
+/// The overrides whose words the person typed in the `Acknowledge` field.
+fn typed_overrides(d: &Dialog) -> Overrides {
+    let words: Vec<&str> = d
+        .ack
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .collect();
+    [Override::ScaleToZero, Override::LargeScale]
+        .into_iter()
+        .filter(|o| words.contains(&o.word()))
+        .fold(Overrides::default(), Overrides::with)
+}
+
+/// The policy of a target's environment.
+fn target_policy(state: &State, t: &Target) -> Option<crate::actions::policy::Policy> {
+    let cluster = state.fleet.clusters().get(&t.cluster)?;
+    let env = &cluster.info.env;
+    Some(
+        state
+            .settings
+            .policy_for(env, state.fleet.layout().is_production(env)),
+    )
+}
+
+/// What a scaling action on `t` changes, as the console holds it.
+pub fn scale_facts(state: &State, t: &Target) -> Option<ScaleFacts> {
+    let cluster = state.fleet.clusters().get(&t.cluster)?;
+    if t.kind == ops::TargetKind::Nodegroup {
+        let g = cluster
+            .nodegroups
+            .iter()
+            .find(|g| g.name == t.workload.name)?;
+        return Some(ScaleFacts::Nodegroup {
+            min: g.min,
+            desired: g.desired,
+            max: g.max,
+        });
+    }
+    let w = cluster.workloads.get(&t.workload)?;
+    Some(ScaleFacts::Workload {
+        desired: w.desired,
+        hpa: w.hpa.as_ref().map(|h| (h.min, h.max)),
+    })
 }
 
 /// A cluster answered the RBAC question for the open dialog.
@@ -302,6 +400,7 @@ pub fn policy_check(state: &State, t: &Target, action: &ops::Action) -> Result<(
             who: &state.settings.user,
             gate: None,
             checklist_open: Vec::new(),
+            scale: scale_facts(state, t),
         };
         return check(&policy, action, &ctx).map_err(|why| format!("{}: {why}", cluster.info.name));
     }
@@ -335,6 +434,7 @@ pub fn policy_check(state: &State, t: &Target, action: &ops::Action) -> Result<(
         who: &state.settings.user,
         gate: w.gate.as_ref(),
         checklist_open,
+        scale: scale_facts(state, t),
     };
     check(&policy, action, &ctx).map_err(|why| format!("{}: {why}", cluster.info.name))
 }
@@ -415,6 +515,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     ) && let Ok(action) = confirmed_action(&d)
     {
         d.plan = plan(&state.fleet, &d.plan.targets, &action);
+        sync_ack(state, &mut d, &action);
     }
     state.ui.dialog = Some(d);
     vec![]
@@ -425,6 +526,7 @@ fn text_of(d: &mut Dialog) -> Option<&mut String> {
         DialogField::Reason => Some(&mut d.reason),
         DialogField::Confirm => Some(&mut d.typed),
         DialogField::Replicas | DialogField::Bounds | DialogField::Sizes => Some(&mut d.number),
+        DialogField::Acknowledge => Some(&mut d.ack),
         DialogField::Item => None,
     }
 }
@@ -439,6 +541,7 @@ fn confirmed_action(d: &Dialog) -> Result<ops::Action, String> {
                 .parse()
                 .map_err(|_| format!("replicas: a whole number, not {:?}", d.number))?,
             reason: reason.clone(),
+            allow: Overrides::default(),
         },
         ops::Action::ScaleHpa { reason, .. } => {
             let (min, max) = d
@@ -450,6 +553,7 @@ fn confirmed_action(d: &Dialog) -> Result<ops::Action, String> {
                 min,
                 max,
                 reason: reason.clone(),
+                allow: Overrides::default(),
             }
         }
         ops::Action::ScaleNodegroup { reason, .. } => {
@@ -470,6 +574,7 @@ fn confirmed_action(d: &Dialog) -> Result<ops::Action, String> {
                 desired,
                 max,
                 reason: reason.clone(),
+                allow: Overrides::default(),
             }
         }
         ops::Action::TickChecklist {
@@ -481,7 +586,9 @@ fn confirmed_action(d: &Dialog) -> Result<ops::Action, String> {
         },
         other => other.clone(),
     };
-    Ok(action.with_reason(d.reason.trim()))
+    Ok(action
+        .with_reason(d.reason.trim())
+        .with_overrides(typed_overrides(d)))
 }
 
 /// Confirm: re-plan with the inputs, check the typed word and the policy for every target.
@@ -512,6 +619,7 @@ fn submit(state: &mut State, d: &Dialog) -> Result<Vec<Effect>, String> {
                 target: t.clone(),
                 action: action.clone(),
                 who: state.settings.user.clone(),
+                local_user: state.settings.user.clone(),
             },
             before: p.lines.get(i).cloned().unwrap_or_default(),
             production,

@@ -313,6 +313,9 @@ pub enum DialogField {
     Reason,
     /// Production: the service name, typed.
     Confirm,
+    /// A scaling limit of the environment gone past: the person types the override's word
+    /// (`scale-to-zero`, `large-scale`). Present only while the numbers need it.
+    Acknowledge,
 }
 
 /// An action waiting for the person's reason and confirmation.
@@ -325,6 +328,9 @@ pub struct Dialog {
     pub reason: String,
     pub typed: String,
     pub number: String,
+    /// What was typed in the `Acknowledge` field, and the limits that need it (the words).
+    pub ack: String,
+    pub ack_needed: Vec<crate::actions::policy::Override>,
     /// Checklist items to choose from (tick) and the chosen one.
     pub items: Vec<String>,
     pub item: usize,

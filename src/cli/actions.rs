@@ -41,6 +41,29 @@ pub struct Args {
     pub timeout: u32,
 }
 
+/// Scaling past the environment's limits (`policy.min_replicas`, `policy.max_scale_factor`):
+/// each flag names the one limit it overrides; neither skips the reason, the typed
+/// confirmation or read-only.
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct Limits {
+    /// Go below the environment's min_replicas (in production: scale to 0, or empty a
+    /// nodegroup).
+    #[arg(long)]
+    pub allow_scale_to_zero: bool,
+    /// Scale by more than the environment's max_scale_factor (production: 5×), up or down.
+    #[arg(long)]
+    pub allow_large_scale: bool,
+}
+
+impl Limits {
+    fn overrides(self) -> crate::actions::policy::Overrides {
+        crate::actions::policy::Overrides {
+            scale_to_zero: self.allow_scale_to_zero,
+            large_scale: self.allow_large_scale,
+        }
+    }
+}
+
 /// Run one action subcommand. Exit 0 when every target succeeded, 1 when refused (a name that
 /// is unknown or could mean several targets included) or failed, 2 for a malformed command.
 pub fn run(cli: Cli, paths: Paths, env_config: Option<std::ffi::OsString>) -> ExitCode {
@@ -146,7 +169,11 @@ async fn act(
 ) -> ExitCode {
     let args = args_of(command);
     if let Command::Nodegroup {
-        min, desired, max, ..
+        min,
+        desired,
+        max,
+        limits,
+        ..
     } = command
     {
         let Some(cluster) = args.cluster.as_deref() else {
@@ -165,6 +192,7 @@ async fn act(
             desired: *desired,
             max: *max,
             reason: args.reason.clone(),
+            allow: limits.overrides(),
         };
         return confirm_and_send(state, args, vec![target], action, executor, replies).await;
     }
@@ -191,14 +219,20 @@ async fn act(
             to_revision: *to_revision,
             reason,
         },
-        Command::Scale { replicas, .. } => Action::Scale {
+        Command::Scale {
+            replicas, limits, ..
+        } => Action::Scale {
             replicas: *replicas,
             reason,
+            allow: limits.overrides(),
         },
-        Command::Hpa { min, max, .. } => Action::ScaleHpa {
+        Command::Hpa {
+            min, max, limits, ..
+        } => Action::ScaleHpa {
             min: *min,
             max: *max,
             reason,
+            allow: limits.overrides(),
         },
         Command::Checklist { tick, .. } => {
             let Some((row, i)) = release_stage(&state.fleet, &targets[0]) else {
@@ -281,6 +315,7 @@ async fn confirm_and_send(
                 target: t.clone(),
                 action: action.clone(),
                 who: state.settings.user.clone(),
+                local_user: state.settings.user.clone(),
             },
             before: p.lines.get(i).cloned().unwrap_or_default(),
             production: state

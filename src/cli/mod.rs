@@ -77,6 +77,8 @@ pub enum Command {
         args: actions::Args,
         #[arg(long, value_name = "N")]
         replicas: u32,
+        #[command(flatten)]
+        limits: actions::Limits,
     },
     /// Set the HPA's bounds.
     Hpa {
@@ -86,6 +88,8 @@ pub enum Command {
         min: u32,
         #[arg(long, value_name = "N")]
         max: u32,
+        #[command(flatten)]
+        limits: actions::Limits,
     },
     /// Set an EKS managed nodegroup's min/desired/max (UpdateNodegroupConfig). The positional
     /// argument is the nodegroup's name; --cluster is required.
@@ -98,6 +102,8 @@ pub enum Command {
         desired: u32,
         #[arg(long, value_name = "N")]
         max: u32,
+        #[command(flatten)]
+        limits: actions::Limits,
     },
     /// Show a release's checklist, or tick an item of it.
     Checklist {

@@ -336,6 +336,14 @@ pub struct PolicyConfig {
     /// Changes only inside this window, in UTC, e.g. "Mon-Fri 09:00-17:00".
     #[serde(default)]
     pub window: Option<String>,
+    /// Scaling a workload (or an HPA's min) below this needs `--allow-scale-to-zero` or the
+    /// word typed in the dialog (production 1: scaling to 0; others 0).
+    #[serde(default)]
+    pub min_replicas: Option<u32>,
+    /// Scaling replicas, HPA max or nodes by more than this factor, up or down, needs
+    /// `--allow-large-scale` (production 5; others none). 0 turns the check off.
+    #[serde(default)]
+    pub max_scale_factor: Option<u32>,
 }
 
 impl Config {
@@ -362,6 +370,12 @@ impl EnvironmentConfig {
         }
         if let Some(b) = self.policy.checklist_required {
             p.checklist_required = b;
+        }
+        if let Some(n) = self.policy.min_replicas {
+            p.min_replicas = n;
+        }
+        if let Some(f) = self.policy.max_scale_factor {
+            p.max_scale_factor = (f > 0).then_some(f);
         }
         p.window = self
             .policy

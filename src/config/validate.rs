@@ -144,6 +144,22 @@ fn check_environments(c: &mut Checker<'_>, config: &Config) {
             );
         }
         check_waves(c, env, i, &regions);
+        if let Some(n) = env.policy.min_replicas
+            && n > i32::MAX as u32
+        {
+            c.report(
+                env_path.clone().key("policy").key("min_replicas"),
+                format!("`policy.min_replicas` {n} is more than Kubernetes can hold (int32)"),
+                "1 refuses scaling to 0; a service's usual floor is 2 or 3".into(),
+            );
+        }
+        if env.policy.max_scale_factor == Some(1) {
+            c.report(
+                env_path.clone().key("policy").key("max_scale_factor"),
+                "`policy.max_scale_factor = 1` refuses every change of size".into(),
+                "at least 2 (production default 5), or 0 to turn the check off".into(),
+            );
+        }
         let mut cluster_names = HashSet::new();
         for (j, cluster) in env.clusters.iter().enumerate() {
             let cl_path = env_path.clone().key("clusters").index(j);

@@ -5,7 +5,8 @@
 
 use crate::actions::TargetKind;
 use crate::actions::audit::AuditLog;
-use crate::actions::{ActionError, ActionJob, ActionRequest, Outcome};
+use crate::actions::policy::{needs_verified_identity, unverified_refusal};
+use crate::actions::{ActionError, ActionJob, ActionRequest, JobMode, Outcome, UNVERIFIED};
 use crate::app::{Effect, Msg, Perform};
 use crate::clock::Clock;
 use crate::domain::ClusterId;
@@ -80,7 +81,7 @@ impl Executor {
             let job = ActionJob {
                 request: request.clone(),
                 production: false,
-                check_only: true,
+                mode: JobMode::CheckAccess,
                 reply: tx,
             };
             let result = match cluster.send(job).await {
@@ -153,7 +154,57 @@ enum Route {
     Nowhere,
 }
 
-/// Audit entry on disk, then the request, then the completion. No audit entry, no request.
+/// Who acts, as the cluster verified it: asked of the cluster's task before the audit entry is
+/// written (it keeps the answer, and asks again next time when the cluster could not say). An
+/// action whose policy counts approvers or forbids self-approval is refused without it; others
+/// are recorded as `UNVERIFIED`. The console's placeholder (`$USER`) stays as `local_user`.
+async fn identify(mut p: Perform, route: &Route) -> Result<Perform, ActionError> {
+    if p.request.local_user.is_empty() {
+        p.request.local_user = p.request.who.clone();
+    }
+    let answer = match route {
+        Route::Cluster(c) => {
+            let (tx, rx) = oneshot::channel();
+            let job = ActionJob {
+                request: p.request.clone(),
+                production: p.production,
+                mode: JobMode::Identify,
+                reply: tx,
+            };
+            if c.send(job).await.is_err() {
+                Err(format!(
+                    "no connection to {} is open",
+                    p.request.target.cluster
+                ))
+            } else {
+                match rx.await {
+                    Ok(Ok(o)) => Ok(o.summary),
+                    Ok(Err(ActionError::Refused(why))) => Err(why),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(_) => Err("the cluster's task stopped before answering".into()),
+                }
+            }
+        }
+        // The demo's simulated clusters verify the person as the local user (nothing is real).
+        Route::Demo(_) => Ok(p.request.local_user.clone()),
+        // IAM decides about a nodegroup; nothing here verified who asked.
+        Route::Eks(_) | Route::Nowhere => Err("no cluster identity for this target".into()),
+    };
+    match answer {
+        Ok(who) => p.request.who = who,
+        Err(why) if needs_verified_identity(&p.request.action) => {
+            return Err(ActionError::Refused(unverified_refusal(
+                &p.request.action,
+                &why,
+            )));
+        }
+        Err(_) => p.request.who = UNVERIFIED.into(),
+    }
+    Ok(p)
+}
+
+/// Who acts (`identify`), the audit entry on disk, then the request, then the completion. No
+/// identity where the policy needs one, no audit entry; no audit entry, no request.
 async fn audited(
     p: Perform,
     route: Route,
@@ -170,6 +221,7 @@ async fn audited(
             "no audit log is available, so nothing was sent".into(),
         ));
     };
+    let p = identify(p, &route).await?;
     let (a, req, before, at) = (audit.clone(), p.request.clone(), p.before.clone(), now());
     let id = tokio::task::spawn_blocking(move || a.begin(&req, &before, at))
         .await
@@ -184,7 +236,7 @@ async fn audited(
     let sent = match route {
         Route::Demo(demo) => demo
             .send(DemoControl::Perform {
-                request: p.request.clone(),
+                request: Box::new(p.request.clone()),
                 reply: tx,
             })
             .await
@@ -193,7 +245,7 @@ async fn audited(
             .send(ActionJob {
                 request: p.request.clone(),
                 production: p.production,
-                check_only: false,
+                mode: JobMode::Perform,
                 reply: tx,
             })
             .await

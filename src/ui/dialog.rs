@@ -69,6 +69,23 @@ pub fn draw(d: &Dialog, theme: &Theme, frame: &mut Frame, area: Rect) {
                     theme.filter,
                 ),
             ])),
+            DialogField::Acknowledge => {
+                let words: Vec<&str> = d.ack_needed.iter().map(|o| o.word()).collect();
+                lines.push(Line::styled(
+                    fit(
+                        "⚠ beyond this environment's scaling limits (see below)",
+                        inner_w,
+                    ),
+                    theme.warn,
+                ));
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        format!("type {} to acknowledge: ", words.join(" ")),
+                        label_style,
+                    ),
+                    Span::styled(format!("{}{cursor}", clean(&d.ack)), theme.filter),
+                ]));
+            }
             DialogField::Confirm => {
                 let word = d.plan.confirm_word.as_deref().unwrap_or("");
                 lines.push(Line::from(vec![

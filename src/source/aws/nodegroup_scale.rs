@@ -116,6 +116,7 @@ mod tests {
             target,
             action,
             who: "lee".into(),
+            local_user: String::new(),
         }
     }
 
@@ -129,6 +130,7 @@ mod tests {
             desired,
             max,
             reason: "traffic".into(),
+            allow: Default::default(),
         }
     }
 

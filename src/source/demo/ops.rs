@@ -21,10 +21,9 @@ pub enum OpError {
     NoHistory(String),
     #[error("{0} is not waiting at a gate")]
     NoGate(String),
-    #[error("{who} already approved {what}")]
-    AlreadyApproved { who: String, what: String },
-    #[error("{who} requested this rollout and cannot approve it")]
-    SelfApproval { who: String },
+    /// The shared policy said no (`actions::policy`): its words.
+    #[error("{0}")]
+    Policy(String),
 }
 
 impl DemoWorld {
@@ -39,11 +38,6 @@ impl DemoWorld {
         max: u32,
     ) -> Result<String, crate::actions::ActionError> {
         use crate::actions::ActionError;
-        if !(min <= desired && desired <= max) {
-            return Err(ActionError::Refused(format!(
-                "nodegroup sizes must be min ≤ desired ≤ max, not {min}/{desired}/{max}"
-            )));
-        }
         let idx = self
             .cluster_index(cluster)
             .ok_or_else(|| OpError::NoCluster(cluster.into()))?;
@@ -175,15 +169,9 @@ impl DemoWorld {
             .gate
             .as_mut()
             .ok_or_else(|| OpError::NoGate(key.to_string()))?;
-        if gate.requested_by == who {
-            return Err(OpError::SelfApproval { who: who.into() });
-        }
-        if gate.approvals.iter().any(|a| a.who == who) {
-            return Err(OpError::AlreadyApproved {
-                who: who.into(),
-                what: key.to_string(),
-            });
-        }
+        let approvers: Vec<&str> = gate.approvals.iter().map(|a| a.who.as_str()).collect();
+        crate::actions::policy::may_approve(who, Some(&gate.requested_by), &approvers)
+            .map_err(OpError::Policy)?;
         gate.approvals.push(Approval {
             who: who.into(),
             at: now,
@@ -201,6 +189,42 @@ impl DemoWorld {
 }
 
 impl DemoWorld {
+    /// The scaling guards (`policy::scale_guard`) with the environment's default policy, on
+    /// the simulated object as it is now, as the Kubernetes executor re-checks them.
+    fn guard_scaling(
+        &self,
+        cluster: &str,
+        req: &crate::actions::ActionRequest,
+    ) -> Result<(), crate::actions::ActionError> {
+        use crate::actions::policy::{Policy, ScaleFacts, scale_guard};
+        let Some(c) = self.clusters.iter().find(|c| c.info.name == cluster) else {
+            return Ok(());
+        };
+        let facts = match &req.action {
+            crate::actions::Action::ScaleNodegroup { .. } => c
+                .nodegroups
+                .iter()
+                .find(|g| g.name == req.target.workload.name)
+                .map(|g| ScaleFacts::Nodegroup {
+                    min: g.min,
+                    desired: g.desired,
+                    max: g.max,
+                }),
+            crate::actions::Action::Scale { .. } | crate::actions::Action::ScaleHpa { .. } => c
+                .workloads
+                .get(&req.target.workload)
+                .map(|w| ScaleFacts::Workload {
+                    desired: w.desired,
+                    hpa: w.hpa.as_ref().map(|h| (h.min, h.max)),
+                }),
+            _ => None,
+        };
+        let Some(facts) = facts else { return Ok(()) };
+        let policy = Policy::default_for(self.layout.is_production(&c.info.env));
+        scale_guard(&policy, &req.action, &facts)
+            .map_err(|r| crate::actions::ActionError::Refused(r.to_string()))
+    }
+
     /// Carry out a confirmed action, as the Kubernetes executor would on a real cluster.
     pub fn perform(
         &mut self,
@@ -215,6 +239,7 @@ impl DemoWorld {
             .ok_or_else(|| ActionError::NotFound(req.target.cluster.to_string()))?;
         let key = &req.target.workload;
         let now = self.now;
+        self.guard_scaling(&cluster, req)?;
         let outcome = |summary: String, before: String, after: String| Outcome {
             summary,
             before,

@@ -15,7 +15,7 @@ pub enum DemoControl {
     Refresh,
     /// Carry out an action on the simulated clusters.
     Perform {
-        request: crate::actions::ActionRequest,
+        request: Box<crate::actions::ActionRequest>,
         reply: crate::actions::Reply,
     },
 }

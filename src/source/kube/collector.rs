@@ -129,11 +129,10 @@ pub async fn run_with_actions(
         health.warn(w);
     }
     let client = connection.client;
-    // Who we are to this cluster: approvals and audit Events name this identity.
-    let identity = tokio::time::timeout(timings.probe_timeout, actions::whoami(&client))
-        .await
-        .ok()
-        .and_then(Result::ok);
+    // Who we are to this cluster: approvals and audit Events name this identity. Asked now, and
+    // again on the next action for as long as the cluster has not said.
+    let identity = Identity::new(timings.probe_timeout);
+    identity.get(&client).await.ok();
     let mut probes = spawn_probe(client.clone(), timings.clone());
     let mut streams = SelectAll::new();
     let rollouts = discover_rollouts(&client, &timings).await;
@@ -245,32 +244,90 @@ impl Batch {
     }
 }
 
-/// Run one action beside the watches: RBAC first, then the exact requests (see `actions`).
+/// Who we are to this cluster, as it verified it (SelfSubjectReview), kept once known; a failed
+/// lookup is tried again on the next action, never taken from `$USER`.
+#[derive(Clone)]
+struct Identity {
+    known: Arc<tokio::sync::Mutex<Option<String>>>,
+    timeout: Duration,
+}
+
+impl Identity {
+    fn new(timeout: Duration) -> Identity {
+        Identity {
+            known: Arc::new(tokio::sync::Mutex::new(None)),
+            timeout,
+        }
+    }
+
+    /// The verified identity, or why it cannot be established. Concurrent actions wait for one
+    /// lookup rather than each sending their own.
+    async fn get(&self, client: &Client) -> Result<String, String> {
+        let mut known = self.known.lock().await;
+        if let Some(who) = &*known {
+            return Ok(who.clone());
+        }
+        match tokio::time::timeout(self.timeout, actions::whoami(client)).await {
+            Ok(Ok(who)) => {
+                *known = Some(who.clone());
+                Ok(who)
+            }
+            Ok(Err(e)) => Err(format!("SelfSubjectReview: {e}")),
+            Err(_) => Err(format!(
+                "SelfSubjectReview: no answer within {} ms",
+                self.timeout.as_millis()
+            )),
+        }
+    }
+}
+
+/// Run one job beside the watches: who we are, RBAC, or the action itself (identity, RBAC,
+/// then the exact requests; see `actions`).
 fn start_action(
     client: Client,
     job: ActionJob,
-    identity: Option<String>,
+    identity: Identity,
     opts: &ModelOptions,
     clock: Arc<dyn Clock>,
 ) {
+    use crate::actions::policy::{needs_verified_identity, unverified_refusal};
+    use crate::actions::{JobMode, Outcome, UNVERIFIED};
     let (read_only, required) = (opts.read_only, opts.required_approvals);
+    let policy = opts.policy.clone();
     tokio::spawn(async move {
         let mut req = job.request;
-        if let Some(who) = identity {
-            req.who = who;
-        }
         let ctx = actions::PerformContext {
             read_only,
             dry_run_first: job.production,
             required_approvals: required,
+            policy,
             now: clock.now(),
             max_conflict_retries: 5,
         };
-        let check_only = job.check_only;
+        let mode = job.mode;
         let result = async {
             if read_only {
-                // Read-only: not even the access review is sent.
+                // Read-only: not even the identity or access review is sent.
                 return actions::perform(&client, &req, &ctx).await;
+            }
+            let who = identity.get(&client).await;
+            if mode == JobMode::Identify {
+                return who
+                    .map(|summary| Outcome {
+                        summary,
+                        before: String::new(),
+                        after: String::new(),
+                    })
+                    .map_err(ActionError::Refused);
+            }
+            match who {
+                Ok(who) => req.who = who,
+                // Refused before the action is offered (the dialog's access check) and when it
+                // is sent: an approval nobody verified is never recorded.
+                Err(why) if needs_verified_identity(&req.action) => {
+                    return Err(ActionError::Refused(unverified_refusal(&req.action, &why)));
+                }
+                Err(_) => req.who = UNVERIFIED.into(),
             }
             let ns = &req.target.workload.namespace;
             let kind = req
@@ -279,8 +336,8 @@ fn start_action(
                 .workload()
                 .ok_or_else(actions::not_a_workload)?;
             actions::check_access(&client, &req.action, kind, ns).await?;
-            if check_only {
-                return Ok(crate::actions::Outcome {
+            if mode == JobMode::CheckAccess {
+                return Ok(Outcome {
                     summary: "allowed".into(),
                     before: String::new(),
                     after: String::new(),

@@ -47,6 +47,7 @@ pub fn targets(config: &Config) -> Vec<Target> {
                     production: env.production,
                     required_approvals: env.policy().approvals,
                     read_only: config.ui.read_only || env.read_only,
+                    policy: env.policy(),
                     ..model::ModelOptions::default()
                 },
             });

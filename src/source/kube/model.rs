@@ -79,6 +79,8 @@ pub struct ModelOptions {
     pub max_events: usize,
     /// Actions on this cluster are refused before any request (global or per environment).
     pub read_only: bool,
+    /// The environment's policy: the executor re-checks the scaling guards with it.
+    pub policy: crate::actions::policy::Policy,
 }
 
 impl Default for ModelOptions {
@@ -88,6 +90,7 @@ impl Default for ModelOptions {
             required_approvals: 2,
             max_events: 100,
             read_only: false,
+            policy: crate::actions::policy::Policy::default_for(false),
         }
     }
 }

@@ -267,6 +267,12 @@ pub async fn handle(
     if latency > Duration::ZERO {
         tokio::time::sleep(latency).await;
     }
+    let how = lock(&shared.settings).self_review;
+    if path_is_self_review(&route)
+        && let super::SelfReview::Slow(d) = how
+    {
+        tokio::time::sleep(d).await;
+    }
     if let Some(what) = shared.faults.injected() {
         let resp = injected(what);
         shared
@@ -280,6 +286,10 @@ pub async fn handle(
     };
     shared.faults.answered(index, resp.status().as_u16());
     Ok(resp)
+}
+
+fn path_is_self_review(route: &Route) -> bool {
+    matches!(route, Route::Resource(t) if t.def.kind == "SelfSubjectReview")
 }
 
 fn dispatch(

@@ -13,7 +13,8 @@
 //!   [`FakeKube::get`], [`FakeKube::list`], [`FakeKube::resource_version`].
 //! - Options: [`FakeKube::enable_argo_rollouts`] (serve `argoproj.io/v1alpha1` `rollouts`, so
 //!   discovery shows the CRD), [`FakeKube::set_user`] (the user in 403 messages and
-//!   SelfSubjectReview), [`FakeKube::set_bookmark_interval`] (default 1 s),
+//!   SelfSubjectReview), [`FakeKube::set_self_review`] (SelfSubjectReview answers, has no
+//!   username, is a 404 or is slow), [`FakeKube::set_bookmark_interval`] (default 1 s),
 //!   [`FakeKube::set_history_limit`] (watch replay window, default 1000 events).
 //! - Faults: [`FakeKube::expire_watches`] (open watches get an in-stream 410 ERROR and end; the
 //!   history is compacted so older resourceVersions get a 410 too), [`FakeKube::forbid`]
@@ -92,9 +93,23 @@ use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch as tokio_watch};
 use tokio::task::{JoinHandle, JoinSet};
 
+/// How the fake answers SelfSubjectReview (`FakeKube::set_self_review`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SelfReview {
+    /// `status.userInfo.username` is the configured user.
+    Answer,
+    /// A 201 without a username (the cluster cannot say).
+    NoUser,
+    /// 404: the API is not served (Kubernetes before 1.28, or disabled).
+    NotFound,
+    /// The answer comes this late (a client's timeout fires first).
+    Slow(Duration),
+}
+
 pub(crate) struct Settings {
     pub argo: bool,
     pub user: String,
+    pub self_review: SelfReview,
     pub bookmark_interval: Duration,
 }
 
@@ -183,6 +198,7 @@ impl FakeKube {
             settings: Mutex::new(Settings {
                 argo: false,
                 user: "system:serviceaccount:opsdeck:opsdeck".to_string(),
+                self_review: SelfReview::Answer,
                 bookmark_interval: Duration::from_secs(1),
             }),
         });
@@ -286,6 +302,11 @@ impl FakeKube {
 
     pub fn set_user(&self, username: &str) {
         lock(&self.shared.settings).user = username.to_string();
+    }
+
+    /// How SelfSubjectReview answers (the default: the user of `set_user`).
+    pub fn set_self_review(&self, how: SelfReview) {
+        lock(&self.shared.settings).self_review = how;
     }
 
     /// How often watches that allow bookmarks get one (applies to watches started later).

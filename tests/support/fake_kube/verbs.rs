@@ -288,11 +288,24 @@ fn review(
     out["kind"] = json!(def.kind);
     out["metadata"] = json!({"creationTimestamp": Value::Null});
     if def.kind == "SelfSubjectReview" {
-        let user = lock(&shared.settings).user.clone();
-        out["status"] = json!({"userInfo": {
-            "username": user,
-            "groups": ["system:authenticated"],
-        }});
+        let (user, how) = {
+            let s = lock(&shared.settings);
+            (s.user.clone(), s.self_review)
+        };
+        match how {
+            super::SelfReview::NotFound => {
+                return Err(ApiError::not_found(def, ""));
+            }
+            super::SelfReview::NoUser => {
+                out["status"] = json!({"userInfo": {}});
+            }
+            _ => {
+                out["status"] = json!({"userInfo": {
+                    "username": user,
+                    "groups": ["system:authenticated"],
+                }});
+            }
+        }
     } else {
         let attrs = &body["spec"]["resourceAttributes"];
         let mut resource = attrs["resource"].as_str().unwrap_or("").to_string();

@@ -68,7 +68,12 @@ pub fn needs(action: &Action, kind: WorkloadKind) -> Vec<Need> {
             vec![get, patch]
         }
         Action::Rollback { .. } => vec![get, need("list", "apps", "replicasets", ""), patch],
-        Action::Scale { .. } => vec![get, need("patch", group, resource, "scale")],
+        // The HPA list: the scaling guards check its bounds on the latest state.
+        Action::Scale { .. } => vec![
+            get,
+            need("patch", group, resource, "scale"),
+            need("list", "autoscaling", "horizontalpodautoscalers", ""),
+        ],
         Action::ScaleHpa { .. } => vec![
             need("list", "autoscaling", "horizontalpodautoscalers", ""),
             need("patch", "autoscaling", "horizontalpodautoscalers", ""),
@@ -166,6 +171,7 @@ mod tests {
         let scale = Action::Scale {
             replicas: 3,
             reason: String::new(),
+            allow: Default::default(),
         };
         let n = needs(&scale, WorkloadKind::Deployment);
         assert_eq!(n[1].to_string(), "patch deployments/scale (apps)");

@@ -17,6 +17,9 @@ pub struct PerformContext {
     /// The policy's approvals (an object's `opsdeck.dev/gate-required-approvals` may ask for
     /// more, never for fewer).
     pub required_approvals: u32,
+    /// The environment's policy, for the scaling guards (`policy::scale_guard`) re-checked on
+    /// the object's latest state.
+    pub policy: crate::actions::policy::Policy,
     pub now: jiff::Timestamp,
     /// How many times a 409 Conflict re-reads the object and tries again.
     pub max_conflict_retries: u32,

@@ -5,6 +5,7 @@ use super::perform::PerformContext;
 use super::requests::{self, Call, Checklist, Mark, WorkloadRef};
 use super::rollback;
 use super::send::{api_error, send};
+use crate::actions::policy::{self, ScaleFacts};
 use crate::actions::{Action, ActionError, ActionRequest, Outcome};
 use crate::domain::WorkloadKind;
 use crate::source::kube::translate::{self, GateRecord, WorkloadRecord};
@@ -112,16 +113,28 @@ pub async fn plan(
         Action::Rollback { to_revision, .. } => {
             rollback_plan(client, w, obj, &rec, *to_revision).await
         }
-        Action::Scale { replicas, .. } => Ok(Plan {
-            calls: vec![requests::scale(w, *replicas)],
-            outcome: outcome(
-                format!("scaled from {} to {replicas} replicas", rec.desired),
-                format!("{} replicas", rec.desired),
-                format!("{replicas} replicas"),
-            ),
-            event_reason: "OpsdeckScale",
-        }),
-        Action::ScaleHpa { min, max, .. } => hpa_plan(client, w, *min, *max).await,
+        Action::Scale { replicas, .. } => {
+            // The guards again, on the object as it is now (its replicas, its HPA).
+            let hpa = find_hpa(client, w).await?;
+            let facts = ScaleFacts::Workload {
+                desired: rec.desired,
+                hpa: hpa.as_ref().map(hpa_bounds),
+            };
+            policy::scale_guard(&ctx.policy, &req.action, &facts)
+                .map_err(|r| refused(r.to_string()))?;
+            Ok(Plan {
+                calls: vec![requests::scale(w, *replicas)],
+                outcome: outcome(
+                    format!("scaled from {} to {replicas} replicas", rec.desired),
+                    format!("{} replicas", rec.desired),
+                    format!("{replicas} replicas"),
+                ),
+                event_reason: "OpsdeckScale",
+            })
+        }
+        Action::ScaleHpa { min, max, .. } => {
+            hpa_plan(client, w, &rec, &req.action, ctx, *min, *max).await
+        }
         Action::TickChecklist { item, version, .. } => {
             let before = Checklist::parse(&annotations(obj));
             let count = |c: &Checklist| {
@@ -156,27 +169,17 @@ fn approve(
 ) -> Result<Plan, ActionError> {
     let gate: &GateRecord = &rec.gate;
     let who = mark.who.clone();
-    if gate.requested_by.as_deref() == Some(who.as_str()) {
-        return Err(refused(format!(
-            "{who} requested this rollout and cannot approve it"
-        )));
-    }
-    let mut marks: Vec<Mark> = annotations(obj)
+    let marks: Vec<Mark> = annotations(obj)
         .get(crate::source::kube::annotations::GATE_APPROVALS)
         .and_then(|t| serde_json::from_str::<Vec<Value>>(t).ok())
         .unwrap_or_default()
         .into_iter()
         .filter_map(|v| serde_json::from_value(v).ok())
         .collect();
-    if marks.iter().any(|m| m.who == who) {
-        return Err(refused(format!("{who} already approved it")));
-    }
-    // The policy is a floor: an annotation may ask for more approvals, never for fewer.
-    let required = gate
-        .required
-        .unwrap_or(0)
-        .max(ctx.required_approvals)
-        .max(1);
+    let approvers: Vec<&str> = marks.iter().map(|m| m.who.as_str()).collect();
+    policy::may_approve(&who, gate.requested_by.as_deref(), &approvers).map_err(refused)?;
+    let mut marks = marks;
+    let required = policy::required_approvals(ctx.required_approvals, gate.required);
     let had = marks.len() as u32;
     marks.push(mark);
     let n = had + 1;
@@ -260,17 +263,8 @@ async fn rollback_plan(
     })
 }
 
-async fn hpa_plan(
-    client: &kube::Client,
-    w: &WorkloadRef,
-    min: u32,
-    max: u32,
-) -> Result<Plan, ActionError> {
-    if min < 1 || min > max {
-        return Err(refused(format!(
-            "HPA bounds must satisfy 1 <= min <= max (got min {min}, max {max})"
-        )));
-    }
+/// The HPA that scales the workload, if any.
+async fn find_hpa(client: &kube::Client, w: &WorkloadRef) -> Result<Option<Value>, ActionError> {
     let hpas = list(
         client,
         format!(
@@ -279,19 +273,43 @@ async fn hpa_plan(
         ),
     )
     .await?;
-    let hpa = hpas
-        .iter()
-        .find(|h| {
-            let t = &h["spec"]["scaleTargetRef"];
-            t["kind"] == w.kind_name() && t["name"] == w.name.as_str()
-        })
-        .ok_or_else(|| {
-            refused(format!(
-                "no HorizontalPodAutoscaler scales {} {}",
-                w.kind_name(),
-                w.name
-            ))
-        })?;
+    Ok(hpas.into_iter().find(|h| {
+        let t = &h["spec"]["scaleTargetRef"];
+        t["kind"] == w.kind_name() && t["name"] == w.name.as_str()
+    }))
+}
+
+fn hpa_bounds(h: &Value) -> (u32, u32) {
+    let n = |v: &Value, d: u64| v.as_u64().unwrap_or(d).min(u64::from(u32::MAX)) as u32;
+    (
+        n(&h["spec"]["minReplicas"], 1),
+        n(&h["spec"]["maxReplicas"], 0),
+    )
+}
+
+async fn hpa_plan(
+    client: &kube::Client,
+    w: &WorkloadRef,
+    rec: &WorkloadRecord,
+    action: &Action,
+    ctx: &PerformContext,
+    min: u32,
+    max: u32,
+) -> Result<Plan, ActionError> {
+    let hpa = find_hpa(client, w).await?;
+    let facts = ScaleFacts::Workload {
+        desired: rec.desired,
+        hpa: hpa.as_ref().map(hpa_bounds),
+    };
+    // Bounds, int32 and the environment's limits, on the HPA as it is now.
+    policy::scale_guard(&ctx.policy, action, &facts).map_err(|r| refused(r.to_string()))?;
+    let hpa = hpa.ok_or_else(|| {
+        refused(format!(
+            "no HorizontalPodAutoscaler scales {} {}",
+            w.kind_name(),
+            w.name
+        ))
+    })?;
     let meta: ObjectMeta = serde_json::from_value(hpa["metadata"].clone()).unwrap_or_default();
     let name = meta.name.unwrap_or_default();
     let spec = &hpa["spec"];
