@@ -643,7 +643,7 @@ fn production_scaling_to_zero_or_by_far_needs_the_flag_that_names_it() {
         let t = text(&out);
         assert_eq!(out.status.code(), Some(1), "{t}");
         assert!(t.contains("refused by policy") && t.contains(want), "{t}");
-        assert!(audit_lines(home.path()).is_empty(), "audited: {t}");
+        assert!(demo_audit_lines(home.path()).is_empty(), "audited: {t}");
     }
     // Past int32: refused whatever the flags.
     let out = scale(
@@ -653,13 +653,13 @@ fn production_scaling_to_zero_or_by_far_needs_the_flag_that_names_it() {
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("int32"), "{t}");
-    assert!(audit_lines(home.path()).is_empty());
+    assert!(demo_audit_lines(home.path()).is_empty());
     // The flag acknowledges the one limit it names, and the action goes through.
     let out = scale("0", &["--allow-scale-to-zero"]);
     let t = text(&out);
     assert!(out.status.success(), "{t}");
     assert!(t.contains("→ 0 replicas"), "{t}");
-    let lines = audit_lines(home.path());
+    let lines = demo_audit_lines(home.path());
     assert_eq!(
         lines[0]["request"]["action"]["allow"]["scale_to_zero"], true,
         "the audit says what was overridden: {lines:?}"

@@ -133,7 +133,7 @@ fn the_fleet_is_alive() {
     assert!(
         after.clusters()[&use1]
             .pods_of(&key)
-            .all(|p| p.version == w.version)
+            .all(|p| p.version == w.template_version)
     );
     // A canary crash-loops, restarting again and again.
     assert!(crash(&after).unwrap() > crash(&before).unwrap_or(0));
@@ -189,13 +189,37 @@ fn rollback_behaves_like_rollout_undo() {
     run(&mut world, 40);
     let w = &world.clusters[world.cluster_index("prod-use1").unwrap()].workloads[&key];
     assert_eq!(w.rollout, RolloutState::Complete);
-    assert_eq!(w.version, target.version);
-    // A paused deployment refuses, like kubectl.
+    assert_eq!(w.template_version, target.version);
+    assert_eq!(w.running_version(), target.version);
+}
+
+/// A paused deployment held at a gate, 1 of its pods on the new version: a rollback goes back
+/// to the version the available pods run (never "no earlier revision"), resumes, closes the
+/// gate, and the updated pod rolls back.
+#[test]
+fn rollback_of_a_held_release_goes_back_to_what_runs_and_resumes() {
+    let mut world = DemoWorld::generate(3, start());
+    run(&mut world, 10);
     let gate = WorkloadKey::new("payments", GATE_SERVICE);
-    assert!(matches!(
-        world.rollback(GATE_CLUSTER, &gate, None),
-        Err(OpError::Paused(_))
-    ));
+    let idx = world.cluster_index(GATE_CLUSTER).unwrap();
+    let held = world.clusters[idx].workloads[&gate].clone();
+    let pending = held.gate.as_ref().unwrap().version.clone();
+    let stable = held.running_version().to_string();
+    assert_ne!(stable, pending, "{:?}", held.running);
+    assert_eq!(held.pending_version(), Some(pending.as_str()));
+    assert_eq!(held.rollback_target().unwrap().version, stable);
+    let rev = world.rollback(GATE_CLUSTER, &gate, None).unwrap();
+    assert_eq!(rev.version, stable);
+    run(&mut world, 40);
+    let w = &world.clusters[idx].workloads[&gate];
+    assert!(!w.paused && w.gate.is_none(), "{w:?}");
+    assert_eq!(w.rollout, RolloutState::Complete, "{w:?}");
+    assert!(
+        world.clusters[idx]
+            .pods_of(&gate)
+            .all(|p| p.version == stable)
+    );
+    assert_eq!(w.running_label(), stable);
 }
 
 #[test]

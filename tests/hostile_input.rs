@@ -53,7 +53,8 @@ fn hostile_state() -> (State, WorkloadKey) {
         .expect("a workload");
     let key = WorkloadKey::new(&old_key.namespace, evil("WL-MARK"));
     workload.key = key.clone();
-    workload.version = evil("VER-MARK");
+    workload.template_version = evil("VER-MARK");
+    workload.running.clear();
     cluster.workloads.insert(key.clone(), workload);
     let mut pod = cluster.pods.values().next().expect("a pod").clone();
     pod.name = evil("POD-MARK");

@@ -178,18 +178,41 @@ async fn ours_undo(to: Option<u64>) -> (String, Value, Value, String) {
     )
 }
 
+/// kubectl's patch, with one deliberate difference: opsdeck's own annotations (`opsdeck.dev/…`,
+/// here the checklist) stay as the Deployment has them instead of being replaced by the
+/// ReplicaSet's stale copy (which may hold an old gate's requester). Returns the patch without
+/// them and the opsdeck annotations it carried.
+fn without_ours(mut body: Value) -> (Value, Vec<String>) {
+    let ann = body[1]["value"].as_object_mut().unwrap();
+    let ours: Vec<String> = ann
+        .keys()
+        .filter(|k| k.starts_with("opsdeck.dev/"))
+        .cloned()
+        .collect();
+    for k in &ours {
+        ann.remove(k);
+    }
+    (body, ours)
+}
+
 #[tokio::test]
 async fn rollback_patch_equals_kubectl_rollout_undo() {
     let (k_ct, k_body, k_after) = kubectl_undo(&[]).await;
     let (ct, body, after, outcome) = ours_undo(None).await;
     assert_eq!(ct, k_ct);
     assert_eq!(ct, "application/json-patch+json");
-    assert_eq!(body, k_body, "the JSON patch kubectl sends");
+    let (theirs, dropped) = without_ours(k_body.clone());
+    assert!(dropped.is_empty(), "kubectl keeps none of ours: {k_body}");
+    let (body_minus, ours) = without_ours(body.clone());
+    assert_eq!(body_minus, theirs, "the JSON patch kubectl sends");
+    assert_eq!(ours, ["opsdeck.dev/checklist"], "kept from the Deployment");
     assert_eq!(after["spec"], k_after["spec"]);
-    assert_eq!(
-        after["metadata"]["annotations"],
-        k_after["metadata"]["annotations"]
-    );
+    let mut after_ann = after["metadata"]["annotations"].clone();
+    after_ann
+        .as_object_mut()
+        .unwrap()
+        .remove("opsdeck.dev/checklist");
+    assert_eq!(after_ann, k_after["metadata"]["annotations"]);
     // Revision 3 (1.4.2), not the orphan's 9; kubectl's skipped annotations kept from the
     // Deployment (last-applied), the rest from the ReplicaSet (change-cause).
     assert_eq!(
@@ -221,7 +244,7 @@ async fn rollback_patch_equals_kubectl_rollout_undo() {
 async fn rollback_to_revision_equals_kubectl() {
     let (k_ct, k_body, _) = kubectl_undo(&["--to-revision=2"]).await;
     let (ct, body, _, outcome) = ours_undo(Some(2)).await;
-    assert_eq!((ct, body), (k_ct, k_body));
+    assert_eq!((ct, without_ours(body).0), (k_ct, without_ours(k_body).0));
     assert!(outcome.contains("1.3.0"), "{outcome}");
     let kube = cluster().await;
     let err = perform(
@@ -238,25 +261,67 @@ async fn rollback_to_revision_equals_kubectl() {
     assert!(real_writes(&kube).is_empty());
 }
 
+/// The held release's pending template as the fixture has it, the stable one its pods run.
+const BILLING_PENDING: &str = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/billing:2.1.0";
+const BILLING_STABLE: &str = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/billing:2.0.0";
+
+/// Every open-gate annotation is gone and the rejection is recorded with the held version.
+fn assert_gate_closed(d: &Value, who: &str, reason: &str) {
+    let a = &d["metadata"]["annotations"];
+    for k in [
+        "opsdeck.dev/gate-requested-by",
+        "opsdeck.dev/gate-requested-at",
+        "opsdeck.dev/gate-required-approvals",
+        APPROVALS,
+    ] {
+        assert!(a.get(k).is_none(), "{k} left behind: {a}");
+    }
+    let rej: Value =
+        serde_json::from_str(a["opsdeck.dev/gate-rejected"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        rej,
+        json!({"who": who, "at": "2026-11-23T10:00:00Z", "reason": reason, "version": "2.1.0"})
+    );
+}
+
+/// `kubectl rollout pause` + `set image`, pods still on 2.0.0: a rollback does not refuse. The
+/// template goes back to the revision the available pods run, resumed, in one JSON patch behind
+/// the resourceVersion, dry-run first; the gate closes, recorded as rolled back.
 #[tokio::test]
-async fn rollback_of_a_paused_deployment_is_refused() {
+async fn rollback_of_a_held_deployment_goes_back_to_what_runs_and_resumes() {
     let kube = cluster().await;
-    let err = perform(
+    let mut dry = ctx();
+    dry.dry_run_first = true;
+    kube.clear_requests();
+    let out = perform(
         &client(&kube),
         &deploy("billing", "lee", rollback(None)),
-        &ctx(),
+        &dry,
     )
     .await
-    .unwrap_err();
-    let ActionError::Refused(msg) = err else {
-        panic!("{err:?}")
-    };
-    assert!(
-        msg.contains("cannot roll back a paused deployment") && msg.contains("resume it first"),
-        "{msg}"
+    .unwrap();
+    let patches: Vec<(bool, String)> = kube
+        .requests()
+        .iter()
+        .filter(|r| r.kind == RequestKind::Patch)
+        .map(|r| (r.dry_run(), r.content_type.clone()))
+        .collect();
+    let jp = "application/json-patch+json".to_string();
+    assert_eq!(patches, [(true, jp.clone()), (false, jp)]);
+    let body = real_writes(&kube)[0].json();
+    assert_eq!(body[0]["path"], "/metadata/resourceVersion");
+    assert_eq!(
+        body[3],
+        json!({"op": "add", "path": "/spec/paused", "value": false})
     );
-    assert!(real_writes(&kube).is_empty());
-    assert_eq!(kube.count(RequestKind::List, "replicasets"), 0);
+    let d = get_deploy(&kube, "billing");
+    assert_eq!(d["spec"]["paused"], false);
+    assert_eq!(
+        d["spec"]["template"]["spec"]["containers"][0]["image"],
+        BILLING_STABLE
+    );
+    assert_gate_closed(&d, "lee", "rolled back: 5xx after 1.5.0");
+    assert!(out.summary.contains("revision 1 (2.0.0"), "{out:?}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -389,7 +454,11 @@ async fn approvals_are_recorded_then_the_last_one_resumes() {
         w[0].json(),
         json!({
             "metadata": {"resourceVersion": rv, "annotations": {APPROVALS: null, APPROVALS_PASSED:
-                r#"[{"who":"lee","at":"2026-11-23T10:00:00Z","reason":"ok"},{"who":"maria","at":"2026-11-23T10:00:00Z","reason":"lgtm"}]"#}},
+                r#"[{"who":"lee","at":"2026-11-23T10:00:00Z","reason":"ok"},{"who":"maria","at":"2026-11-23T10:00:00Z","reason":"lgtm"}]"#,
+                // The gate is closed: the next one names its own requester.
+                "opsdeck.dev/gate-requested-by": null,
+                "opsdeck.dev/gate-requested-at": null,
+                "opsdeck.dev/gate-required-approvals": null}},
             "spec": {"paused": null}
         })
     );
@@ -408,8 +477,11 @@ async fn approvals_are_recorded_then_the_last_one_resumes() {
     );
 }
 
+/// A rejected gate ends in a clean, stable state: the template back to what the available pods
+/// run (nothing new rolls out), resumed, the gate's record gone and the rejection recorded; a
+/// later push opens a new gate that owes nothing to the old one.
 #[tokio::test]
-async fn reject_records_who_and_keeps_the_deployment_paused() {
+async fn reject_goes_back_to_what_runs_resumes_and_closes_the_gate() {
     let kube = cluster().await;
     let r = deploy(
         "billing",
@@ -419,18 +491,42 @@ async fn reject_records_who_and_keeps_the_deployment_paused() {
         },
     );
     let out = perform(&client(&kube), &r, &ctx()).await.unwrap();
-    assert_eq!(out.summary, "rejected: the rollout stays paused");
+    assert_eq!(
+        out.summary,
+        "rejected 2.1.0: back to 2.0.0 (rev 1 as 3), resumed"
+    );
+    assert_eq!(real_writes(&kube).len(), 1, "one patch");
     let d = get_deploy(&kube, "billing");
-    assert_eq!(d["spec"]["paused"], true);
-    let rej: Value = serde_json::from_str(
-        d["metadata"]["annotations"]["opsdeck.dev/gate-rejected"]
-            .as_str()
-            .unwrap(),
+    assert_eq!(d["spec"]["paused"], false);
+    assert_eq!(
+        d["spec"]["template"]["spec"]["containers"][0]["image"],
+        BILLING_STABLE
+    );
+    assert_gate_closed(&d, "sam", "alarms firing");
+    // Nothing is held any more: approve and reject both say so.
+    let again = perform(&client(&kube), &r, &ctx()).await.unwrap_err();
+    assert!(
+        matches!(again, ActionError::Refused(ref m) if m.contains("not waiting at a gate")),
+        "{again:?}"
+    );
+
+    // The next push (paused, new image, new requester) is a new gate with no approvals.
+    let mut next = d.clone();
+    next["spec"]["paused"] = json!(true);
+    next["spec"]["template"]["spec"]["containers"][0]["image"] =
+        json!(BILLING_PENDING.replace("2.1.0", "2.1.1"));
+    next["metadata"]["annotations"]["opsdeck.dev/gate-requested-by"] = json!("release-bot");
+    kube.apply(next);
+    let approved = perform(
+        &client(&kube),
+        &deploy("billing", "ana", approve("ok")),
+        &ctx(),
     )
+    .await
     .unwrap();
     assert_eq!(
-        rej,
-        json!({"who": "sam", "at": "2026-11-23T10:00:00Z", "reason": "alarms firing"})
+        approved.summary, "approved 1/2: waiting for 1 more",
+        "no approval carried over"
     );
 }
 

@@ -56,7 +56,8 @@ async fn initial_sync_builds_the_domain_state_with_one_list_per_resource() {
 
     let api = &c.workloads[&key("payments", "payments-api")];
     assert_eq!(api.rollout, RolloutState::Complete);
-    assert_eq!(api.version, "1.42.0");
+    assert_eq!(api.template_version, "1.42.0");
+    assert_eq!(api.running_version(), "1.42.0");
     assert_eq!((api.desired, api.ready), (2, 2));
     assert_eq!(
         api.history
@@ -447,6 +448,175 @@ async fn screens_from_fake_clusters() {
     keys(&mut state, "2");
     assert_snapshot!("kube_services_80x24", render(&state, &theme, 80, 24));
     assert_snapshot!("kube_services_200x50", render(&state, &theme, 200, 50));
+}
+
+/// A ReplicaSet of `owner` (kind, name) at `revision` running `image`, `available` of its pods
+/// serving.
+fn replicaset(
+    kind: &str,
+    owner: &str,
+    hash: &str,
+    revision: u64,
+    image: &str,
+    available: u32,
+) -> serde_json::Value {
+    let rev_key = if kind == "Rollout" {
+        "rollout.argoproj.io/revision"
+    } else {
+        "deployment.kubernetes.io/revision"
+    };
+    json!({
+        "apiVersion": "apps/v1", "kind": "ReplicaSet",
+        "metadata": {"name": format!("{owner}-{hash}"), "namespace": "payments",
+            "creationTimestamp": format!("2026-11-2{revision}T10:00:00Z"),
+            "annotations": {rev_key: revision.to_string()},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": kind, "name": owner,
+                "uid": format!("{owner}-uid"), "controller": true}]},
+        "spec": {"replicas": available, "selector": {"matchLabels": {"app": owner}},
+            "template": {"metadata": {"labels": {"app": owner, "pod-template-hash": hash}},
+                "spec": {"containers": [{"name": "app", "image": image}]}}},
+        "status": {"replicas": available, "readyReplicas": available,
+            "availableReplicas": available}
+    })
+}
+
+/// `kubectl rollout pause` then `set image` while a rollout was under way: 5 pods run 2.3.1,
+/// 1 runs 2.4.0, the template says 2.4.0. What runs is 2.3.1 (×5) and 2.4.0 (×1), 2.4.0 is
+/// pending at the gate, and a rollback goes back to 2.3.1 — everywhere the console and
+/// `snapshot --format json` say it. An Argo Rollout's canary against its stable, the same.
+#[tokio::test]
+async fn a_held_release_shows_what_runs_and_what_is_pending() {
+    let kube = FakeKube::start_with_yaml(FIXTURE).await;
+    kube.enable_argo_rollouts();
+    kube.apply(json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "ledger", "namespace": "payments", "uid": "ledger-uid",
+            "generation": 3, "annotations": {"deployment.kubernetes.io/revision": "2"}},
+        "spec": {"replicas": 6, "paused": true, "selector": {"matchLabels": {"app": "ledger"}},
+            "template": {"metadata": {"labels": {"app": "ledger"}},
+                "spec": {"containers": [{"name": "app", "image": "ecr/ledger:2.4.0"}]}}},
+        "status": {"observedGeneration": 3, "replicas": 6, "updatedReplicas": 1,
+            "readyReplicas": 6, "availableReplicas": 6}
+    }));
+    kube.apply(replicaset(
+        "Deployment",
+        "ledger",
+        "aaa",
+        1,
+        "ecr/ledger:2.3.1",
+        5,
+    ));
+    kube.apply(replicaset(
+        "Deployment",
+        "ledger",
+        "bbb",
+        2,
+        "ecr/ledger:2.4.0",
+        1,
+    ));
+    kube.apply(json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+        "metadata": {"name": "quotes", "namespace": "payments",
+            "annotations": {"rollout.argoproj.io/revision": "6"}},
+        "spec": {"replicas": 4, "template": {"spec": {"containers": [
+            {"name": "app", "image": "ecr/quotes:3.1.0"}]}}},
+        "status": {"replicas": 4, "readyReplicas": 4, "updatedReplicas": 1,
+            "availableReplicas": 4, "phase": "Paused",
+            "pauseConditions": [{"reason": "CanaryPauseStep", "startTime": "2026-11-21T14:00:00Z"}]}
+    }));
+    kube.apply(replicaset(
+        "Rollout",
+        "quotes",
+        "sss",
+        5,
+        "ecr/quotes:3.0.0",
+        3,
+    ));
+    kube.apply(replicaset(
+        "Rollout",
+        "quotes",
+        "ccc",
+        6,
+        "ecr/quotes:3.1.0",
+        1,
+    ));
+    let mut h = Harness::live(&kube).await;
+    h.until("the held releases are seen", Duration::from_secs(3), |f| {
+        let c = only(f);
+        ["ledger", "quotes"].iter().all(|n| {
+            c.workloads
+                .get(&key("payments", n))
+                .is_some_and(|w| w.running.len() == 2)
+        })
+    })
+    .await;
+    let c = h.cluster("fake-a");
+    let ledger = &c.workloads[&key("payments", "ledger")];
+    assert_eq!(ledger.running_label(), "2.4.0 ×1 · 2.3.1 ×5");
+    assert_eq!(ledger.running_version(), "2.3.1");
+    assert_eq!(ledger.pending_version(), Some("2.4.0"));
+    assert_eq!(ledger.gate.as_ref().unwrap().version, "2.4.0");
+    let back = ledger.rollback_target().unwrap();
+    assert_eq!((back.number, back.version.as_str()), (1, "2.3.1"));
+    let quotes = &c.workloads[&key("payments", "quotes")];
+    assert_eq!(
+        quotes.running_label(),
+        "3.1.0 ×1 · 3.0.0 ×3",
+        "canary beside stable"
+    );
+    assert_eq!(quotes.running_version(), "3.0.0");
+    assert_eq!(quotes.pending_version(), Some("3.1.0"));
+
+    // The console's rows and the checklist say the same.
+    let row = h.fleet.service_row(&key("payments", "ledger")).unwrap();
+    assert_eq!(row.instances[0].version, "2.3.1");
+    let pipe = h
+        .fleet
+        .pipeline_rows()
+        .iter()
+        .find(|r| r.key == key("payments", "ledger"))
+        .unwrap();
+    assert_eq!(pipe.candidate(0), Some("2.4.0"));
+    let checklist = opsdeck::domain::release_checklist(&h.fleet, pipe, 0);
+    let rollback = checklist
+        .iter()
+        .find(|i| i.label.starts_with("Rollback plan"))
+        .unwrap();
+    assert_eq!(
+        rollback.state,
+        opsdeck::domain::CheckState::Verified("back to 2.3.1 (running now)".into())
+    );
+
+    // snapshot --format json: running versions with counts, pending, revision history.
+    let snap = opsdeck::snapshot::build(&h.fleet, "2026-11-23T10:00:00Z".parse().unwrap());
+    let json: serde_json::Value = serde_json::from_str(&opsdeck::snapshot::to_json(&snap)).unwrap();
+    let inst = json["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"]["name"] == "ledger")
+        .map(|s| s["instances"][0].clone())
+        .unwrap();
+    assert_eq!(inst["version"], "2.3.1");
+    assert_eq!(inst["pending_version"], "2.4.0");
+    assert_eq!(
+        inst["running"],
+        json!([{"version": "2.4.0", "revision": 2, "pods": 1},
+               {"version": "2.3.1", "revision": 1, "pods": 5}])
+    );
+    let revisions: Vec<(u64, String)> = inst["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["number"].as_u64().unwrap(),
+                r["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(revisions, [(2, "2.4.0".into()), (1, "2.3.1".into())]);
+    assert!(inst["revisions"][0]["created"].is_string());
 }
 
 #[tokio::test]

@@ -529,7 +529,8 @@ fn keys_ticks_and_probes_reuse_the_derived_rows_and_data_replaces_them() {
 
     // A real change (a deploy in one cluster) is seen at once.
     let mut w = c.workloads.values().next().unwrap().clone();
-    w.version = "9.9.9-test".into();
+    w.template_version = "9.9.9-test".into();
+    w.running.clear();
     let mut delta = opsdeck::domain::ClusterDelta::new(c.info.id.clone());
     delta.workloads = vec![(w.key.clone(), Some(w.clone()))];
     update(

@@ -70,7 +70,7 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
                     let effect = if n >= g.required {
                         format!(
                             "the rollout resumes: {} → {}",
-                            running_version(cluster, w),
+                            w.running_version(),
                             g.version
                         )
                     } else {
@@ -93,14 +93,27 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
                 }
             },
             Action::Reject { .. } => match &w.gate {
-                Some(g) => lines.push(format!(
-                    "{name}: reject {} — {}",
-                    g.version,
-                    match t.kind {
-                        TargetKind::Rollout => "the Rollout is aborted",
-                        _ => "the deployment stays paused",
-                    }
-                )),
+                Some(g) => {
+                    let back = match w.rollback_target() {
+                        Some(r) => format!("{} (rev {})", r.version, r.number),
+                        None => w.running_version().to_string(),
+                    };
+                    lines.push(format!(
+                        "{name}: reject {} — {}",
+                        g.version,
+                        match t.kind {
+                            TargetKind::Rollout => format!(
+                                "the Rollout is aborted: back to the stable {back}, the gate closes"
+                            ),
+                            _ => format!(
+                                "back to {back} that the available pods run ({}); \
+                                 the deployment resumes, the gate closes",
+                                w.running_label()
+                            ),
+                        }
+                    ));
+                    replicas_moved += moved_to(w, w.running_version());
+                }
                 None => {
                     blocked.get_or_insert_with(|| {
                         format!("{} is not waiting at a gate in {name}", t.workload)
@@ -115,21 +128,26 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
                         .find(|r| r.number == *n && r.number != w.revision),
                     None => w.rollback_target(),
                 };
-                if w.paused && t.kind == TargetKind::Deployment {
-                    blocked.get_or_insert_with(|| {
-                        format!(
-                            "{} is paused in {name}: resume (or approve) it before rolling back",
-                            t.workload
-                        )
-                    });
-                }
                 match target {
                     Some(r) => {
+                        let from = match w.pending_version() {
+                            Some(p) => format!(
+                                "runs {} (template {p}, rev {})",
+                                w.running_label(),
+                                w.revision
+                            ),
+                            None => format!("{} (rev {})", w.template_version, w.revision),
+                        };
+                        let resumes = if w.paused && t.kind == TargetKind::Deployment {
+                            "; the deployment resumes, the gate closes"
+                        } else {
+                            ""
+                        };
                         lines.push(format!(
-                            "{name}: {} (rev {}) → {} (rev {}), {} replicas",
-                            w.version, w.revision, r.version, r.number, w.desired
+                            "{name}: {from} → {} (rev {}), {} replicas{resumes}",
+                            r.version, r.number, w.desired
                         ));
-                        replicas_moved += w.desired;
+                        replicas_moved += moved_to(w, &r.version);
                     }
                     None => {
                         blocked.get_or_insert_with(|| {
@@ -277,20 +295,15 @@ fn find<'a>(fleet: &'a FleetState, t: &Target) -> Option<(&'a ClusterState, &'a 
     Some((c, c.workloads.get(&t.workload)?))
 }
 
-/// What the pods run now (the gate's new version is not running yet).
-fn running_version(c: &ClusterState, w: &Workload) -> String {
-    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
-    for p in c.pods_of(&w.key) {
-        *counts.entry(p.version.as_str()).or_default() += 1;
-    }
-    counts.into_iter().max_by_key(|(_, n)| *n).map_or_else(
-        || {
-            w.history
-                .get(1)
-                .map_or(w.version.clone(), |r| r.version.clone())
-        },
-        |(v, _)| v.to_string(),
-    )
+/// Pods that change when `w` goes to `version`: every one not already running it.
+fn moved_to(w: &Workload, version: &str) -> u32 {
+    let there = w
+        .running
+        .iter()
+        .filter(|r| r.version == version)
+        .map(|r| r.pods)
+        .sum::<u32>();
+    w.desired.saturating_sub(there)
 }
 
 /// A replica's monthly cost: its share of a node (the larger of CPU and memory) times the

@@ -47,7 +47,7 @@ fn approving_the_last_needed_approval_resumes_in_production() {
 }
 
 #[test]
-fn rollback_shows_versions_and_refuses_a_paused_deployment() {
+fn rollback_shows_versions_and_takes_a_held_release_back_to_what_runs() {
     let f = fleet();
     let t = target(&f, "prod-use1", "payments", GATE_SERVICE);
     let p = plan(
@@ -64,7 +64,11 @@ fn rollback_shows_versions_and_refuses_a_paused_deployment() {
         "{:?}",
         p.lines
     );
+    // Held at its gate with 1 pod updated: back to the version the other pods run, resumed.
     let gated = target(&f, GATE_CLUSTER, "payments", GATE_SERVICE);
+    let w = &f.clusters()[&gated.cluster].workloads[&gated.workload];
+    let (stable, pending) = (w.running_version().to_string(), w.template_version.clone());
+    assert_ne!(stable, pending);
     let p = plan(
         &f,
         &[gated],
@@ -73,7 +77,19 @@ fn rollback_shows_versions_and_refuses_a_paused_deployment() {
             reason: String::new(),
         },
     );
-    assert!(p.blocked.unwrap().contains("paused"));
+    assert_eq!(p.blocked, None, "{p:?}");
+    let line = &p.lines[0];
+    assert!(
+        line.contains(&format!("(template {pending}, rev"))
+            && line.contains(&format!("→ {stable} (rev"))
+            && line.contains("the deployment resumes, the gate closes"),
+        "{line}"
+    );
+    assert!(
+        p.lines.last().unwrap().contains(", 1 replica change"),
+        "only the updated pod moves: {:?}",
+        p.lines
+    );
 }
 
 #[test]

@@ -83,7 +83,7 @@ pub fn open(state: &mut State, which: super::Action) -> Vec<Effect> {
     let version = w
         .gate
         .as_ref()
-        .map_or(w.version.clone(), |g| g.version.clone());
+        .map_or(w.template_version.clone(), |g| g.version.clone());
     let (desired, hpa) = (w.desired, w.hpa.clone());
     let mut items = Vec::new();
     let (action, fields) = match which {

@@ -180,23 +180,29 @@ pub fn cluster_alerts(c: &ClusterState, now: Timestamp) -> Vec<Alert> {
             ));
         }
         // Pods in trouble, one alert per reason.
-        let mut by_reason: BTreeMap<&str, (u32, u32, Timestamp)> = BTreeMap::new();
+        type Trouble<'a> = (u32, u32, Timestamp, std::collections::BTreeSet<&'a str>);
+        let mut by_reason: BTreeMap<&str, Trouble> = BTreeMap::new();
         for p in c.pods_of(&w.key) {
             if let Some(reason) = &p.reason {
                 // A pod's trouble starts no earlier than the revision it runs.
                 let revision = w.history.iter().find(|r| r.version == p.version);
                 let since = revision.map_or(p.started, |r| p.started.max(r.created));
-                let e = by_reason.entry(reason).or_insert((0, 0, since));
+                let e = by_reason
+                    .entry(reason)
+                    .or_insert_with(|| (0, 0, since, Default::default()));
                 e.0 += 1;
                 e.1 = e.1.saturating_add(p.restarts);
                 e.2 = e.2.min(since);
+                e.3.insert(p.version.as_str());
             }
         }
-        for (reason, (pods, restarts, since)) in by_reason {
+        for (reason, (pods, restarts, since, versions)) in by_reason {
+            // The versions the troubled pods run (a rollout's new pods, or the stable ones).
+            let versions: Vec<&str> = versions.into_iter().collect();
             let detail = format!(
                 "{pods} pod{} of {}, {restarts} restarts",
                 if pods == 1 { "" } else { "s" },
-                w.version
+                versions.join(", ")
             );
             out.push(new(w, Severity::Warning, reason, detail, since));
         }
@@ -315,7 +321,7 @@ pub fn rollback_hint(fleet: &FleetState, alert: &Alert, now: Timestamp) -> Optio
             Some(RollbackHint {
                 cluster: c.info.id.clone(),
                 key: w.key.clone(),
-                from: w.version.clone(),
+                from: w.template_version.clone(),
                 to: target.version.clone(),
                 to_revision: target.number,
                 why,

@@ -187,11 +187,11 @@ pub fn workload_changes(
     let (o, n) = match (old, new) {
         (Some(o), Some(n)) => (o, n),
         (None, Some(n)) => {
-            let version = n.version.clone();
+            let version = n.template_version.clone();
             return vec![change(ChangeKind::Created { version }, at)];
         }
         (Some(o), None) => {
-            let version = o.version.clone();
+            let version = o.template_version.clone();
             return vec![change(ChangeKind::Deleted { version }, at)];
         }
         (None, None) => return Vec::new(),
@@ -203,13 +203,13 @@ pub fn workload_changes(
             .iter()
             .find(|r| r.number == n.revision)
             .map_or(at, |r| r.created);
-        let rollback = n.version != o.version
+        let rollback = n.template_version != o.template_version
             && o.history
                 .iter()
-                .any(|r| r.version == n.version && r.number < o.revision);
+                .any(|r| r.version == n.template_version && r.number < o.revision);
         let kind = ChangeKind::Deploy {
-            from: o.version.clone(),
-            to: n.version.clone(),
+            from: o.template_version.clone(),
+            to: n.template_version.clone(),
             revision: n.revision,
             rollback,
         };

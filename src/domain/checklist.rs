@@ -508,13 +508,13 @@ mod tests {
 
     #[test]
     fn earlier_stages_that_moved_on_count_ones_that_never_ran_it_fail() {
-        use crate::domain::{ClusterId, RolloutState, WorkloadKey};
+        use crate::domain::{ClusterId, WorkloadKey};
         fn redeploy(fleet: &mut FleetState, env: &str, version: &str) {
             let id = ClusterId::new(env, "us-east-1", &format!("{env}-us-east-1"));
             let c = fleet.clusters_mut().get_mut(&id).unwrap();
             let w = c.workloads.get_mut(&WorkloadKey::new("ns", "api")).unwrap();
             deploy(w, version, t(-10));
-            w.rollout = RolloutState::Complete;
+            rolled_out(w);
         }
         let mut fleet = fleet_with("1.0", vec![]);
         // dev ran 1.1 and moved on to 1.2: prod's candidate (staging's 1.1) is validated.

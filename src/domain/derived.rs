@@ -97,7 +97,7 @@ fn pod_counts(c: &ClusterState) -> HashMap<WorkloadKey, PodCounts> {
             let version = c
                 .workloads
                 .get(&WorkloadKey::new(p.namespace.as_str(), p.workload.as_str()))
-                .map(|w| w.version.as_str());
+                .map(|w| w.template_version.as_str());
             run = Some((&p.namespace, &p.workload, version, PodCounts::default()));
         }
         if let Some((_, _, Some(version), n)) = run.as_mut() {
@@ -248,7 +248,8 @@ mod tests {
             .workloads
             .get_mut(&before.key)
             .unwrap();
-        w.version = "9.9.9-in-place".into();
+        w.template_version = "9.9.9-in-place".into();
+        w.running.clear();
         let after = &fleet.service_rows()[0];
         assert!(after.versions().contains(&"9.9.9-in-place"), "{after:?}");
         assert_fresh(&fleet, start(), "after clusters_mut");

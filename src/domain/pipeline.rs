@@ -21,7 +21,12 @@ pub struct GateState {
 pub struct StageState {
     pub stage: Stage,
     pub cluster: ClusterId,
+    /// What the pods run (the stable version while a rollout or gate is under way).
     pub version: String,
+    /// Every running version with its pods, e.g. `2.4.0 ×1 · 2.3.1 ×5`.
+    pub running: String,
+    /// The template's version while it is not yet what runs.
+    pub pending_version: Option<String>,
     pub health: Health,
     pub rollout: RolloutState,
     pub updated: u32,
@@ -102,11 +107,15 @@ impl PipelineRow {
             .or_else(|| first(&|s| s.drift))
             .unwrap_or(present.len().saturating_sub(1))
     }
-    /// The version on its way into the `index`-th present stage: the one rolling or held there,
-    /// else the earlier stage's version when promotion stopped here, else what runs there.
+    /// The version on its way into the `index`-th present stage: the one rolling or held there
+    /// (the template's, pending), else the earlier stage's version when promotion stopped
+    /// here, else what runs there.
     pub fn candidate(&self, index: usize) -> Option<&str> {
         let present: Vec<&StageState> = self.present().collect();
         let s = present.get(index)?;
+        if let Some(pending) = &s.pending_version {
+            return Some(pending);
+        }
         if !s.in_flight() && s.drift && index > 0 {
             return Some(&present[index - 1].version);
         }
@@ -141,12 +150,15 @@ fn pipeline_row(fleet: &FleetState, row: &ServiceRow, stages: &[Stage]) -> Pipel
                 .cluster_derived(cluster)
                 .pods_of(cluster, &row.key)
                 .updated_ready;
-            let drift = previous.as_ref().is_some_and(|p| *p != w.version);
-            previous = Some(w.version.clone());
+            let version = w.running_version().to_string();
+            let drift = previous.as_ref().is_some_and(|p| *p != version);
+            previous = Some(version.clone());
             Some(StageState {
                 stage: stage.clone(),
                 cluster: inst.cluster.clone(),
-                version: w.version.clone(),
+                version,
+                running: w.running_label(),
+                pending_version: w.pending_version().map(str::to_string),
                 health: inst.health,
                 rollout: w.rollout.clone(),
                 updated: w.updated,
@@ -219,8 +231,9 @@ mod tests {
             cells,
             [
                 cell("dev/us-east-1 1.1", false),
-                cell("staging/us-east-1 1.1", false),
-                cell("prod/us-east-1 1.0", true),
+                // Held at its gate: the pods run 1.0, 1.1 is pending.
+                cell("staging/us-east-1 1.0", true),
+                cell("prod/us-east-1 1.0", false),
                 cell("prod/eu-west-1 1.0", false),
             ]
         );
@@ -229,8 +242,16 @@ mod tests {
         assert_eq!(r.version_count(), 2);
         assert_eq!(r.attention(), Attention::Gate);
         assert_eq!(r.focus(), 1, "the gate is what the release waits for");
-        assert_eq!(r.candidate(1), Some("1.1"));
-        assert_eq!(r.candidate(2), Some("1.1"), "promotion stopped before prod");
+        assert_eq!(r.candidate(1), Some("1.1"), "the gate's pending version");
+        assert_eq!(
+            r.present().nth(1).unwrap().pending_version.as_deref(),
+            Some("1.1")
+        );
+        assert_eq!(
+            r.candidate(2),
+            Some("1.0"),
+            "staging runs 1.0 until its gate passes: nothing newer is on its way to prod"
+        );
         assert_eq!(r.candidate(3), Some("1.0"));
     }
 
@@ -252,7 +273,7 @@ mod tests {
         let mut settled = fleet.clone();
         for c in settled.clusters_mut().values_mut() {
             for w in c.workloads.values_mut() {
-                w.rollout = RolloutState::Complete;
+                rolled_out(w);
                 w.gate = None;
             }
         }

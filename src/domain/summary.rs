@@ -1,7 +1,10 @@
 //! Aggregations shared by the screens and `opsdeck snapshot`: one place decides what "healthy",
 //! "in progress" and "firing" mean for a cell or a service.
 
-use super::{Capacity, ClusterId, FleetState, Health, RolloutState, SourceStatus, WorkloadKey};
+use super::{
+    Capacity, ClusterId, FleetState, Health, Revision, RolloutState, RunningVersion, SourceStatus,
+    WorkloadKey,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -142,7 +145,14 @@ pub struct Instance {
     pub health: Health,
     pub ready: u32,
     pub desired: u32,
+    /// What the pods run (the stable version while a rollout or gate is under way).
     pub version: String,
+    /// Every version that runs, with its available pods, newest revision first.
+    pub running: Vec<RunningVersion>,
+    /// The template's version while it is not yet what runs: held at a gate or rolling out.
+    pub pending_version: Option<String>,
+    /// Known revisions, newest first: what a rollback could go to.
+    pub revisions: Vec<Revision>,
     pub gated: bool,
 }
 
@@ -208,7 +218,10 @@ pub(crate) fn build_service_rows(fleet: &FleetState) -> Vec<ServiceRow> {
                 health,
                 ready: w.ready,
                 desired: w.desired,
-                version: w.version.clone(),
+                version: w.running_version().to_string(),
+                running: w.running.clone(),
+                pending_version: w.pending_version().map(str::to_string),
+                revisions: w.history.clone(),
                 gated: w.gate.is_some() && w.paused,
             });
         }

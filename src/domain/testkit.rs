@@ -25,13 +25,19 @@ pub fn workload(ns: &str, name: &str, version: &str) -> Workload {
         updated: 3,
         available: 3,
         image: format!("{name}:{version}"),
-        version: version.into(),
+        template_version: version.into(),
+        running: vec![RunningVersion {
+            version: version.into(),
+            revision: 2,
+            pods: 3,
+        }],
         paused: false,
         rollout: RolloutState::Complete,
         revision: 2,
         history: vec![rev(2, version, 86_400), rev(1, "0.9.0", 172_800)],
         hpa: None,
         gate: None,
+        rejected: None,
         checklist: None,
         cpu_request_m: 100,
         mem_request_mib: 128,
@@ -39,10 +45,10 @@ pub fn workload(ns: &str, name: &str, version: &str) -> Workload {
     }
 }
 
-/// Start a new revision at `version`, as a deploy does.
+/// Start a new revision at `version`, as a deploy does (the pods still run the old one).
 pub fn deploy(w: &mut Workload, version: &str, at: Timestamp) {
     w.revision += 1;
-    w.version = version.into();
+    w.template_version = version.into();
     w.history.insert(
         0,
         Revision {
@@ -54,6 +60,16 @@ pub fn deploy(w: &mut Workload, version: &str, at: Timestamp) {
     );
     w.rollout = RolloutState::Progressing;
     w.changed_at = at;
+}
+
+/// A deploy that has finished: every pod runs the template's version.
+pub fn rolled_out(w: &mut Workload) {
+    w.rollout = RolloutState::Complete;
+    w.running = vec![RunningVersion {
+        version: w.template_version.clone(),
+        revision: w.revision,
+        pods: w.desired,
+    }];
 }
 
 /// A ready pod of `workload` on `node` (None: Pending, unscheduled), 100m CPU and 1000 MiB.

@@ -51,6 +51,15 @@ pub struct Revision {
     pub created: Timestamp,
 }
 
+/// Available pods of one version, from the ReplicaSet (revision) that owns them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunningVersion {
+    pub version: String,
+    /// The owning ReplicaSet's revision (0 when unknown).
+    pub revision: u64,
+    pub pods: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Hpa {
     pub min: u32,
@@ -93,6 +102,17 @@ pub struct Gate {
     pub version: String,
 }
 
+/// A gate that was closed without letting its version out: rejected (or rolled back while
+/// held), by whom and why. Kept on the object for the release history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rejection {
+    pub who: String,
+    pub at: Timestamp,
+    pub reason: String,
+    /// The version the gate held.
+    pub version: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Workload {
     pub key: WorkloadKey,
@@ -102,8 +122,13 @@ pub struct Workload {
     pub ready: u32,
     pub updated: u32,
     pub available: u32,
+    /// The pod template's image and version: what the workload is heading to. What it *runs*
+    /// is `running`; see [`Workload::running_version`] and [`Workload::pending_version`].
     pub image: String,
-    pub version: String,
+    pub template_version: String,
+    /// What runs: available pods per version, from the ReplicaSets that own them, newest
+    /// revision first. Empty when nothing is available (or the source cannot see ReplicaSets).
+    pub running: Vec<RunningVersion>,
     pub paused: bool,
     pub rollout: RolloutState,
     /// Current revision number (`deployment.kubernetes.io/revision`).
@@ -112,6 +137,8 @@ pub struct Workload {
     pub history: Vec<Revision>,
     pub hpa: Option<Hpa>,
     pub gate: Option<Gate>,
+    /// The last gate rejected on this workload, if any.
+    pub rejected: Option<Rejection>,
     /// Checklist items people ticked for a release of this workload (shared via the cluster).
     pub checklist: Option<ChecklistTicks>,
     pub cpu_request_m: u64,
@@ -156,8 +183,58 @@ impl Workload {
         }
     }
 
-    /// The revision a rollback would go to: the newest one older than the current.
+    /// The version the workload runs: while a rollout is in progress or held at a gate, the
+    /// version the most available pods run that the template has left behind (the stable
+    /// one); otherwise the template's. Never the pending version while older pods serve.
+    pub fn running_version(&self) -> &str {
+        self.running
+            .iter()
+            .filter(|r| r.version != self.template_version)
+            .max_by_key(|r| (r.pods, std::cmp::Reverse(r.revision)))
+            .map_or(&self.template_version, |r| &r.version)
+    }
+
+    /// The stable revision that runs while the template points elsewhere (see
+    /// [`Workload::running_version`]); None when the template's version is all that runs.
+    pub fn stable_running(&self) -> Option<&RunningVersion> {
+        self.running
+            .iter()
+            .filter(|r| r.version != self.template_version)
+            .max_by_key(|r| (r.pods, std::cmp::Reverse(r.revision)))
+    }
+
+    /// The template's version while it is not yet all that runs: the version a gate holds or
+    /// a rollout is heading to.
+    pub fn pending_version(&self) -> Option<&str> {
+        self.stable_running()
+            .map(|_| self.template_version.as_str())
+    }
+
+    /// Every running version with its pod count, newest first: `2.4.0 ×1 · 2.3.1 ×5`; the one
+    /// version alone when only one runs (the template's when nothing is available).
+    pub fn running_label(&self) -> String {
+        match self.running.as_slice() {
+            [] => self.template_version.clone(),
+            [one] => one.version.clone(),
+            many => many
+                .iter()
+                .map(|r| format!("{} ×{}", r.version, r.pods))
+                .collect::<Vec<_>>()
+                .join(" · "),
+        }
+    }
+
+    /// The revision a rollback would go to. While the template points at a version that is
+    /// not what runs (a gate, a rollout in progress), the revision the stable pods run; else
+    /// the newest one older than the current.
     pub fn rollback_target(&self) -> Option<&Revision> {
+        if let Some(stable) = self.stable_running() {
+            return self
+                .history
+                .iter()
+                .find(|r| r.number == stable.revision && r.version == stable.version)
+                .or_else(|| self.history.iter().find(|r| r.version == stable.version));
+        }
         self.history.iter().find(|r| r.number < self.revision)
     }
 }

@@ -1,11 +1,11 @@
 //! One service: its instances across the fleet, and for the selected instance its metric
 //! sparklines, pods, revision history, alarms and recent events.
 
-use super::parts::revision_lines;
+use super::parts::{revision_lines, version_text};
 use super::text::{age_coarse, clean, fit};
 use super::{health_glyph, health_style};
 use crate::app::State;
-use crate::domain::{AlarmState, ClusterState, EventKind, Workload, WorkloadKey};
+use crate::domain::{AlarmState, ClusterState, EventKind, Instance, Workload, WorkloadKey};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -70,7 +70,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, key: &W
                     Span::raw(format!(" {}/{}", i.ready, i.desired)),
                 ])),
                 Cell::from(w.map(|w| w.updated.to_string()).unwrap_or_default()),
-                Cell::from(clean(&i.version).into_owned()),
+                Cell::from(running_cell(i)),
                 Cell::from(clean(&status).into_owned()).style(health_style(theme, i.health)),
                 Cell::from(hpa),
                 Cell::from(gate).style(theme.warn),
@@ -81,8 +81,8 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, key: &W
         Constraint::Length(24),
         Constraint::Length(8),
         Constraint::Length(4),
-        Constraint::Length(10),
-        Constraint::Length(24),
+        Constraint::Length(VERSION_W as u16),
+        Constraint::Length(20),
         Constraint::Length(9),
         Constraint::Min(0),
     ];
@@ -292,4 +292,25 @@ fn short_state(s: AlarmState) -> &'static str {
         AlarmState::InsufficientData => "NODAT",
         AlarmState::Ok => "OK",
     }
+}
+
+/// The VERSION column of the instances table.
+const VERSION_W: usize = 16;
+
+/// What an instance runs: every version with its pods while several do and they fit
+/// (`2.4.0×1 2.3.1×5`), else its version and, where there is room, the pending one
+/// (`2.3.1→2.4.0`; UPD beside it counts the updated pods).
+fn running_cell(i: &Instance) -> String {
+    if i.running.len() > 1 {
+        let text: Vec<String> = i
+            .running
+            .iter()
+            .map(|r| format!("{}×{}", r.version, r.pods))
+            .collect();
+        let text = clean(&text.join(" ")).into_owned();
+        if text.chars().count() <= VERSION_W {
+            return text;
+        }
+    }
+    version_text(&i.version, i.pending_version.as_deref(), VERSION_W)
 }

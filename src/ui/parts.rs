@@ -153,7 +153,9 @@ fn trouble_text(state: &State, r: &SourceReport) -> String {
     clean(&format!("{} {word}{age}{why}", r.name)).into_owned()
 }
 
-/// A workload's revisions, newest first, the current one marked: `▶ #3 1.35.6 25m`.
+/// A workload's revisions, newest first, the template's marked and what runs counted:
+/// `▶ #7 2.4.0 3m pending · 1 pod`, `  #6 2.3.1 2d · 5 pods`; above them the last rejected
+/// gate: `✖ 2.4.0 rejected by sam 5m ago: p95 up`.
 pub fn revision_lines(
     state: &State,
     theme: &Theme,
@@ -161,22 +163,53 @@ pub fn revision_lines(
     width: usize,
     max: usize,
 ) -> Vec<Line<'static>> {
-    w.history
-        .iter()
-        .take(max)
-        .map(|r| {
-            let current = r.number == w.revision;
-            let text = format!(
-                "{} #{} {} {}",
-                if current { "▶" } else { " " },
-                r.number,
-                clean(&r.version),
-                age_coarse((state.now - r.created).get_seconds())
-            );
-            let style = if current { theme.accent } else { theme.base };
-            Line::styled(fit(&text, width), style)
-        })
-        .collect()
+    let mut lines = Vec::new();
+    if let Some(r) = &w.rejected {
+        let text = format!(
+            "✖ {} rejected by {} {} ago: {}",
+            r.version,
+            r.who,
+            age_coarse((state.now - r.at).get_seconds()),
+            r.reason
+        );
+        lines.push(Line::styled(fit(&clean(&text), width), theme.critical));
+    }
+    let pending = w.pending_version().is_some();
+    lines.extend(w.history.iter().take(max).map(|r| {
+        let current = r.number == w.revision;
+        let pods = w
+            .running
+            .iter()
+            .filter(|v| v.revision == r.number)
+            .map(|v| v.pods)
+            .sum::<u32>();
+        let text = format!(
+            "{} #{} {} {}{}{}",
+            if current { "▶" } else { " " },
+            r.number,
+            clean(&r.version),
+            age_coarse((state.now - r.created).get_seconds()),
+            if current && pending { " pending" } else { "" },
+            match pods {
+                0 => String::new(),
+                1 => " · 1 pod".into(),
+                n => format!(" · {n} pods"),
+            }
+        );
+        let style = if current { theme.accent } else { theme.base };
+        Line::styled(fit(&text, width), style)
+    }));
+    lines
+}
+
+/// A version as it runs, and where there is room the pending one it heads to: `2.3.1→2.4.0`.
+pub fn version_text(running: &str, pending: Option<&str>, width: usize) -> String {
+    match pending {
+        Some(p) if running.chars().count() + 1 + p.chars().count() <= width => {
+            clean(&format!("{running}→{p}")).into_owned()
+        }
+        _ => fit(running, width),
+    }
 }
 
 /// A list screen's table. Its rows are built only for the lines on screen (`row(i)` for the

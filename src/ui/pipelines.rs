@@ -1,7 +1,7 @@
 //! Pipelines: services x stages (in the layout's order), the version at each stage with drift
 //! highlighted, rollouts in progress, gates with their approvals, stuck rollouts.
 
-use super::parts::{ListTable, draw_list, sources_gate, stage_short, ui_title};
+use super::parts::{ListTable, draw_list, sources_gate, stage_short, ui_title, version_text};
 use super::text::{clean, fit, region_short};
 use super::{health_glyph, health_style};
 use crate::app::{SourceKind, State, visible_pipelines};
@@ -91,9 +91,14 @@ fn pipeline_row<'a>(
 /// Glyph and version; where there is room, rollout progress or gate approvals too.
 fn stage_cell<'a>(theme: &Theme, s: &StageState, width: usize) -> Cell<'a> {
     let vstyle = if s.drift { theme.accent } else { theme.base };
+    let version = version_text(
+        &s.version,
+        s.pending_version.as_deref(),
+        width.saturating_sub(1),
+    );
     let mut spans = vec![
         Span::styled(health_glyph(s.health), health_style(theme, s.health)),
-        Span::styled(fit(&s.version, width.saturating_sub(1)), vstyle),
+        Span::styled(version.clone(), vstyle),
     ];
     if width >= 14 {
         let extra = match (&s.rollout, &s.gate) {
@@ -102,7 +107,7 @@ fn stage_cell<'a>(theme: &Theme, s: &StageState, width: usize) -> Cell<'a> {
             (RolloutState::Progressing, _) => format!(" {}/{}", s.updated, s.desired),
             _ => String::new(),
         };
-        let room = width.saturating_sub(1 + s.version.chars().count());
+        let room = width.saturating_sub(1 + version.chars().count());
         spans.push(Span::styled(
             fit(&extra, room),
             health_style(theme, s.health),

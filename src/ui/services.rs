@@ -1,6 +1,6 @@
 //! Every service across the fleet, one column per stage (env/region).
 
-use super::parts::{list_title, visible_window};
+use super::parts::{list_title, version_text, visible_window};
 use super::text::{clean, fit, region_short};
 use super::{health_glyph, health_style};
 use crate::app::{SortOrder, State, selected_index, visible_services};
@@ -172,7 +172,11 @@ fn service_row<'a>(
                 }
                 let used = if detailed { 7 } else { 1 };
                 spans.push(Span::styled(
-                    fit(&i.version, stage_w.saturating_sub(used)),
+                    version_text(
+                        &i.version,
+                        i.pending_version.as_deref(),
+                        stage_w.saturating_sub(used),
+                    ),
                     vstyle,
                 ));
                 Cell::from(Line::from(spans))

@@ -11,10 +11,6 @@ pub enum OpError {
     NoCluster(String),
     #[error("deployment {0} not found in cluster {1}")]
     NoWorkload(String, String),
-    #[error(
-        "deployment {0} is paused; resume it before rolling back (as kubectl rollout undo requires)"
-    )]
-    Paused(String),
     #[error("no revision {1} of {0} to roll back to")]
     NoRevision(String, u64),
     #[error("{0} has no previous revision to roll back to")]
@@ -114,6 +110,8 @@ impl DemoWorld {
 
     /// `kubectl rollout undo [--to-revision=N]`: the target revision's template becomes current
     /// under a new revision number (its old number disappears, as its ReplicaSet is reused).
+    /// A paused workload (held at a gate, part-way out) goes back to the revision its
+    /// available pods run and resumes, as the Kubernetes executor does; its gate closes.
     pub fn rollback(
         &mut self,
         cluster: &str,
@@ -122,9 +120,6 @@ impl DemoWorld {
     ) -> Result<Revision, OpError> {
         let now = self.now;
         let (_, w) = self.workload_mut(cluster, key)?;
-        if w.paused {
-            return Err(OpError::Paused(key.to_string()));
-        }
         let target = match to {
             Some(n) => w
                 .history
@@ -137,6 +132,8 @@ impl DemoWorld {
                 .cloned()
                 .ok_or_else(|| OpError::NoHistory(key.to_string()))?,
         };
+        w.paused = false;
+        w.gate = None;
         w.history.retain(|r| r.number != target.number);
         let number = w.history.iter().map(|r| r.number).max().unwrap_or(0) + 1;
         let rev = Revision {
@@ -147,7 +144,7 @@ impl DemoWorld {
         };
         w.history.insert(0, rev.clone());
         w.revision = number;
-        w.version = target.version;
+        w.template_version = target.version;
         w.image = rev.image.clone();
         w.rollout = RolloutState::Progressing;
         w.changed_at = now;
@@ -266,23 +263,45 @@ impl DemoWorld {
                     format!("{n}/{required} approvals"),
                 )
             }
-            Action::Reject { .. } => {
+            Action::Reject { reason } => {
                 let (_, w) = self.workload_mut(&cluster, key)?;
                 let gate = w
                     .gate
                     .take()
                     .ok_or_else(|| OpError::NoGate(key.to_string()))?;
+                w.rejected = Some(Rejection {
+                    who: req.who.clone(),
+                    at: now,
+                    reason: reason.clone(),
+                    version: gate.version.clone(),
+                });
                 w.changed_at = now;
-                outcome(
-                    format!("rejected {}: the deployment stays paused", gate.version),
-                    format!("gate for {}", gate.version),
-                    "paused, rejected".into(),
-                )
+                let before = format!("gate for {} ({})", gate.version, w.running_label());
+                // Back to what the available pods run, resumed: nothing new rolls out.
+                let after = match self.rollback(&cluster, key, None) {
+                    Ok(rev) => format!("{} (rev {}), resumed", rev.version, rev.number),
+                    Err(_) => "paused: no earlier revision to go back to".into(),
+                };
+                outcome(format!("rejected {}: {after}", gate.version), before, after)
             }
-            Action::Rollback { to_revision, .. } => {
+            Action::Rollback {
+                to_revision,
+                reason,
+            } => {
                 let (_, w) = self.workload_mut(&cluster, key)?;
-                let before = format!("{} (rev {})", w.version, w.revision);
+                let before = format!("{} (rev {})", w.running_label(), w.revision);
+                let held = w.gate.as_ref().map(|g| g.version.clone());
                 let rev = self.rollback(&cluster, key, *to_revision)?;
+                if let Some(version) = held {
+                    // Rolling back a held release closes its gate, as a rejection does.
+                    let (_, w) = self.workload_mut(&cluster, key)?;
+                    w.rejected = Some(Rejection {
+                        who: req.who.clone(),
+                        at: now,
+                        reason: format!("rolled back: {reason}"),
+                        version,
+                    });
+                }
                 let after = format!("{} (rev {})", rev.version, rev.number);
                 outcome(format!("rolled back: {before} → {after}"), before, after)
             }

@@ -27,12 +27,12 @@ impl DemoWorld {
         };
         for i in 0..w.desired {
             let version = if i < new_count {
-                w.version.clone()
+                w.template_version.clone()
             } else {
-                previous.clone().unwrap_or(w.version.clone())
+                previous.clone().unwrap_or(w.template_version.clone())
             };
             let age = (self.dice.range(600, 86_400 * 3) as i64).seconds();
-            let started = if version == w.version && new_count < w.desired {
+            let started = if version == w.template_version && new_count < w.desired {
                 self.now - 30.seconds()
             } else {
                 self.now - age
@@ -176,8 +176,14 @@ impl DemoWorld {
             return;
         };
         let pods: Vec<Pod> = self.clusters[idx].pods_of(key).cloned().collect();
-        let new: Vec<&Pod> = pods.iter().filter(|p| p.version == w.version).collect();
-        let old: Vec<&Pod> = pods.iter().filter(|p| p.version != w.version).collect();
+        let new: Vec<&Pod> = pods
+            .iter()
+            .filter(|p| p.version == w.template_version)
+            .collect();
+        let old: Vec<&Pod> = pods
+            .iter()
+            .filter(|p| p.version != w.template_version)
+            .collect();
         let total = pods.len() as u32;
         let ready_total = pods.iter().filter(|p| p.ready).count() as u32;
         let mut removed: Option<String> = None;
@@ -187,13 +193,13 @@ impl DemoWorld {
                 let v = old
                     .first()
                     .map(|p| p.version.clone())
-                    .unwrap_or(w.version.clone());
+                    .unwrap_or(w.template_version.clone());
                 self.create_pod(idx, &w, &v, self.now);
             } else if total > w.desired {
                 removed = pick_victim(&old).or_else(|| pick_victim(&new));
             }
         } else if (new.len() as u32) < w.desired && total < w.desired + 1 {
-            self.create_pod(idx, &w, &w.version.clone(), self.now);
+            self.create_pod(idx, &w, &w.template_version.clone(), self.now);
         } else if !old.is_empty() && ready_total > w.desired {
             removed = pick_victim(&old);
         } else if old.is_empty() && total > w.desired {
@@ -216,17 +222,24 @@ impl DemoWorld {
         let keys: Vec<WorkloadKey> = cluster.workloads.keys().cloned().collect();
         let mut events = Vec::new();
         for key in keys {
-            let (ready, updated, total) = {
+            let (ready, updated, total, running) = {
                 let pods: Vec<&Pod> = cluster.pods_of(&key).collect();
                 let w = &cluster.workloads[&key];
                 (
                     pods.iter().filter(|p| p.ready).count() as u32,
-                    pods.iter().filter(|p| p.version == w.version).count() as u32,
+                    pods.iter()
+                        .filter(|p| p.version == w.template_version)
+                        .count() as u32,
                     pods.len() as u32,
+                    running_versions(w, &pods),
                 )
             };
             let w = cluster.workloads.get_mut(&key).unwrap();
             let before = (w.ready, w.updated, w.available, w.rollout.clone());
+            if w.running != running {
+                w.running = running;
+                self.dirty_clusters.insert(idx);
+            }
             w.ready = ready;
             w.updated = updated;
             w.available = ready;
@@ -266,6 +279,28 @@ impl DemoWorld {
         }
         push_events(cluster, events);
     }
+}
+
+/// Ready pods per version, as the ReplicaSets' `availableReplicas` report them, newest
+/// revision first.
+fn running_versions(w: &Workload, pods: &[&Pod]) -> Vec<RunningVersion> {
+    let mut out: Vec<RunningVersion> = Vec::new();
+    for p in pods.iter().filter(|p| p.ready) {
+        match out.iter_mut().find(|r| r.version == p.version) {
+            Some(r) => r.pods += 1,
+            None => out.push(RunningVersion {
+                version: p.version.clone(),
+                revision: w
+                    .history
+                    .iter()
+                    .find(|r| r.version == p.version)
+                    .map_or(0, |r| r.number),
+                pods: 1,
+            }),
+        }
+    }
+    out.sort_by_key(|r| std::cmp::Reverse(r.revision));
+    out
 }
 
 /// Prefer removing pods that are not ready, then the youngest.

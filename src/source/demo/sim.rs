@@ -66,7 +66,7 @@ impl DemoWorld {
         if w.rollout != RolloutState::Complete {
             return;
         }
-        let next = bump(&w.version);
+        let next = bump(&w.template_version);
         new_revision(w, &next, self.now);
         self.dirty_clusters.insert(dev);
     }
@@ -80,7 +80,7 @@ impl DemoWorld {
             .workloads
             .values()
             .filter(|w| w.health() == Health::Healthy)
-            .map(|w| (w.key.clone(), w.version.clone()))
+            .map(|w| (w.key.clone(), w.template_version.clone()))
             .collect();
         let now = self.now;
         for idx in 0..self.clusters.len() {
@@ -90,10 +90,9 @@ impl DemoWorld {
             let behind: Vec<&(WorkloadKey, String)> = ready
                 .iter()
                 .filter(|(k, v)| {
-                    self.clusters[idx]
-                        .workloads
-                        .get(k)
-                        .is_some_and(|w| &w.version != v && w.rollout == RolloutState::Complete)
+                    self.clusters[idx].workloads.get(k).is_some_and(|w| {
+                        &w.template_version != v && w.rollout == RolloutState::Complete
+                    })
                 })
                 .collect();
             if behind.is_empty() {

@@ -226,7 +226,7 @@ impl DemoWorld {
     fn release_next(&mut self, cluster: &str, ns: &str, name: &str, ago: jiff::Span) -> String {
         let now = self.now;
         let w = self.workload_at(cluster, ns, name);
-        let next = bump(&w.version);
+        let next = bump(&w.template_version);
         new_revision(w, &next, now - ago);
         next
     }
@@ -323,7 +323,9 @@ fn new_workload(
         updated: 0,
         available: 0,
         image: image(name, version),
-        version: version.to_string(),
+        template_version: version.to_string(),
+        // The pods report what runs (`refresh_status`).
+        running: Vec::new(),
         paused: false,
         rollout: RolloutState::Complete,
         revision: depth,
@@ -331,6 +333,7 @@ fn new_workload(
         history,
         hpa,
         gate: None,
+        rejected: None,
         checklist: None,
         cpu_request_m: cpu,
         mem_request_mib: mem,
@@ -344,7 +347,7 @@ pub fn image(service: &str, version: &str) -> String {
 /// Start a new revision of a workload (what a `kubectl set image` does).
 pub fn new_revision(w: &mut Workload, version: &str, at: Timestamp) {
     w.revision = w.history.iter().map(|r| r.number).max().unwrap_or(0) + 1;
-    w.version = version.to_string();
+    w.template_version = version.to_string();
     w.image = image(&w.key.name, version);
     w.history.insert(
         0,

@@ -20,8 +20,19 @@ pub const GATE_REQUIRED: &str = "opsdeck.dev/gate-required-approvals";
 pub const GATE_APPROVALS: &str = "opsdeck.dev/approvals";
 /// The approvals of the last gate that opened (same format): kept on the object for the record.
 pub const GATE_APPROVALS_PASSED: &str = "opsdeck.dev/approvals-passed";
-/// A rejection of the gate: JSON `{"who": .., "at": RFC 3339, "reason": ..}`.
+/// A rejection of the gate: JSON `{"who": .., "at": RFC 3339, "reason": .., "version": ..}`.
 pub const GATE_REJECTED: &str = "opsdeck.dev/gate-rejected";
+/// What an open gate holds; every one is removed when the gate closes (approved, rejected or
+/// rolled back), so the next gate on the object starts clean: its own requester, time and
+/// approvals, never the last one's.
+pub const GATE_OPEN: [&str; 4] = [
+    GATE_REQUESTED_BY,
+    GATE_REQUESTED_AT,
+    GATE_REQUIRED,
+    GATE_APPROVALS,
+];
+/// The prefix of opsdeck's own annotations.
+pub const OPSDECK_PREFIX: &str = "opsdeck.dev/";
 /// The release checklist's ticks, shared through the cluster: JSON
 /// `{"version": "1.5.0", "items": {"<item>": {"who": .., "at": .., "reason": ..}}}`.
 pub const CHECKLIST: &str = "opsdeck.dev/checklist";

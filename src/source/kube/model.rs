@@ -6,7 +6,8 @@
 use super::store::{Applied, Dirty, Store};
 use super::translate::{HpaRecord, ReplicaSetRecord, WorkloadRecord};
 use crate::domain::{
-    ClusterDelta, ClusterEvent, ClusterId, Gate, Node, Pod, Revision, Workload, WorkloadKey,
+    ClusterDelta, ClusterEvent, ClusterId, Gate, Node, Pod, Revision, RunningVersion, Workload,
+    WorkloadKey,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -429,13 +430,17 @@ impl ClusterModel {
             .deployments
             .get(&pair(key))
             .or_else(|| self.rollouts.get(&pair(key)))?;
-        let mut history: Vec<Revision> = self
+        let owned: Vec<&ReplicaSetRecord> = self
             .rs_by_owner
             .get(key)
             .into_iter()
             .flatten()
             .filter_map(|name| self.replicasets.get(&(key.namespace.clone(), name.clone())))
             .filter(|rs| rs.owner.as_ref().is_some_and(|(kind, _)| *kind == rec.kind))
+            .collect();
+        let running = running_versions(&owned);
+        let mut history: Vec<Revision> = owned
+            .iter()
             .map(|rs| Revision {
                 number: rs.revision,
                 version: rs.version.clone(),
@@ -470,19 +475,41 @@ impl ClusterModel {
             updated: rec.updated,
             available: rec.available,
             image: rec.image.clone(),
-            version: rec.version.clone(),
+            template_version: rec.version.clone(),
+            running,
             paused: rec.paused,
             rollout: rec.rollout.clone(),
             revision: rec.revision,
             history,
             hpa,
             gate,
+            rejected: rec.rejected.as_deref().cloned(),
             checklist: rec.checklist.clone(),
             cpu_request_m: rec.cpu_request_m,
             mem_request_mib: rec.mem_request_mib,
             changed_at: rec.changed_at,
         })
     }
+}
+
+/// Available pods per version, from the ReplicaSets that own them, newest revision first
+/// (ReplicaSets of one version, e.g. a rollback's new revision beside the old, add up).
+fn running_versions(owned: &[&ReplicaSetRecord]) -> Vec<RunningVersion> {
+    let mut by_revision: Vec<&&ReplicaSetRecord> =
+        owned.iter().filter(|rs| rs.available > 0).collect();
+    by_revision.sort_by(|a, b| b.revision.cmp(&a.revision).then(b.created.cmp(&a.created)));
+    let mut out: Vec<RunningVersion> = Vec::new();
+    for rs in by_revision {
+        match out.iter_mut().find(|r| r.version == rs.version) {
+            Some(r) => r.pods += rs.available,
+            None => out.push(RunningVersion {
+                version: rs.version.clone(),
+                revision: rs.revision,
+                pods: rs.available,
+            }),
+        }
+    }
+    out
 }
 
 fn pair(key: &WorkloadKey) -> (String, String) {

@@ -24,6 +24,7 @@ fn dep(name: &str, version: &str, revision: u64) -> WorkloadRecord {
         mem_request_mib: 128,
         changed_at: t("2026-11-21T10:00:00Z"),
         gate: GateRecord::default(),
+        rejected: None,
         checklist: None,
     }
 }
@@ -37,6 +38,7 @@ fn rs(owner: &str, hash: &str, revision: u64, version: &str) -> ReplicaSetRecord
         image: format!("ecr/{owner}:{version}"),
         version: version.into(),
         created: t("2026-11-20T10:00:00Z") + jiff::SignedDuration::from_hours(revision as i64),
+        available: 0,
     }
 }
 

@@ -100,18 +100,19 @@ pub async fn plan(
             if !rec.paused {
                 return Err(no_gate());
             }
-            let after = match w.kind {
-                WorkloadKind::Deployment => "the rollout stays paused",
-                WorkloadKind::Rollout => "the rollout is aborted",
-            };
-            Ok(Plan {
-                calls: requests::reject(w, rv, &mark),
-                outcome: outcome(format!("rejected: {after}"), state(&rec), after.into()),
-                event_reason: "OpsdeckReject",
-            })
+            reject_plan(client, w, obj, &rec, rv, mark).await
         }
         Action::Rollback { to_revision, .. } => {
-            rollback_plan(client, w, obj, &rec, *to_revision).await
+            // Rolling back a held release closes its gate: recorded as a rejection.
+            let rejection = rec.paused.then(|| requests::Rejection {
+                mark: Mark::new(
+                    who,
+                    ctx.now,
+                    &format!("rolled back: {}", req.action.reason()),
+                ),
+                version: rec.version.clone(),
+            });
+            rollback_plan(client, w, obj, &rec, *to_revision, rejection.as_ref()).await
         }
         Action::Scale { replicas, .. } => {
             // The guards again, on the object as it is now (its replicas, its HPA).
@@ -208,30 +209,103 @@ fn approve(
     })
 }
 
+/// The ReplicaSets in the workload's namespace that its selector matches (what kubectl reads
+/// for an undo; ownership is checked by `rollback`).
+async fn replicasets(
+    client: &kube::Client,
+    w: &WorkloadRef,
+    obj: &Value,
+) -> Result<Vec<Value>, ActionError> {
+    let path = format!(
+        "/apis/apps/v1/namespaces/{}/replicasets?labelSelector={}",
+        w.namespace,
+        encode(&rollback::selector(obj))
+    );
+    list(client, path).await
+}
+
+/// Rejecting a gate ends in a stable state. A Deployment goes back to the revision its available
+/// pods run, resumed, in one patch (nothing new rolls out; pods already updated roll back);
+/// when only the template's pods serve, the gate closes and it resumes as it is; when nothing
+/// serves at all it stays paused (resuming would release what was rejected). A Rollout is
+/// aborted: traffic back on its stable ReplicaSet.
+async fn reject_plan(
+    client: &kube::Client,
+    w: &WorkloadRef,
+    obj: &Value,
+    rec: &WorkloadRecord,
+    rv: &str,
+    mark: Mark,
+) -> Result<Plan, ActionError> {
+    let rejection = requests::Rejection {
+        mark,
+        version: rec.version.clone(),
+    };
+    let held = format!("gate for {}", state(rec));
+    let done = |calls, after: String| {
+        Ok(Plan {
+            calls,
+            outcome: outcome(
+                format!("rejected {}: {after}", rec.version),
+                held.clone(),
+                after,
+            ),
+            event_reason: "OpsdeckReject",
+        })
+    };
+    if w.kind == WorkloadKind::Rollout {
+        let after = "the update is aborted, back on the stable ReplicaSet".to_string();
+        return done(requests::reject_rollout(w, rv, &rejection), after);
+    }
+    let rses = replicasets(client, w, obj).await?;
+    if let Some(stable) = rollback::stable_revision(w, obj, &rses) {
+        let p = rollback::plan(w, obj, &rses, Some(stable), Some(&rejection)).map_err(refused)?;
+        let after = format!(
+            "back to {} (rev {} as {}), resumed",
+            template_version(&p.template),
+            p.to_revision,
+            p.new_revision
+        );
+        return done(vec![p.call], after);
+    }
+    let mut close = requests::close_gate(w, rv, &rejection);
+    if rollback::any_available(w, obj, &rses) {
+        // Every serving pod already runs the template: nothing to undo, nothing held back.
+        close.body["spec"] = serde_json::json!({"paused": false});
+        return done(vec![close], format!("{} resumed as it runs", state(rec)));
+    }
+    let after = "no pod serves an earlier revision: it stays paused".to_string();
+    done(vec![close], after)
+}
+
+fn template_version(template: &Value) -> String {
+    let t: Option<PodTemplateSpec> = serde_json::from_value(template.clone()).ok();
+    translate::template_facts(t.as_ref()).version
+}
+
 async fn rollback_plan(
     client: &kube::Client,
     w: &WorkloadRef,
     obj: &Value,
     rec: &WorkloadRecord,
     to_revision: Option<u64>,
+    rejection: Option<&requests::Rejection>,
 ) -> Result<Plan, ActionError> {
-    if w.kind == WorkloadKind::Deployment && rec.paused {
-        return Err(refused(format!(
-            "you cannot roll back a paused deployment ({} is paused, e.g. held at a gate); \
-             resume it first (approve the gate, or 'kubectl rollout resume') and try again",
-            w.name
-        )));
-    }
     let status = &obj["status"];
     let mid_update = rec.paused
         || matches!((status["stableRS"].as_str(), status["currentPodHash"].as_str()),
                 (Some(s), Some(c)) if s != c);
     if w.kind == WorkloadKind::Rollout && to_revision.is_none() && mid_update {
         // Argo: an update in progress is rolled back by aborting it (traffic returns to the
-        // stable ReplicaSet), what `kubectl argo rollouts abort` does.
+        // stable ReplicaSet), what `kubectl argo rollouts abort` does; a held one's gate closes.
         let stable = status["stableRS"].as_str().unwrap_or("?");
+        let rv = obj["metadata"]["resourceVersion"].as_str().unwrap_or("");
+        let calls = match rejection {
+            Some(r) => requests::reject_rollout(w, rv, r),
+            None => vec![requests::abort(w)],
+        };
         return Ok(Plan {
-            calls: vec![requests::abort(w)],
+            calls,
             outcome: outcome(
                 format!("aborted the update: back on the stable ReplicaSet ({stable})"),
                 state(rec),
@@ -240,15 +314,9 @@ async fn rollback_plan(
             event_reason: "OpsdeckRollback",
         });
     }
-    let path = format!(
-        "/apis/apps/v1/namespaces/{}/replicasets?labelSelector={}",
-        w.namespace,
-        encode(&rollback::selector(obj))
-    );
-    let rses = list(client, path).await?;
-    let p = rollback::plan(w, obj, &rses, to_revision).map_err(refused)?;
-    let template: Option<PodTemplateSpec> = serde_json::from_value(p.template.clone()).ok();
-    let version = translate::template_facts(template.as_ref()).version;
+    let rses = replicasets(client, w, obj).await?;
+    let p = rollback::plan(w, obj, &rses, to_revision, rejection).map_err(refused)?;
+    let version = template_version(&p.template);
     Ok(Plan {
         calls: vec![p.call],
         outcome: outcome(

@@ -163,10 +163,13 @@ pub fn approve(
     spec_paused: bool,
 ) -> Vec<Call> {
     let list = serde_json::to_string(approvals).expect("marks serialise");
-    // When the gate opens, its approvals move to `approvals-passed`: the next gate on this
-    // object starts with none, so it can never be approved in advance by old approvals.
+    // When the gate opens, its approvals move to `approvals-passed` and the rest of the gate's
+    // record goes: the next gate on this object starts with none, so it can never be approved
+    // in advance by old approvals nor carry the last requester's name.
     let annotations = if resume {
-        json!({ann::GATE_APPROVALS: null, ann::GATE_APPROVALS_PASSED: list})
+        let mut a = closed_gate();
+        a[ann::GATE_APPROVALS_PASSED] = json!(list);
+        a
     } else {
         json!({ann::GATE_APPROVALS: list})
     };
@@ -205,19 +208,47 @@ pub fn promote(w: &WorkloadRef, spec_paused: bool) -> Vec<Call> {
     calls
 }
 
-/// Rejecting a gate: the rejection recorded on the object (resourceVersion precondition); a
-/// Deployment stays paused, a Rollout is aborted (`status.abort: true`, what
-/// `kubectl argo rollouts abort` sends).
-pub fn reject(w: &WorkloadRef, resource_version: &str, mark: &Mark) -> Vec<Call> {
-    let text = serde_json::to_string(mark).expect("a mark serialises");
-    let mut calls = vec![w.merge(json!({"metadata": {
-        "resourceVersion": resource_version,
-        "annotations": {ann::GATE_REJECTED: text},
-    }}))];
-    if w.kind == WorkloadKind::Rollout {
-        calls.push(abort(w));
+/// A merge patch's annotations that remove an open gate's record (`ann::GATE_OPEN`).
+fn closed_gate() -> Value {
+    Value::Object(
+        ann::GATE_OPEN
+            .iter()
+            .map(|k| (k.to_string(), Value::Null))
+            .collect(),
+    )
+}
+
+/// A gate closed without its version going out: who, when, why, and the version it held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejection {
+    #[serde(flatten)]
+    pub mark: Mark,
+    pub version: String,
+}
+
+impl Rejection {
+    pub fn text(&self) -> String {
+        serde_json::to_string(self).expect("a rejection serialises")
     }
-    calls
+}
+
+/// Closing a gate in place (resourceVersion precondition): the rejection recorded, the gate's
+/// record removed. Alone for a Deployment with no earlier revision to go back to (it stays
+/// paused); for a Rollout followed by [`abort`]. A Deployment with a revision to go back to
+/// is rejected by `rollback::plan` in one patch instead.
+pub fn close_gate(w: &WorkloadRef, resource_version: &str, rejection: &Rejection) -> Call {
+    let mut annotations = closed_gate();
+    annotations[ann::GATE_REJECTED] = json!(rejection.text());
+    w.merge(json!({"metadata": {
+        "resourceVersion": resource_version,
+        "annotations": annotations,
+    }}))
+}
+
+/// Rejecting a Rollout's gate: the gate closed, then the update aborted (traffic back on the
+/// stable ReplicaSet, `status.abort: true`, what `kubectl argo rollouts abort` sends).
+pub fn reject_rollout(w: &WorkloadRef, resource_version: &str, rejection: &Rejection) -> Vec<Call> {
+    vec![close_gate(w, resource_version, rejection), abort(w)]
 }
 
 /// Abort a Rollout's update: traffic goes back to the stable ReplicaSet.
@@ -368,6 +399,9 @@ mod tests {
             json!({
                 "metadata": {"resourceVersion": "41", "annotations": {
                     "opsdeck.dev/approvals": null,
+                    "opsdeck.dev/gate-requested-by": null,
+                    "opsdeck.dev/gate-requested-at": null,
+                    "opsdeck.dev/gate-required-approvals": null,
                     "opsdeck.dev/approvals-passed":
                     r#"[{"who":"maria","at":"2026-11-23T09:10:00Z","reason":"ok"},{"who":"lee","at":"2026-11-23T10:00:00Z","reason":"looks good"}]"#}},
                 "spec": {"paused": null}
@@ -403,16 +437,28 @@ mod tests {
     }
 
     #[test]
-    fn reject_keeps_a_deployment_paused_and_aborts_a_rollout() {
-        let m = Mark::new("lee", t("2026-11-23T10:00:00Z"), "alarms");
-        let d = reject(&w(WorkloadKind::Deployment), "9", &m);
-        assert_eq!(d.len(), 1);
+    fn rejecting_closes_the_gate_and_aborts_a_rollout() {
+        let rejection = Rejection {
+            mark: Mark::new("lee", t("2026-11-23T10:00:00Z"), "alarms"),
+            version: "2.4.0".into(),
+        };
+        let c = close_gate(&w(WorkloadKind::Deployment), "9", &rejection);
         assert_eq!(
-            d[0].body["metadata"]["annotations"]["opsdeck.dev/gate-rejected"],
-            r#"{"who":"lee","at":"2026-11-23T10:00:00Z","reason":"alarms"}"#
+            c.body,
+            json!({"metadata": {"resourceVersion": "9", "annotations": {
+                "opsdeck.dev/gate-rejected":
+                    r#"{"who":"lee","at":"2026-11-23T10:00:00Z","reason":"alarms","version":"2.4.0"}"#,
+                "opsdeck.dev/gate-requested-by": null,
+                "opsdeck.dev/gate-requested-at": null,
+                "opsdeck.dev/gate-required-approvals": null,
+                "opsdeck.dev/approvals": null,
+            }}})
         );
-        assert!(d[0].body.get("spec").is_none());
-        let r = reject(&w(WorkloadKind::Rollout), "9", &m);
+        let r = reject_rollout(&w(WorkloadKind::Rollout), "9", &rejection);
+        assert_eq!(
+            r[0].body,
+            close_gate(&w(WorkloadKind::Rollout), "9", &rejection).body
+        );
         assert_eq!(r[1].body, json!({"status": {"abort": true}}));
         assert!(r[1].path.ends_with("/status"));
     }

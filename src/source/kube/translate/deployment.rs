@@ -1,7 +1,9 @@
 //! Deployment → the workload record the console keeps.
 
 use super::{annotation, clip, count, created, namespace, team, template_facts};
-use crate::domain::{Approval, ChecklistTicks, RolloutState, Timestamp, WorkloadKey, WorkloadKind};
+use crate::domain::{
+    Approval, ChecklistTicks, Rejection, RolloutState, Timestamp, WorkloadKey, WorkloadKind,
+};
 use crate::source::kube::annotations as ann;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -27,6 +29,8 @@ pub struct WorkloadRecord {
     pub mem_request_mib: u64,
     pub changed_at: Timestamp,
     pub gate: GateRecord,
+    /// The last gate rejected (`opsdeck.dev/gate-rejected`); boxed, as it is rare.
+    pub rejected: Option<Box<Rejection>>,
     pub checklist: Option<ChecklistTicks>,
 }
 
@@ -76,6 +80,27 @@ fn parse_approvals(json: &str) -> Vec<Approval> {
             })
         })
         .collect()
+}
+
+/// The rejection recorded on an object (`{"who", "at", "reason", "version"}`); None when
+/// absent or unreadable.
+pub fn rejection(meta: &ObjectMeta) -> Option<Rejection> {
+    #[derive(Deserialize)]
+    struct Raw {
+        who: String,
+        at: String,
+        #[serde(default)]
+        reason: String,
+        #[serde(default)]
+        version: String,
+    }
+    let raw: Raw = serde_json::from_str(annotation(meta, ann::GATE_REJECTED)?).ok()?;
+    Some(Rejection {
+        who: clip(&raw.who),
+        at: raw.at.parse().ok()?,
+        reason: clip(&raw.reason),
+        version: clip(&raw.version),
+    })
 }
 
 /// The revision number in an object's annotations (0 when absent or malformed).
@@ -140,6 +165,7 @@ pub fn deployment(d: &Deployment) -> Option<WorkloadRecord> {
         mem_request_mib: facts.mem_request_mib,
         changed_at,
         gate: GateRecord::from_meta(meta),
+        rejected: rejection(meta).map(Box::new),
         checklist: checklist(meta),
     })
 }

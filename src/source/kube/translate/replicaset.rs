@@ -16,6 +16,8 @@ pub struct ReplicaSetRecord {
     pub image: String,
     pub version: String,
     pub created: Timestamp,
+    /// `status.availableReplicas`: the pods of this revision that serve.
+    pub available: u32,
 }
 
 pub fn replicaset(rs: &ReplicaSet) -> Option<ReplicaSetRecord> {
@@ -30,6 +32,7 @@ pub fn replicaset(rs: &ReplicaSet) -> Option<ReplicaSetRecord> {
         image: facts.image,
         version: facts.version,
         created: created(meta),
+        available: super::count(rs.status.as_ref().and_then(|s| s.available_replicas)),
     })
 }
 

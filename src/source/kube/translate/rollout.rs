@@ -1,6 +1,8 @@
 //! Argo Rollout (`argoproj.io/v1alpha1`, read as a dynamic object) → workload record.
 
-use super::deployment::{GateRecord, RolloutFacts, WorkloadRecord, revision, rollout_state};
+use super::deployment::{
+    GateRecord, RolloutFacts, WorkloadRecord, rejection, revision, rollout_state,
+};
 use super::{clip, count, created, namespace, team, template_facts};
 use crate::domain::{RolloutState, WorkloadKey, WorkloadKind};
 use k8s_openapi::api::core::v1::PodTemplateSpec;
@@ -86,6 +88,7 @@ pub fn rollout(obj: &DynamicObject) -> Option<WorkloadRecord> {
         mem_request_mib: facts.mem_request_mib,
         changed_at: created(meta),
         gate: GateRecord::from_meta(meta),
+        rejected: rejection(meta).map(Box::new),
         checklist: super::deployment::checklist(meta),
     })
 }
