@@ -122,6 +122,57 @@ fn rollback_in_every_prod_region_is_one_confirmation() {
     assert_eq!(p.len(), 3);
 }
 
+/// `R` on the release screen rolls back the release's version: the prod regions where it is
+/// deployed, the one held at its gate included (not refused), each to its own previous
+/// revision; the region still on the version before is named unchanged and not touched.
+#[test]
+fn rollback_in_every_prod_region_from_the_release_touches_only_where_it_is_deployed() {
+    let mut s = state_with_fleet(0);
+    at_gate(&mut s);
+    let held = s
+        .fleet
+        .clusters()
+        .values()
+        .find(|c| c.info.name == GATE_CLUSTER)
+        .unwrap();
+    let version = held.workloads[&gate_key()].template_version.clone();
+    let want: Vec<String> = s
+        .fleet
+        .clusters()
+        .values()
+        .filter(|c| c.info.env == "prod")
+        .filter(|c| c.workloads[&gate_key()].template_version == version)
+        .map(|c| c.info.name.clone())
+        .collect();
+    assert!(want.len() >= 2 && want.len() < 3, "{want:?}");
+    press(&mut s, 'R');
+    let d = s.ui.dialog.as_ref().unwrap();
+    assert_eq!(d.plan.blocked, None, "{:?}", d.plan.lines);
+    let got: Vec<&str> = d.plan.targets.iter().map(|t| t.cluster.name()).collect();
+    assert_eq!(got, want);
+    assert!(
+        d.plan
+            .lines
+            .iter()
+            .any(|l| l.starts_with("prod-apse2: unchanged (runs ")),
+        "{:?}",
+        d.plan.lines
+    );
+    assert!(
+        matches!(&d.action, Op::Rollback { from_version: Some(v), .. } if *v == version),
+        "{:?}",
+        d.action
+    );
+    typed(&mut s, "bad deploy");
+    enter(&mut s);
+    typed(&mut s, GATE_SERVICE);
+    let effects = enter(&mut s);
+    let [Effect::Perform(p)] = effects.as_slice() else {
+        panic!("{:?}", s.ui.dialog)
+    };
+    assert_eq!(p.len(), want.len());
+}
+
 #[test]
 fn self_approval_and_read_only_are_refused_before_anything_is_sent() {
     let mut s = state_with_fleet(0);

@@ -718,3 +718,56 @@ async fn an_approval_needs_the_identity_the_cluster_verifies() {
     assert_eq!(lines[0]["request"]["who"], "lee@example.com", "{lines:?}");
     assert_eq!(lines[0]["request"]["local_user"], "lee");
 }
+
+/// `rollback --all-prod` rolls back only where the newest production version (or the one
+/// `--version` names) is deployed, each back to its own previous revision; the other regions
+/// are listed as unchanged and left alone; one result per region; a version no production
+/// cluster has is refused with what each runs, nothing sent.
+#[test]
+fn rollback_of_every_prod_region_touches_only_where_the_bad_version_is() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args: Vec<&str> = DEMO.to_vec();
+        args.extend(["rollback", "catalog-api", "--all-prod", "--reason", "5xx"]);
+        args.extend(extra);
+        args.push("--yes");
+        opsdeck(home.path(), &args)
+    };
+    let out = run(&[]);
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    // The demo rolls catalog-api's next version out in prod-use1 only.
+    assert!(
+        t.contains("rolling back 1.16.8 only where it is deployed:"),
+        "{t}"
+    );
+    assert!(t.contains("prod-euw1: unchanged (runs 1.16.7)"), "{t}");
+    assert!(t.contains("prod-apse2: unchanged (runs 1.16.7)"), "{t}");
+    assert!(t.contains("blast radius: 1 cluster in 1 region"), "{t}");
+    let results: Vec<&str> = t.lines().filter(|l| l.starts_with("prod/")).collect();
+    assert_eq!(results.len(), 1, "one result per region rolled back: {t}");
+    assert!(
+        results[0].starts_with("prod/us-east-1/prod-use1: rolled back"),
+        "{t}"
+    );
+    let audit = demo_audit_lines(home.path());
+    let actions: Vec<&serde_json::Value> = audit
+        .iter()
+        .filter(|l| l["phase"] == "started")
+        .map(|l| &l["request"]["action"])
+        .collect();
+    assert_eq!(actions.len(), 1, "{audit:?}");
+    assert!(
+        actions.iter().all(|a| a["from_version"] == "1.16.8"),
+        "the audit says which version was rolled back: {audit:?}"
+    );
+    // A version no production cluster has: refused, with what each runs.
+    let out = run(&["--version", "9.9.9"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("no production cluster runs catalog/catalog-api 9.9.9 (prod-apse2 runs 1.16.7"),
+        "{t}"
+    );
+    assert!(t.contains("nothing was sent"), "{t}");
+}

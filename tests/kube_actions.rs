@@ -68,6 +68,7 @@ fn rollback(to: Option<u64>) -> Action {
     Action::Rollback {
         to_revision: to,
         reason: "5xx after 1.5.0".into(),
+        from_version: None,
     }
 }
 
@@ -1006,4 +1007,42 @@ async fn the_executor_re_checks_the_scaling_guards_on_the_latest_state() {
         .await
         .unwrap();
     assert_eq!(out.summary, "scaled from 3 to 0 replicas");
+}
+
+/// Part of a rollback of every prod region: a cluster whose template moved on since the plan
+/// (here 1.5.0, not 1.4.9) is left alone by the executor, with the reason; nothing is written.
+#[tokio::test]
+async fn a_production_wide_rollback_leaves_a_cluster_that_moved_on_alone() {
+    let kube = cluster().await;
+    let stale = Action::Rollback {
+        to_revision: None,
+        reason: "5xx".into(),
+        from_version: Some("1.4.9".into()),
+    };
+    kube.clear_requests();
+    let err = perform(
+        &client(&kube),
+        &deploy("checkout-api", "lee", stale),
+        &ctx(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err,
+        ActionError::Refused("left alone: it runs 1.5.0 now, not 1.4.9".into())
+    );
+    assert!(real_writes(&kube).is_empty());
+    let current = Action::Rollback {
+        to_revision: None,
+        reason: "5xx".into(),
+        from_version: Some("1.5.0".into()),
+    };
+    let out = perform(
+        &client(&kube),
+        &deploy("checkout-api", "lee", current),
+        &ctx(),
+    )
+    .await
+    .unwrap();
+    assert!(out.summary.contains("1.4.2"), "{out:?}");
 }

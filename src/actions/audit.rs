@@ -182,6 +182,7 @@ mod tests {
             action: Action::Rollback {
                 to_revision: None,
                 reason: "5xx after 1.5.0".into(),
+                from_version: None,
             },
             who: "lee".into(),
             local_user: String::new(),

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod plan;
 pub mod policy;
+pub mod scope;
 
 use crate::domain::{ClusterId, WorkloadKey, WorkloadKind};
 use serde::{Deserialize, Serialize};
@@ -80,12 +81,17 @@ impl std::fmt::Display for Target {
 pub enum Action {
     /// Record an approval on a gate; resume (or promote) once the policy is met.
     Approve { reason: String },
-    /// Refuse a gate: the rollout stays paused (a Deployment) or is aborted (an Argo Rollout).
+    /// Refuse a gate: a Deployment goes back to what its available pods run and resumes; an
+    /// Argo Rollout is aborted.
     Reject { reason: String },
     /// `kubectl rollout undo [--to-revision=N]` (Deployment); abort + undo for a Rollout.
     Rollback {
         to_revision: Option<u64>,
         reason: String,
+        /// Part of a rollback of this version across production (`scope::prod_rollback`):
+        /// the executor leaves a cluster alone whose template is no longer this version.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from_version: Option<String>,
     },
     /// Replicas through the scale subresource.
     Scale {

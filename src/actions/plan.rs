@@ -120,7 +120,17 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
                     });
                 }
             },
-            Action::Rollback { to_revision, .. } => {
+            Action::Rollback {
+                to_revision,
+                from_version,
+                ..
+            } => {
+                if let Err(why) =
+                    super::scope::still_on(from_version.as_deref(), &w.template_version)
+                {
+                    lines.push(format!("{name}: {why}"));
+                    continue;
+                }
                 let target = match to_revision {
                     Some(n) => w
                         .history
@@ -196,6 +206,14 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
             // Planned above, before the workload lookup.
             Action::ScaleNodegroup { .. } => {}
         }
+    }
+    if let Action::Rollback {
+        from_version: Some(v),
+        ..
+    } = action
+    {
+        // A production-wide rollback names the prod clusters it leaves alone, and why.
+        lines.extend(unchanged_lines(fleet, targets, v));
     }
     let regions: std::collections::BTreeSet<&str> = targets
         .iter()
@@ -293,6 +311,34 @@ fn env_of<'a>(fleet: &'a FleetState, t: &'a Target) -> &'a str {
 fn find<'a>(fleet: &'a FleetState, t: &Target) -> Option<(&'a ClusterState, &'a Workload)> {
     let c = fleet.clusters().get(&t.cluster)?;
     Some((c, c.workloads.get(&t.workload)?))
+}
+
+/// The production clusters running the targets' service that a rollback of `version` leaves
+/// alone: `prod-euw1: unchanged (runs 1.28.8)`.
+fn unchanged_lines(fleet: &FleetState, targets: &[Target], version: &str) -> Vec<String> {
+    let Some(key) = targets.first().map(|t| &t.workload) else {
+        return Vec::new();
+    };
+    let mut lines = vec![format!("rolling back {version} only where it is deployed:")];
+    lines.extend(
+        fleet
+            .clusters()
+            .values()
+            .filter(|c| fleet.layout().is_production(&c.info.env))
+            .filter(|c| !targets.iter().any(|t| t.cluster == c.info.id))
+            .filter_map(|c| {
+                let w = c.workloads.get(key)?;
+                Some(format!(
+                    "{}: unchanged (runs {})",
+                    c.info.name,
+                    w.running_label()
+                ))
+            }),
+    );
+    if lines.len() == 1 {
+        lines[0] = format!("rolling back {version} in every production cluster that runs it");
+    }
+    lines
 }
 
 /// Pods that change when `w` goes to `version`: every one not already running it.

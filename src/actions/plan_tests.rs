@@ -56,6 +56,7 @@ fn rollback_shows_versions_and_takes_a_held_release_back_to_what_runs() {
         &Action::Rollback {
             to_revision: None,
             reason: String::new(),
+            from_version: None,
         },
     );
     assert_eq!(p.blocked, None, "{p:?}");
@@ -75,6 +76,7 @@ fn rollback_shows_versions_and_takes_a_held_release_back_to_what_runs() {
         &Action::Rollback {
             to_revision: None,
             reason: String::new(),
+            from_version: None,
         },
     );
     assert_eq!(p.blocked, None, "{p:?}");
@@ -92,30 +94,60 @@ fn rollback_shows_versions_and_takes_a_held_release_back_to_what_runs() {
     );
 }
 
+/// catalog-api is rolling out a new version in one prod region only: rolling back every prod
+/// region touches that one, back to its own previous revision, and names the others unchanged
+/// (never a downgrade of a region that did not get the release).
 #[test]
-fn rollback_in_every_prod_region_is_one_plan() {
+fn rollback_in_every_prod_region_touches_only_where_the_version_is_deployed() {
     let f = fleet();
-    let targets: Vec<Target> = f
+    let key = WorkloadKey::new("catalog", "catalog-api");
+    let scope = super::super::scope::prod_rollback(&f, &key, None).unwrap();
+    let prod: Vec<_> = f
         .clusters()
         .values()
         .filter(|c| c.info.env == "prod")
-        .map(|c| Target {
-            cluster: c.info.id.clone(),
-            workload: WorkloadKey::new("catalog", "catalog-api"),
-            kind: TargetKind::Deployment,
-        })
+        .map(|c| (c, &c.workloads[&key]))
         .collect();
+    assert_eq!(prod.len(), 3);
+    assert!(
+        !scope.targets.is_empty() && scope.targets.len() < 3,
+        "the demo rolls a new version out in one region: {scope:?}"
+    );
     let p = plan(
         &f,
-        &targets,
+        &scope.targets,
         &Action::Rollback {
             to_revision: None,
             reason: String::new(),
+            from_version: Some(scope.version.clone()),
         },
     );
-    assert_eq!(p.targets.len(), 3);
+    assert_eq!(p.blocked, None);
+    for (c, w) in prod {
+        let line = p
+            .lines
+            .iter()
+            .find(|l| l.starts_with(&format!("{}: ", c.info.name)))
+            .unwrap();
+        if w.template_version == scope.version {
+            let back = w.rollback_target().unwrap();
+            assert!(
+                line.contains(&format!("→ {} (rev {})", back.version, back.number)),
+                "{line}"
+            );
+        } else {
+            assert_eq!(
+                *line,
+                format!("{}: unchanged (runs {})", c.info.name, w.running_label())
+            );
+        }
+    }
+    let n = scope.targets.len();
     assert!(
-        p.lines.last().unwrap().contains("3 clusters in 3 regions"),
+        p.lines.last().unwrap().contains(&format!(
+            "{n} cluster{} in {n} region",
+            if n == 1 { "" } else { "s" }
+        )),
         "{:?}",
         p.lines
     );

@@ -544,6 +544,7 @@ mod tests {
         let rollback = Action::Rollback {
             to_revision: None,
             reason: String::new(),
+            from_version: None,
         };
         assert!(
             check(&p, &rollback, &ctx("lee", None))

@@ -8,7 +8,7 @@ use super::state::{ActivityEntry, ActivityStatus, Dialog, DialogField, State, Vi
 use crate::actions::plan::plan;
 use crate::actions::policy::{CheckContext, Override, Overrides, ScaleFacts, check, scale_guard};
 use crate::actions::{self as ops, ActionRequest, Target};
-use crate::domain::{FleetState, PipelineRow, WorkloadKey, open_items};
+use crate::domain::{FleetState, PipelineRow, open_items};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// The instance the current screen is about: the selected instance of the service detail, or
@@ -103,6 +103,7 @@ pub fn open(state: &mut State, which: super::Action) -> Vec<Effect> {
             ops::Action::Rollback {
                 to_revision: None,
                 reason: String::new(),
+                from_version: None,
             },
             vec![],
         ),
@@ -156,10 +157,27 @@ pub fn open(state: &mut State, which: super::Action) -> Vec<Effect> {
         }
         _ => return vec![],
     };
-    let targets = if which == super::Action::RollbackProd {
-        prod_targets(&state.fleet, &target.workload)
+    let (action, targets) = if which == super::Action::RollbackProd {
+        match prod_rollback_scope(state, &target) {
+            Ok(scope) => {
+                let action = match action {
+                    ops::Action::Rollback {
+                        to_revision,
+                        reason,
+                        ..
+                    } => ops::Action::Rollback {
+                        to_revision,
+                        reason,
+                        from_version: Some(scope.version),
+                    },
+                    other => other,
+                };
+                (action, scope.targets)
+            }
+            Err(why) => return notice(state, format!("rollback of every prod region: {why}")),
+        }
     } else {
-        vec![target]
+        (action, vec![target])
     };
     let number = match &action {
         ops::Action::Scale { replicas, .. } => replicas.to_string(),
@@ -439,21 +457,21 @@ pub fn policy_check(state: &State, t: &Target, action: &ops::Action) -> Result<(
     check(&policy, action, &ctx).map_err(|why| format!("{}: {why}", cluster.info.name))
 }
 
-/// Every production instance of a service, for "roll back in every prod region".
-pub fn prod_targets(fleet: &FleetState, key: &WorkloadKey) -> Vec<Target> {
-    fleet
-        .clusters()
-        .values()
-        .filter(|c| fleet.layout().is_production(&c.info.env))
-        .filter_map(|c| {
-            let w = c.workloads.get(key)?;
-            Some(Target {
-                cluster: c.info.id.clone(),
-                workload: key.clone(),
-                kind: w.kind.into(),
-            })
-        })
-        .collect()
+/// `R`: the production clusters a rollback of the release's version touches. From the release
+/// screen, the version is the release's (the selected stage's candidate) when some production
+/// cluster has it deployed; otherwise, and from elsewhere, the newest version in production.
+fn prod_rollback_scope(
+    state: &State,
+    target: &Target,
+) -> Result<crate::actions::scope::ProdRollback, String> {
+    use crate::actions::scope::prod_rollback;
+    let release_version = match state.view() {
+        View::Release(_) => release(state).and_then(|(row, i)| row.candidate(i)),
+        _ => None,
+    };
+    release_version
+        .and_then(|v| prod_rollback(&state.fleet, &target.workload, Some(v)).ok())
+        .map_or_else(|| prod_rollback(&state.fleet, &target.workload, None), Ok)
 }
 
 /// Keys while the dialog is open: it has the keyboard.

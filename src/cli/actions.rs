@@ -5,7 +5,7 @@
 use super::{Cli, Command, random_seed, resolve_config, runtime, settings};
 use crate::actions::plan::plan;
 use crate::actions::{Action, Target};
-use crate::app::dialog::{policy_check, prod_targets, release_stage};
+use crate::app::dialog::{policy_check, release_stage};
 use crate::app::{Effect, Msg, Perform, State};
 use crate::clock::{Clock, SystemClock};
 use crate::console::Executor;
@@ -203,8 +203,16 @@ async fn act(
             return ExitCode::FAILURE;
         }
     };
-    let all_prod = matches!(command, Command::Rollback { all_prod: true, .. });
-    let targets = match resolve_targets(&state.fleet, &key, args.cluster.as_deref(), all_prod) {
+    let resolved = match command {
+        Command::Rollback {
+            all_prod: true,
+            version,
+            ..
+        } => crate::actions::scope::prod_rollback(&state.fleet, &key, version.as_deref())
+            .map(|s| (s.targets, Some(s.version))),
+        _ => resolve_targets(&state.fleet, &key, args.cluster.as_deref()).map(|t| (t, None)),
+    };
+    let (targets, from_version) = match resolved {
         Ok(t) => t,
         Err(why) => {
             eprintln!("opsdeck: refused: {why}; nothing was sent");
@@ -218,6 +226,7 @@ async fn act(
         Command::Rollback { to_revision, .. } => Action::Rollback {
             to_revision: *to_revision,
             reason,
+            from_version,
         },
         Command::Scale {
             replicas, limits, ..
@@ -398,23 +407,14 @@ fn nodegroup_target(fleet: &FleetState, name: &str, cluster: &str) -> Result<Tar
     Ok(Target::nodegroup(c.info.id.clone(), group))
 }
 
-/// The clusters an action on `key` goes to: every production cluster running it (`all_prod`),
-/// the one `--cluster` names (unique in the whole fleet, and running the service), or the only
-/// cluster running it. Anything else is refused with the candidates.
+/// The cluster an action on `key` goes to: the one `--cluster` names (unique in the whole
+/// fleet, and running the service), or the only cluster running it. Anything else is refused
+/// with the candidates. (`rollback --all-prod` goes through `scope::prod_rollback`.)
 fn resolve_targets(
     fleet: &FleetState,
     key: &WorkloadKey,
     cluster: Option<&str>,
-    all_prod: bool,
 ) -> Result<Vec<Target>, String> {
-    if all_prod {
-        let t = prod_targets(fleet, key);
-        return if t.is_empty() {
-            Err(format!("{key} runs in no production cluster"))
-        } else {
-            Ok(t)
-        };
-    }
     let c = match cluster {
         Some(name) => {
             let c = resolve_cluster(fleet, name)?;

@@ -58,7 +58,8 @@ pub enum Command {
     },
     /// Approve a production gate (resumes the rollout when the policy is met).
     Approve(actions::Args),
-    /// Reject a gate: the deployment stays paused (an Argo Rollout is aborted).
+    /// Reject a gate: the template goes back to what the available pods run and the deployment
+    /// resumes (an Argo Rollout is aborted).
     Reject(actions::Args),
     /// Roll back as `kubectl rollout undo` does.
     Rollback {
@@ -67,9 +68,14 @@ pub enum Command {
         /// Roll back to this revision instead of the previous one.
         #[arg(long, value_name = "N")]
         to_revision: Option<u64>,
-        /// Every production cluster running the service, one result per region.
+        /// Every production cluster where the version being rolled back is deployed (running,
+        /// rolling out or held at a gate), one result per region; the others are left alone.
         #[arg(long, conflicts_with = "cluster")]
         all_prod: bool,
+        /// With --all-prod: the version to roll back (default: the newest any production
+        /// cluster runs or rolls out).
+        #[arg(long, value_name = "V", requires = "all_prod")]
+        version: Option<String>,
     },
     /// Set replicas through the scale subresource.
     Scale {

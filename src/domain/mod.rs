@@ -17,6 +17,7 @@ pub mod resolve;
 pub mod summary;
 #[cfg(test)]
 pub(crate) mod testkit;
+pub mod version;
 pub mod workload;
 
 pub use alarm::*;
@@ -31,6 +32,7 @@ pub use fleet::*;
 pub use metrics::*;
 pub use pipeline::*;
 pub use summary::*;
+pub use version::version_order;
 pub use workload::*;
 
 /// A point in time. Everything in the domain carries explicit timestamps; the current time is

@@ -109,14 +109,16 @@ impl PipelineRow {
     }
     /// The version on its way into the `index`-th present stage: the one rolling or held there
     /// (the template's, pending), else the earlier stage's version when promotion stopped
-    /// here, else what runs there.
+    /// here, else what runs there. Never a downgrade: a pending or earlier-stage version older
+    /// than what runs here (a rollback under way, a hotfix made here) is not a next release.
     pub fn candidate(&self, index: usize) -> Option<&str> {
         let present: Vec<&StageState> = self.present().collect();
         let s = present.get(index)?;
-        if let Some(pending) = &s.pending_version {
+        let newer = |v: &str| super::version_order(v, &s.version).is_gt();
+        if let Some(pending) = s.pending_version.as_deref().filter(|p| newer(p)) {
             return Some(pending);
         }
-        if !s.in_flight() && s.drift && index > 0 {
+        if !s.in_flight() && s.drift && index > 0 && newer(&present[index - 1].version) {
             return Some(&present[index - 1].version);
         }
         Some(&s.version)
@@ -253,6 +255,32 @@ mod tests {
             "staging runs 1.0 until its gate passes: nothing newer is on its way to prod"
         );
         assert_eq!(r.candidate(3), Some("1.0"));
+    }
+
+    /// A stage rolling back (its template older than what runs) and a stage with a hotfix newer
+    /// than the stage before it: neither shows a downgrade as its next release.
+    #[test]
+    fn a_release_title_never_shows_a_downgrade() {
+        let mut fleet = fleet();
+        let api = |v: &str| workload("ns", "api", v);
+        add_cluster(&mut fleet, "dev", "us-east-1", vec![api("1.1")]);
+        let mut back = api("1.2");
+        deploy(&mut back, "1.1", t(-60));
+        add_cluster(&mut fleet, "staging", "us-east-1", vec![back]);
+        add_cluster(&mut fleet, "prod", "us-east-1", vec![api("1.2.1")]);
+        let r = &fleet.pipeline_rows()[0];
+        let s = r.present().nth(1).unwrap();
+        assert_eq!(
+            (s.version.as_str(), s.pending_version.as_deref()),
+            ("1.2", Some("1.1"))
+        );
+        assert_eq!(r.candidate(1), Some("1.2"), "rolling back is not a release");
+        assert!(r.present().nth(2).unwrap().drift);
+        assert_eq!(
+            r.candidate(2),
+            Some("1.2.1"),
+            "prod's hotfix is newer than staging's 1.2"
+        );
     }
 
     #[test]

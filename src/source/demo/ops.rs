@@ -287,8 +287,14 @@ impl DemoWorld {
             Action::Rollback {
                 to_revision,
                 reason,
+                from_version,
             } => {
                 let (_, w) = self.workload_mut(&cluster, key)?;
+                if let Err(why) =
+                    crate::actions::scope::still_on(from_version.as_deref(), &w.template_version)
+                {
+                    return Err(ActionError::Refused(why));
+                }
                 let before = format!("{} (rev {})", w.running_label(), w.revision);
                 let held = w.gate.as_ref().map(|g| g.version.clone());
                 let rev = self.rollback(&cluster, key, *to_revision)?;

@@ -193,6 +193,7 @@ mod tests {
         let rb = Action::Rollback {
             to_revision: None,
             reason: String::new(),
+            from_version: None,
         };
         assert!(
             needs(&rb, WorkloadKind::Deployment)

@@ -102,7 +102,14 @@ pub async fn plan(
             }
             reject_plan(client, w, obj, &rec, rv, mark).await
         }
-        Action::Rollback { to_revision, .. } => {
+        Action::Rollback {
+            to_revision,
+            from_version,
+            ..
+        } => {
+            // Part of a production-wide rollback: only where that version is still the template.
+            crate::actions::scope::still_on(from_version.as_deref(), &rec.version)
+                .map_err(refused)?;
             // Rolling back a held release closes its gate: recorded as a rejection.
             let rejection = rec.paused.then(|| requests::Rejection {
                 mark: Mark::new(
