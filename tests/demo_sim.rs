@@ -244,3 +244,55 @@ fn approvals_resume_the_gate_once_enough() {
     assert_eq!(w.rollout, RolloutState::Complete);
     assert_eq!(w.updated, w.desired);
 }
+
+/// Rejecting the demo's gate ends in a stable state, as on a real cluster: back to what the
+/// pods ran, resumed, the gate closed and the rejection recorded; the updated pod rolls back.
+#[test]
+fn a_rejected_gate_goes_back_to_what_runs_and_resumes() {
+    use opsdeck::actions::{Action, ActionRequest, Target, TargetKind};
+    let mut world = DemoWorld::generate(3, start());
+    run(&mut world, 5);
+    let key = WorkloadKey::new("payments", GATE_SERVICE);
+    let idx = world.cluster_index(GATE_CLUSTER).unwrap();
+    let held = world.clusters[idx].workloads[&key].clone();
+    let (stable, pending) = (
+        held.running_version().to_string(),
+        held.template_version.clone(),
+    );
+    let req = ActionRequest {
+        target: Target {
+            cluster: world.clusters[idx].info.id.clone(),
+            workload: key.clone(),
+            kind: TargetKind::Deployment,
+        },
+        action: Action::Reject {
+            reason: "p95 up".into(),
+        },
+        who: "sam.o".into(),
+        local_user: String::new(),
+    };
+    let out = world.perform(&req).unwrap();
+    assert!(
+        out.summary
+            .starts_with(&format!("rejected {pending}: {stable}")),
+        "{out:?}"
+    );
+    run(&mut world, 40);
+    let w = &world.clusters[idx].workloads[&key];
+    assert!(!w.paused && w.gate.is_none(), "{w:?}");
+    let r = w.rejected.as_ref().unwrap();
+    assert_eq!(
+        (r.who.as_str(), r.version.as_str(), r.reason.as_str()),
+        ("sam.o", pending.as_str(), "p95 up")
+    );
+    assert_eq!(w.rollout, RolloutState::Complete);
+    assert_eq!(
+        (w.running_label(), w.pending_version()),
+        (stable.clone(), None)
+    );
+    assert!(
+        world.clusters[idx]
+            .pods_of(&key)
+            .all(|p| p.version == stable)
+    );
+}

@@ -105,11 +105,7 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
                             TargetKind::Rollout => format!(
                                 "the Rollout is aborted: back to the stable {back}, the gate closes"
                             ),
-                            _ => format!(
-                                "back to {back} that the available pods run ({}); \
-                                 the deployment resumes, the gate closes",
-                                w.running_label()
-                            ),
+                            _ => format!("back to {back} that the pods run, resumed"),
                         }
                     ));
                     replicas_moved += moved_to(w, w.running_version());
@@ -236,7 +232,9 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
         if shrinks {
             lines.push("  pods on the removed nodes are evicted and rescheduled".into());
         }
-    } else if action.is_destructive() || matches!(action, Action::Approve { .. }) {
+    } else if action.is_destructive()
+        || matches!(action, Action::Approve { .. } | Action::Reject { .. })
+    {
         lines.push(format!(
             "blast radius: {} cluster{} in {} region{}, {replicas_moved} replica{} change",
             targets.len(),

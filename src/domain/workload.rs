@@ -183,19 +183,18 @@ impl Workload {
         }
     }
 
-    /// The version the workload runs: while a rollout is in progress or held at a gate, the
-    /// version the most available pods run that the template has left behind (the stable
-    /// one); otherwise the template's. Never the pending version while older pods serve.
+    /// The version the workload runs: the one most of its available pods run (on a tie, the
+    /// one the template has left behind: a release is not out until most pods run it); the
+    /// template's when nothing is available.
     pub fn running_version(&self) -> &str {
         self.running
             .iter()
-            .filter(|r| r.version != self.template_version)
-            .max_by_key(|r| (r.pods, std::cmp::Reverse(r.revision)))
+            .max_by_key(|r| (r.pods, r.version != self.template_version))
             .map_or(&self.template_version, |r| &r.version)
     }
 
-    /// The stable revision that runs while the template points elsewhere (see
-    /// [`Workload::running_version`]); None when the template's version is all that runs.
+    /// The stable revision that runs while the template points elsewhere: the most available
+    /// pods not on the template's version; None when the template's version is all that runs.
     pub fn stable_running(&self) -> Option<&RunningVersion> {
         self.running
             .iter()
@@ -203,11 +202,10 @@ impl Workload {
             .max_by_key(|r| (r.pods, std::cmp::Reverse(r.revision)))
     }
 
-    /// The template's version while it is not yet all that runs: the version a gate holds or
-    /// a rollout is heading to.
+    /// The template's version while it is not yet what most pods run: the version a gate
+    /// holds or a rollout (or a rollback) is heading to.
     pub fn pending_version(&self) -> Option<&str> {
-        self.stable_running()
-            .map(|_| self.template_version.as_str())
+        (self.running_version() != self.template_version).then_some(self.template_version.as_str())
     }
 
     /// Every running version with its pod count, newest first: `2.4.0 ×1 · 2.3.1 ×5`; the one
@@ -282,5 +280,47 @@ impl Pod {
     }
     pub fn is_crashlooping(&self) -> bool {
         self.reason.as_deref() == Some("CrashLoopBackOff")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::testkit::*;
+
+    fn with_running(template: &str, running: &[(&str, u64, u32)]) -> Workload {
+        let mut w = workload("ns", "api", template);
+        w.running = running
+            .iter()
+            .map(|(v, rev, pods)| RunningVersion {
+                version: v.to_string(),
+                revision: *rev,
+                pods: *pods,
+            })
+            .collect();
+        w
+    }
+
+    /// What runs is what most pods run; the template is pending until then; a rollback goes
+    /// to the pods that are not on the template.
+    #[test]
+    fn running_pending_and_rollback_target_follow_the_pods() {
+        // Held at a gate with 1 of 6 updated.
+        let w = with_running("1.0", &[("1.0", 2, 1), ("0.9.0", 1, 5)]);
+        assert_eq!(w.running_version(), "0.9.0");
+        assert_eq!(w.pending_version(), Some("1.0"));
+        assert_eq!(w.running_label(), "1.0 ×1 · 0.9.0 ×5");
+        assert_eq!(w.rollback_target().unwrap().number, 1);
+        // Mostly out: 1.0 runs, nothing pending, a rollback still goes to 0.9.0.
+        let w = with_running("1.0", &[("1.0", 2, 4), ("0.9.0", 1, 2)]);
+        assert_eq!((w.running_version(), w.pending_version()), ("1.0", None));
+        assert_eq!(w.rollback_target().unwrap().version, "0.9.0");
+        // A tie is not out yet.
+        let w = with_running("1.0", &[("1.0", 2, 3), ("0.9.0", 1, 3)]);
+        assert_eq!(w.running_version(), "0.9.0");
+        // Nothing available: the template.
+        let w = with_running("1.0", &[]);
+        assert_eq!((w.running_version(), w.pending_version()), ("1.0", None));
+        assert_eq!(w.running_label(), "1.0");
     }
 }
