@@ -4,7 +4,6 @@
 use super::health::{Failure, WatchId};
 use super::model::{Record, Step};
 use futures::stream::{BoxStream, StreamExt};
-use kube::runtime::WatchStreamExt;
 use kube::runtime::utils::Backoff;
 use kube::runtime::watcher::{self, Event};
 use kube::{Api, Resource};
@@ -66,8 +65,7 @@ pub fn watch<K>(
 where
     K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
 {
-    watcher::watcher(api, config)
-        .backoff(backoff)
+    progress_backoff(watcher::watcher(api, config).boxed(), backoff)
         .map(move |event| Incoming {
             watch: watch.clone(),
             result: match event {
@@ -79,6 +77,36 @@ where
             },
         })
         .boxed()
+}
+
+/// Sleep a backoff step after every error before polling the watcher again, and reset the
+/// backoff only after real progress: the end of a listing (`InitDone`) or an object. Not on
+/// `Init`, which kube-runtime's watcher yields before every relist, even one that fails at once:
+/// `WatchStreamExt::backoff` resets on any `Ok`, so a refused resource was retried at the first
+/// step forever. The error itself is passed on at once; only the retry waits.
+pub fn progress_backoff<K: Send + 'static>(
+    events: BoxStream<'static, watcher::Result<Event<K>>>,
+    backoff: CappedBackoff,
+) -> BoxStream<'static, watcher::Result<Event<K>>> {
+    futures::stream::unfold(
+        (events, backoff, None::<Duration>),
+        |(mut events, mut backoff, wait)| async move {
+            if let Some(d) = wait {
+                tokio::time::sleep(d).await;
+            }
+            let event = events.next().await?;
+            let wait = match &event {
+                Err(_) => backoff.next(),
+                Ok(Event::Init) => None,
+                Ok(_) => {
+                    backoff.reset();
+                    None
+                }
+            };
+            Some((event, (events, backoff, wait)))
+        },
+    )
+    .boxed()
 }
 
 /// A watcher error in the console's terms.
@@ -138,6 +166,48 @@ fn short(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Failures separated by `Init` (a relist that fails at once) wait longer each time; an
+    /// object resets the wait. With a 100 ms .. 2 s backoff (jitter at most doubles a step).
+    #[tokio::test(start_paused = true)]
+    async fn only_progress_resets_the_backoff() {
+        let fail = || Err(watcher::Error::NoResourceVersion);
+        let script: Vec<watcher::Result<Event<u32>>> = vec![
+            fail(),
+            Ok(Event::Init),
+            fail(),
+            Ok(Event::Init),
+            fail(),
+            Ok(Event::Init),
+            fail(),
+            Ok(Event::Init),
+            Ok(Event::InitApply(1)),
+            fail(),
+            Ok(Event::Init),
+        ];
+        let backoff = CappedBackoff::new(Duration::from_millis(100), Duration::from_secs(2));
+        let mut s = progress_backoff(futures::stream::iter(script).boxed(), backoff);
+        let mut waits = Vec::new();
+        let mut last = tokio::time::Instant::now();
+        while let Some(e) = s.next().await {
+            let now = tokio::time::Instant::now();
+            if matches!(e, Ok(Event::Init)) {
+                waits.push(now - last);
+            }
+            last = now;
+        }
+        let ms: Vec<u128> = waits.iter().map(|d| d.as_millis()).collect();
+        assert_eq!(ms.len(), 5, "{ms:?}");
+        assert!(ms[0] >= 100 && ms[0] <= 200, "{ms:?}");
+        assert!(
+            ms[3] >= 800,
+            "the fourth retry waits at least 8× the first step: {ms:?}"
+        );
+        assert!(
+            ms[4] <= 200,
+            "the object reset the backoff to its first step: {ms:?}"
+        );
+    }
 
     fn status(code: u16, message: &str) -> Box<kube::core::Status> {
         Box::new(kube::core::Status {
