@@ -717,6 +717,46 @@ async fn a_resource_version_older_than_the_history_is_too_old() {
     assert_eq!(w.event().await["object"]["metadata"]["name"], "c1");
 }
 
+/// A watch from a resourceVersion the server has not reached (it was restored from a backup):
+/// 504, reason Timeout, cause ResourceVersionTooLarge, as a real API server's watch cache
+/// answers (`storage.NewTooLargeResourceVersionError`); after a restore the counter is behind.
+#[tokio::test]
+async fn a_future_resource_version_is_too_large_and_a_restore_goes_back_in_time() {
+    let kube = small_cluster().await;
+    let rv = kube.resource_version();
+    let (code, status) = get(
+        &kube,
+        &format!("/api/v1/configmaps?watch=true&resourceVersion={}", rv + 50),
+    )
+    .await;
+    assert_eq!(code, 504);
+    assert_eq!(status["reason"], "Timeout");
+    assert_eq!(
+        status["message"],
+        format!("Too large resource version: {}, current: {rv}", rv + 50)
+    );
+    assert_eq!(
+        status["details"]["causes"][0]["reason"],
+        "ResourceVersionTooLarge"
+    );
+    assert_eq!(status["details"]["retryAfterSeconds"], 1);
+    // The current version itself is fine.
+    let (code, _) = get(&kube, &format!("/api/v1/configmaps?resourceVersion={rv}")).await;
+    assert_eq!(code, 200);
+    for i in 0..10 {
+        kube.apply(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("c{i}"), "namespace": "payments"}}));
+    }
+    let seen = kube.resource_version();
+    kube.restore_from_backup("").await;
+    assert!(kube.resource_version() < seen);
+    let (code, _) = get(
+        &kube,
+        &format!("/api/v1/configmaps?watch=true&resourceVersion={seen}"),
+    )
+    .await;
+    assert_eq!(code, 504, "a client resuming from what it saw is told so");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writes
 

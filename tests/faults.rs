@@ -119,10 +119,10 @@ async fn http_500_degrades_backs_off_and_recovers() {
     .await;
 }
 
-/// kube's client retries 429 and 503 itself (with backoff) before it answers, so the probe's
-/// short timeout runs out first: the cluster shows as not answering, which is what it is.
+/// 429 and 503 reach the collector at once (no retries hidden in the client): the probe says
+/// the server is unavailable, so the cluster is stale with that reason, not live.
 fn retried_by_the_client(s: &SourceStatus) -> bool {
-    matches!(s, SourceStatus::Stale(why) if why.contains("not answering"))
+    matches!(s, SourceStatus::Stale(why) if why.contains("API server unavailable: HTTP"))
 }
 
 #[tokio::test]

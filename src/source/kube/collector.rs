@@ -395,9 +395,13 @@ fn spawn_probe(client: Client, timings: Timings) -> Probe {
                 match tokio::time::timeout(timings.probe_timeout, client.apiserver_version()).await
                 {
                     Ok(Ok(info)) => Ok(info.git_version),
-                    Ok(Err(e)) => match client_failure(&e) {
-                        super::health::Failure::Unreachable(why) => Err(why),
-                        // Any HTTP answer means the server is there.
+                    Ok(Err(e)) => match (&e, client_failure(&e)) {
+                        (_, super::health::Failure::Unreachable(why)) => Err(why),
+                        // Overloaded or unavailable (429, 503, 504): there, but not serving.
+                        (kube::Error::Api(s), _) if matches!(s.code, 429 | 503 | 504) => Err(
+                            format!("API server unavailable: HTTP {} {}", s.code, s.reason),
+                        ),
+                        // Any other HTTP answer means the server is there and serving.
                         _ => Ok(String::new()),
                     },
                     Err(_) => Err(format!(
@@ -440,7 +444,10 @@ fn watches(
     } else {
         target.namespaces.iter().cloned().map(Some).collect()
     };
-    let backoff = || CappedBackoff::new(t.backoff_min, t.backoff_max);
+    let backoff = || super::watch::Retry {
+        backoff: CappedBackoff::new(t.backoff_min, t.backoff_max),
+        relist_after: t.watch_timeout,
+    };
     let watch_secs = t.watch_timeout.as_secs().clamp(1, u32::MAX as u64) as u32;
     let all = || watcher::Config::default().timeout(watch_secs);
     let mut out: Watches = Vec::new();

@@ -79,6 +79,7 @@ async fn from_kubeconfig(
     // Reads never pause longer than a watch lasts (plus slack): a dead connection is noticed.
     config.read_timeout = Some(timings.watch_timeout + Duration::from_secs(15));
     identify(&mut config);
+    no_hidden_retries(&mut config);
     let mut warnings = Vec::new();
     if config.accept_invalid_certs {
         warnings.push("TLS verification disabled by the kubeconfig".to_string());
@@ -99,6 +100,15 @@ pub fn identify(config: &mut kube::Config) {
         USER_AGENT,
         HeaderValue::from_static(crate::source::USER_AGENT),
     ));
+}
+
+/// No retries hidden inside the client: kube's default retry layer resends a 429/503/504 up to
+/// 15 times with a backoff that honours `Retry-After`, so a watch told `504
+/// ResourceVersionTooLarge` (a cluster restored behind the same endpoint) reached the watcher
+/// only after many seconds, and a 503 looked like a server that does not answer. Every failure
+/// goes to the caller at once; the watches back off themselves (`watch::progress_backoff`).
+pub fn no_hidden_retries(config: &mut kube::Config) {
+    config.default_retry = false;
 }
 
 /// At most one watch start per path per second (sooner with the tests' short backoff caps).

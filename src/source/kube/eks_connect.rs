@@ -60,6 +60,7 @@ pub async fn connect(endpoint: &EksEndpoint, timings: &Timings) -> Result<Connec
     config.connect_timeout = Some(timings.connect_timeout);
     config.read_timeout = Some(timings.watch_timeout + Duration::from_secs(15));
     super::connect::identify(&mut config);
+    super::connect::no_hidden_retries(&mut config);
     let current = Arc::new(RwLock::new(first));
     tokio::spawn(refresh(tokens, Arc::downgrade(&current)));
     let client = kube::client::ClientBuilder::try_from(config)

@@ -54,18 +54,28 @@ impl Backoff for CappedBackoff {
     }
 }
 
+/// How a watch retries: the backoff between failures, and how long a streak of failures may
+/// last before the next try starts afresh with a LIST instead of resuming the watch.
+pub struct Retry {
+    pub backoff: CappedBackoff,
+    /// After an outage this long (the watch timeout), what the server holds now may not follow
+    /// from what we saw (a cluster restored or rebuilt behind the same endpoint): relist.
+    pub relist_after: Duration,
+}
+
 /// Watch `api` and translate every object as it arrives, so the full object is dropped at once.
 pub fn watch<K>(
     api: Api<K>,
     config: watcher::Config,
     watch: WatchId,
-    backoff: CappedBackoff,
+    retry: Retry,
     translate: fn(&K) -> Option<Record>,
 ) -> BoxStream<'static, Incoming>
 where
     K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
 {
-    progress_backoff(watcher::watcher(api, config).boxed(), backoff)
+    let start = move || watcher::watcher(api.clone(), config.clone()).boxed();
+    progress_backoff(start, retry)
         .map(move |event| Incoming {
             watch: watch.clone(),
             result: match event {
@@ -79,34 +89,85 @@ where
         .boxed()
 }
 
-/// Sleep a backoff step after every error before polling the watcher again, and reset the
-/// backoff only after real progress: the end of a listing (`InitDone`) or an object. Not on
-/// `Init`, which kube-runtime's watcher yields before every relist, even one that fails at once:
-/// `WatchStreamExt::backoff` resets on any `Ok`, so a refused resource was retried at the first
-/// step forever. The error itself is passed on at once; only the retry waits.
-pub fn progress_backoff<K: Send + 'static>(
-    events: BoxStream<'static, watcher::Result<Event<K>>>,
-    backoff: CappedBackoff,
-) -> BoxStream<'static, watcher::Result<Event<K>>> {
-    futures::stream::unfold(
-        (events, backoff, None::<Duration>),
-        |(mut events, mut backoff, wait)| async move {
-            if let Some(d) = wait {
-                tokio::time::sleep(d).await;
-            }
-            let event = events.next().await?;
-            let wait = match &event {
-                Err(_) => backoff.next(),
-                Ok(Event::Init) => None,
-                Ok(_) => {
-                    backoff.reset();
-                    None
+type Events<K> = BoxStream<'static, watcher::Result<Event<K>>>;
+
+/// What `progress_backoff` carries from one event to the next.
+struct Retrying<K, F> {
+    start: F,
+    events: Events<K>,
+    retry: Retry,
+    wait: Option<Duration>,
+    /// When the current streak of failures began (None after progress).
+    failing_since: Option<tokio::time::Instant>,
+}
+
+/// The watcher `start` makes, with two things kube-runtime's own backoff does not do:
+///
+/// - It sleeps a backoff step after every error before polling again, and resets the backoff
+///   only after real progress: the end of a listing (`InitDone`) or an object. Not on `Init`,
+///   which the watcher yields before every relist, even one that fails at once:
+///   `WatchStreamExt::backoff` resets on any `Ok`, so a refused resource was retried at the
+///   first step forever. The error itself is passed on at once; only the retry waits.
+/// - It starts a fresh watcher (its next poll is a LIST) when the server says it has not
+///   reached our resourceVersion (504 `ResourceVersionTooLarge`: restored from a backup,
+///   rebuilt), and when a streak of failures lasted longer than `retry.relist_after`: after
+///   such an outage the server's history may not follow from what we saw, so a resumed watch
+///   could show yesterday's truth as live. client-go's reflector relists on both.
+pub fn progress_backoff<K, F>(start: F, retry: Retry) -> Events<K>
+where
+    K: Send + 'static,
+    F: Fn() -> Events<K> + Send + 'static,
+{
+    let state = Retrying {
+        events: start(),
+        start,
+        retry,
+        wait: None,
+        failing_since: None,
+    };
+    futures::stream::unfold(state, |mut s| async move {
+        if let Some(d) = s.wait.take() {
+            tokio::time::sleep(d).await;
+        }
+        let event = s.events.next().await?;
+        match &event {
+            Err(e) => {
+                let now = tokio::time::Instant::now();
+                let since = *s.failing_since.get_or_insert(now);
+                if too_large(e) || now - since > s.retry.relist_after {
+                    s.events = (s.start)();
                 }
-            };
-            Some((event, (events, backoff, wait)))
-        },
-    )
+                s.wait = s.retry.backoff.next();
+            }
+            Ok(Event::Init) => {}
+            Ok(_) => {
+                s.retry.backoff.reset();
+                s.failing_since = None;
+            }
+        }
+        Some((event, s))
+    })
     .boxed()
+}
+
+/// The server has not reached the resourceVersion we asked for: `504`, reason `Timeout`, cause
+/// `ResourceVersionTooLarge` (what `apierrors.IsTooLargeResourceVersion` tests).
+pub fn too_large(e: &watcher::Error) -> bool {
+    let status = match e {
+        watcher::Error::WatchError(s) => Some(&**s),
+        watcher::Error::WatchStartFailed(kube::Error::Api(s))
+        | watcher::Error::WatchFailed(kube::Error::Api(s))
+        | watcher::Error::InitialListFailed(kube::Error::Api(s)) => Some(&**s),
+        _ => None,
+    };
+    status.is_some_and(|s| {
+        s.code == 504
+            && s.details.as_ref().is_some_and(|d| {
+                d.causes
+                    .iter()
+                    .any(|c| c.reason == "ResourceVersionTooLarge")
+            })
+    })
 }
 
 /// A watcher error in the console's terms.
@@ -138,6 +199,11 @@ fn status_failure(code: u16, message: &str) -> Failure {
         403 => Failure::Forbidden(short(message)),
         404 => Failure::NotServed,
         410 => Failure::Expired,
+        // Overloaded or unavailable: the server is there but not serving; stale, not live.
+        429 | 503 | 504 => Failure::Unreachable(format!(
+            "API server unavailable: HTTP {code}: {}",
+            short(message)
+        )),
         _ => Failure::Other(format!("HTTP {code}: {}", short(message))),
     }
 }
@@ -172,21 +238,26 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn only_progress_resets_the_backoff() {
         let fail = || Err(watcher::Error::NoResourceVersion);
-        let script: Vec<watcher::Result<Event<u32>>> = vec![
-            fail(),
-            Ok(Event::Init),
-            fail(),
-            Ok(Event::Init),
-            fail(),
-            Ok(Event::Init),
-            fail(),
-            Ok(Event::Init),
-            Ok(Event::InitApply(1)),
-            fail(),
-            Ok(Event::Init),
-        ];
-        let backoff = CappedBackoff::new(Duration::from_millis(100), Duration::from_secs(2));
-        let mut s = progress_backoff(futures::stream::iter(script).boxed(), backoff);
+        let script = move || -> Vec<watcher::Result<Event<u32>>> {
+            vec![
+                fail(),
+                Ok(Event::Init),
+                fail(),
+                Ok(Event::Init),
+                fail(),
+                Ok(Event::Init),
+                fail(),
+                Ok(Event::Init),
+                Ok(Event::InitApply(1)),
+                fail(),
+                Ok(Event::Init),
+            ]
+        };
+        let retry = Retry {
+            backoff: CappedBackoff::new(Duration::from_millis(100), Duration::from_secs(2)),
+            relist_after: Duration::from_secs(3600),
+        };
+        let mut s = progress_backoff(move || futures::stream::iter(script()).boxed(), retry);
         let mut waits = Vec::new();
         let mut last = tokio::time::Instant::now();
         while let Some(e) = s.next().await {
@@ -215,6 +286,85 @@ mod tests {
             message: message.into(),
             ..kube::core::Status::default()
         })
+    }
+
+    /// What a real API server's watch cache answers (see tests/support/fake_kube/status.rs).
+    fn too_large_error() -> watcher::Error {
+        let st: kube::core::Status = serde_json::from_value(serde_json::json!({
+            "status": "Failure", "code": 504, "reason": "Timeout",
+            "message": "Too large resource version: 90, current: 12",
+            "details": {"causes": [{"reason": "ResourceVersionTooLarge",
+                "message": "Too large resource version"}], "retryAfterSeconds": 1}
+        }))
+        .unwrap();
+        watcher::Error::WatchStartFailed(kube::Error::Api(Box::new(st)))
+    }
+
+    /// Counts the watchers started; each yields the events `script(n)` gives the n-th.
+    fn counted(
+        script: fn(usize) -> Vec<watcher::Result<Event<u32>>>,
+    ) -> (
+        std::sync::Arc<std::sync::atomic::AtomicUsize>,
+        impl Fn() -> Events<u32>,
+    ) {
+        let n = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = n.clone();
+        let start = move || {
+            let i = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            futures::stream::iter(script(i)).boxed()
+        };
+        (n, start)
+    }
+
+    /// A server that has not reached our resourceVersion (restored from a backup): the next
+    /// try is a fresh watcher, which lists. Any other error resumes the same watcher.
+    #[tokio::test(start_paused = true)]
+    async fn too_large_starts_afresh() {
+        assert!(too_large(&too_large_error()));
+        assert!(!too_large(&watcher::Error::WatchStartFailed(
+            kube::Error::Api(status(504, "gateway"))
+        )));
+        let (starts, start) = counted(|i| match i {
+            0 => vec![Ok(Event::InitDone), Err(too_large_error())],
+            _ => vec![
+                Ok(Event::Init),
+                Ok(Event::InitApply(7)),
+                Ok(Event::InitDone),
+            ],
+        });
+        let retry = Retry {
+            backoff: CappedBackoff::new(Duration::from_millis(100), Duration::from_secs(2)),
+            relist_after: Duration::from_secs(3600),
+        };
+        let events: Vec<_> = progress_backoff(start, retry).collect().await;
+        assert_eq!(starts.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert!(
+            matches!(events.last(), Some(Ok(Event::InitDone))),
+            "{events:?}"
+        );
+        assert!(events.iter().any(|e| matches!(e, Ok(Event::InitApply(7)))));
+    }
+
+    /// Failures for longer than `relist_after`: the next try lists afresh instead of resuming.
+    #[tokio::test(start_paused = true)]
+    async fn a_long_outage_ends_with_a_relist() {
+        let (starts, start) = counted(|i| match i {
+            0 => (0..6)
+                .map(|_| Err(watcher::Error::NoResourceVersion))
+                .collect(),
+            _ => vec![Ok(Event::Init), Ok(Event::InitDone)],
+        });
+        let retry = Retry {
+            backoff: CappedBackoff::new(Duration::from_millis(100), Duration::from_millis(200)),
+            relist_after: Duration::from_millis(500),
+        };
+        let events: Vec<_> = progress_backoff(start, retry).collect().await;
+        assert_eq!(
+            starts.load(std::sync::atomic::Ordering::SeqCst),
+            2,
+            "{events:?}"
+        );
+        assert!(matches!(events.last(), Some(Ok(Event::InitDone))));
     }
 
     #[test]

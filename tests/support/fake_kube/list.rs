@@ -106,6 +106,14 @@ pub fn watch(shared: &Arc<Shared>, t: &Target, q: &Query) -> Result<Response<Bod
                 .map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv}")))?,
         ),
     };
+    // The real server first waits (up to 3 s) for its cache to reach the version; the fake has
+    // nothing to wait for and answers at once.
+    if let Some(asked) = from {
+        let current = lock(&shared.store).rv;
+        if asked > current {
+            return Err(ApiError::too_large(asked, current));
+        }
+    }
     let spec = WatchSpec {
         def: t.def,
         ns: t.ns.clone(),

@@ -381,6 +381,21 @@ impl FakeKube {
         *lock(&self.running) = Some(serve(listener, self.shared.clone()));
     }
 
+    /// The cluster restored from a backup (or rebuilt) behind the same endpoint: every
+    /// connection dropped, then the server answers again with only the objects of `yaml` and a
+    /// resourceVersion counter started afresh, below what clients last saw (a watch resumed from
+    /// their resourceVersion gets 504 ResourceVersionTooLarge).
+    pub async fn restore_from_backup(&self, yaml: &str) {
+        self.go_down().await;
+        {
+            let mut store = lock(&self.shared.store);
+            let seed = store.rv ^ 0x5eed;
+            *store = Store::new(seed);
+        }
+        self.apply_yaml(yaml);
+        self.come_back().await;
+    }
+
     /// While on, requests are read but never answered and watch streams send nothing.
     pub fn hang(&self, on: bool) {
         self.shared.faults.set_hang(on);

@@ -30,6 +30,24 @@ impl ApiError {
         self
     }
 
+    /// A watch (or a `NotOlderThan` read) from a resourceVersion the server has not reached, as
+    /// the watch cache answers once it has waited for it in vain (`storage.
+    /// NewTooLargeResourceVersionError`): 504, reason Timeout, cause ResourceVersionTooLarge.
+    /// client-go's reflector relists on it. Happens after an etcd restore or a rebuilt cluster
+    /// behind the same endpoint.
+    pub fn too_large(asked: u64, current: u64) -> Self {
+        let mut e = Self::new(
+            504,
+            "Timeout",
+            format!("Too large resource version: {asked}, current: {current}"),
+        );
+        e.details = json!({
+            "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+            "retryAfterSeconds": 1,
+        });
+        e
+    }
+
     pub fn not_found(def: &ResourceDef, name: &str) -> Self {
         Self::new(
             404,
