@@ -301,6 +301,45 @@ async fn a_forbidden_resource_is_named_and_the_rest_is_shown() {
 /// reports `Init` before every relist, and a backoff reset by that never grows. With the tests'
 /// 50 ms .. 400 ms backoff, 4 s of 403s take about 12 LISTs when it grows (4 s at the cap plus
 /// the ramp) and 40+ when it never leaves its first step.
+/// After an outage long enough for the retries to back off to a long cap (here 20 s), the
+/// cluster and every resource are live again within 5 s of the server answering: the probe's
+/// first good answer cuts the retries' waits short, and a resumed watch of a quiet resource is
+/// taken as live without waiting for it to change.
+#[tokio::test]
+async fn recovery_after_a_long_outage_is_fast() {
+    let kube = FakeKube::start_with_yaml(FIXTURE).await;
+    let mut t = timings();
+    t.backoff_min = Duration::from_secs(2);
+    t.backoff_max = Duration::from_secs(20);
+    let mut h = Harness::start_timed(&[("fake-a", &kube)], t).await;
+    h.until("live", Duration::from_secs(5), |f| live(f, "fake-a"))
+        .await;
+    kube.go_down().await;
+    h.until("stale", Duration::from_secs(5), |f| {
+        matches!(only(f).health.status, SourceStatus::Stale(_))
+    })
+    .await;
+    // Long enough for several failed retries: their waits reach 8 s and more. Meanwhile the
+    // deployment is scaled: live means that change is on screen, not only that /version answers.
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    let mut d = kube
+        .get("apps/v1", "Deployment", Some("payments"), "payments-api")
+        .unwrap();
+    d["spec"]["replicas"] = json!(4);
+    kube.apply(d);
+    kube.come_back().await;
+    let back = Instant::now();
+    h.until("live and fresh again", Duration::from_secs(5), |f| {
+        live(f, "fake-a") && only(f).workloads[&key("payments", "payments-api")].desired == 4
+    })
+    .await;
+    assert!(
+        back.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        back.elapsed()
+    );
+}
+
 #[tokio::test]
 async fn a_refused_resource_backs_off_to_its_cap() {
     let kube = FakeKube::start_with_yaml(FIXTURE).await;

@@ -136,7 +136,10 @@ pub async fn run_with_actions(
     let mut probes = spawn_probe(client.clone(), timings.clone());
     let mut streams = SelectAll::new();
     let rollouts = discover_rollouts(&client, &timings).await;
-    for (watch_id, stream) in watches(&client, &target, rollouts, &timings) {
+    // Ticks when the probe reaches the server again after failing: waiting retries go at once.
+    let (kick, kicked) = tokio::sync::watch::channel(0u64);
+    let mut probe_was_up = true;
+    for (watch_id, stream) in watches(&client, &target, rollouts, &timings, &kicked) {
         health.add_watch(watch_id);
         streams.push(stream);
     }
@@ -166,6 +169,11 @@ pub async fn run_with_actions(
                         return;
                     }
                 }
+                let up = probe.is_ok();
+                if up && !probe_was_up {
+                    kick.send_modify(|n| *n += 1);
+                }
+                probe_was_up = up;
                 health.probed(probe.map(|_| ()), clock.now());
                 // Retries come at most twice `backoff_max` apart (jitter), plus their answer.
                 health.settle(clock.now(), timings.backoff_max * 3);
@@ -438,6 +446,7 @@ fn watches(
     target: &Target,
     rollouts: Option<ApiResource>,
     t: &Timings,
+    kick: &tokio::sync::watch::Receiver<u64>,
 ) -> Watches {
     let scopes: Vec<Option<String>> = if target.namespaces.is_empty() {
         vec![None]
@@ -447,6 +456,8 @@ fn watches(
     let backoff = || super::watch::Retry {
         backoff: CappedBackoff::new(t.backoff_min, t.backoff_max),
         relist_after: t.watch_timeout,
+        resumed_after: t.backoff_max.min(Duration::from_secs(1)),
+        kick: Some(kick.clone()),
     };
     let watch_secs = t.watch_timeout.as_secs().clamp(1, u32::MAX as u64) as u32;
     let all = || watcher::Config::default().timeout(watch_secs);

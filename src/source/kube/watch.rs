@@ -61,6 +61,12 @@ pub struct Retry {
     /// After an outage this long (the watch timeout), what the server holds now may not follow
     /// from what we saw (a cluster restored or rebuilt behind the same endpoint): relist.
     pub relist_after: Duration,
+    /// A retry that brings no error within this long has resumed its watch: said at once
+    /// (a quiet resource sends nothing when its watch starts again).
+    pub resumed_after: Duration,
+    /// Ticks when the server answers again after an outage: a retry waiting out its backoff
+    /// goes at once instead of up to the cap later.
+    pub kick: Option<tokio::sync::watch::Receiver<u64>>,
 }
 
 /// Watch `api` and translate every object as it arrives, so the full object is dropped at once.
@@ -79,11 +85,15 @@ where
         .map(move |event| Incoming {
             watch: watch.clone(),
             result: match event {
-                Ok(Event::Init) => Ok(Some(Step::Begin)),
-                Ok(Event::InitDone) => Ok(Some(Step::Synced)),
-                Ok(Event::InitApply(o) | Event::Apply(o)) => Ok(translate(&o).map(Step::Apply)),
-                Ok(Event::Delete(o)) => Ok(translate(&o).map(Step::Delete)),
-                Err(e) => Err(classify(&e)),
+                // Resumed after a failure: a sign of life with nothing to apply.
+                None => Ok(None),
+                Some(Ok(Event::Init)) => Ok(Some(Step::Begin)),
+                Some(Ok(Event::InitDone)) => Ok(Some(Step::Synced)),
+                Some(Ok(Event::InitApply(o) | Event::Apply(o))) => {
+                    Ok(translate(&o).map(Step::Apply))
+                }
+                Some(Ok(Event::Delete(o))) => Ok(translate(&o).map(Step::Delete)),
+                Some(Err(e)) => Err(classify(&e)),
             },
         })
         .boxed()
@@ -99,6 +109,8 @@ struct Retrying<K, F> {
     wait: Option<Duration>,
     /// When the current streak of failures began (None after progress).
     failing_since: Option<tokio::time::Instant>,
+    /// The last event was an error: the next try is watched for `resumed_after`.
+    retrying: bool,
 }
 
 /// The watcher `start` makes, with two things kube-runtime's own backoff does not do:
@@ -113,7 +125,15 @@ struct Retrying<K, F> {
 ///   rebuilt), and when a streak of failures lasted longer than `retry.relist_after`: after
 ///   such an outage the server's history may not follow from what we saw, so a resumed watch
 ///   could show yesterday's truth as live. client-go's reflector relists on both.
-pub fn progress_backoff<K, F>(start: F, retry: Retry) -> Events<K>
+/// - A retry that brings no error within `retry.resumed_after` yields `None`: its watch resumed
+///   (a quiet resource would otherwise say nothing until it changes); and a kick (the server
+///   answers again after an outage) cuts a backoff wait short.
+///
+/// Items: `Some(event)` from the watcher, `None` for "resumed".
+pub fn progress_backoff<K, F>(
+    start: F,
+    retry: Retry,
+) -> BoxStream<'static, Option<watcher::Result<Event<K>>>>
 where
     K: Send + 'static,
     F: Fn() -> Events<K> + Send + 'static,
@@ -124,12 +144,39 @@ where
         retry,
         wait: None,
         failing_since: None,
+        retrying: false,
     };
     futures::stream::unfold(state, |mut s| async move {
         if let Some(d) = s.wait.take() {
-            tokio::time::sleep(d).await;
+            let kicked = async {
+                match s.retry.kick.as_mut() {
+                    Some(k) => {
+                        k.borrow_and_update();
+                        if k.changed().await.is_err() {
+                            std::future::pending::<()>().await;
+                        }
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(d) => {}
+                _ = kicked => {}
+            }
         }
-        let event = s.events.next().await?;
+        let event = if std::mem::take(&mut s.retrying) {
+            match tokio::time::timeout(s.retry.resumed_after, s.events.next()).await {
+                Err(_) => {
+                    // Resumed: the watch is established again, which is progress.
+                    s.retry.backoff.reset();
+                    s.failing_since = None;
+                    return Some((None, s));
+                }
+                Ok(event) => event?,
+            }
+        } else {
+            s.events.next().await?
+        };
         match &event {
             Err(e) => {
                 let now = tokio::time::Instant::now();
@@ -138,6 +185,7 @@ where
                     s.events = (s.start)();
                 }
                 s.wait = s.retry.backoff.next();
+                s.retrying = true;
             }
             Ok(Event::Init) => {}
             Ok(_) => {
@@ -145,7 +193,7 @@ where
                 s.failing_since = None;
             }
         }
-        Some((event, s))
+        Some((Some(event), s))
     })
     .boxed()
 }
@@ -256,13 +304,15 @@ mod tests {
         let retry = Retry {
             backoff: CappedBackoff::new(Duration::from_millis(100), Duration::from_secs(2)),
             relist_after: Duration::from_secs(3600),
+            resumed_after: Duration::from_secs(3600),
+            kick: None,
         };
         let mut s = progress_backoff(move || futures::stream::iter(script()).boxed(), retry);
         let mut waits = Vec::new();
         let mut last = tokio::time::Instant::now();
         while let Some(e) = s.next().await {
             let now = tokio::time::Instant::now();
-            if matches!(e, Ok(Event::Init)) {
+            if matches!(e, Some(Ok(Event::Init))) {
                 waits.push(now - last);
             }
             last = now;
@@ -335,14 +385,20 @@ mod tests {
         let retry = Retry {
             backoff: CappedBackoff::new(Duration::from_millis(100), Duration::from_secs(2)),
             relist_after: Duration::from_secs(3600),
+            resumed_after: Duration::from_secs(3600),
+            kick: None,
         };
         let events: Vec<_> = progress_backoff(start, retry).collect().await;
         assert_eq!(starts.load(std::sync::atomic::Ordering::SeqCst), 2);
         assert!(
-            matches!(events.last(), Some(Ok(Event::InitDone))),
+            matches!(events.last(), Some(Some(Ok(Event::InitDone)))),
             "{events:?}"
         );
-        assert!(events.iter().any(|e| matches!(e, Ok(Event::InitApply(7)))));
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, Some(Ok(Event::InitApply(7)))))
+        );
     }
 
     /// Failures for longer than `relist_after`: the next try lists afresh instead of resuming.
@@ -357,6 +413,8 @@ mod tests {
         let retry = Retry {
             backoff: CappedBackoff::new(Duration::from_millis(100), Duration::from_millis(200)),
             relist_after: Duration::from_millis(500),
+            resumed_after: Duration::from_secs(3600),
+            kick: None,
         };
         let events: Vec<_> = progress_backoff(start, retry).collect().await;
         assert_eq!(
@@ -364,7 +422,35 @@ mod tests {
             2,
             "{events:?}"
         );
-        assert!(matches!(events.last(), Some(Ok(Event::InitDone))));
+        assert!(matches!(events.last(), Some(Some(Ok(Event::InitDone)))));
+    }
+
+    /// A retry that brings no error has resumed: said after `resumed_after`. A kick (the server
+    /// answers again) cuts the backoff wait short.
+    #[tokio::test(start_paused = true)]
+    async fn a_quiet_resumed_watch_is_said_and_a_kick_retries_at_once() {
+        let (kick, kicked) = tokio::sync::watch::channel(0u64);
+        let (_, start) = counted(|_| vec![Err(watcher::Error::NoResourceVersion)]);
+        let quiet = move || start().chain(futures::stream::pending()).boxed();
+        let retry = Retry {
+            backoff: CappedBackoff::new(Duration::from_secs(20), Duration::from_secs(30)),
+            relist_after: Duration::from_secs(3600),
+            resumed_after: Duration::from_secs(1),
+            kick: Some(kicked),
+        };
+        let mut s = progress_backoff(quiet, retry);
+        assert!(matches!(s.next().await, Some(Some(Err(_)))));
+        let t0 = tokio::time::Instant::now();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            kick.send_modify(|n| *n += 1);
+        });
+        assert!(matches!(s.next().await, Some(None)), "resumed");
+        let took = tokio::time::Instant::now() - t0;
+        assert!(
+            took >= Duration::from_millis(1300) && took < Duration::from_secs(2),
+            "kicked after 300 ms, then 1 s without an error: {took:?}"
+        );
     }
 
     #[test]
