@@ -368,7 +368,11 @@ fn ingest(
     match result {
         Ok(step) => {
             // kube-runtime announces a (re)list before making the request: not a sign of life.
-            if step != Some(Step::Begin) {
+            // A resumed watch ends its own failure but proves nothing about the server: the
+            // probe says whether it answers.
+            if step == Some(Step::Resumed) {
+                health.resumed(&watch);
+            } else if step != Some(Step::Begin) {
                 let synced = step == Some(Step::Synced);
                 health.delivered(&watch, synced, now);
             }
@@ -456,7 +460,8 @@ fn watches(
     let backoff = || super::watch::Retry {
         backoff: CappedBackoff::new(t.backoff_min, t.backoff_max),
         relist_after: t.watch_timeout,
-        resumed_after: t.backoff_max.min(Duration::from_secs(1)),
+        // Past the pacing of watch starts (`connect::watch_pacing`) and an answer's time.
+        resumed_after: t.backoff_max.min(Duration::from_secs(1)) + Duration::from_secs(1),
         kick: Some(kick.clone()),
     };
     let watch_secs = t.watch_timeout.as_secs().clamp(1, u32::MAX as u64) as u32;

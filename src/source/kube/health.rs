@@ -109,6 +109,16 @@ impl HealthTracker {
         self.last_failure.insert(id.clone(), now);
     }
 
+    /// A watch whose retry brought no error: its failure (if any) is over. Not contact: a
+    /// server that hangs brings no error either, and the probe is what says it answers.
+    pub fn resumed(&mut self, id: &WatchId) {
+        if let Some(state) = self.watches.get_mut(id)
+            && !matches!(state, WatchState::Syncing)
+        {
+            *state = WatchState::Synced;
+        }
+    }
+
     /// Clear the failures of watches that stopped failing.
     ///
     /// A watcher that resumes after an error (a watch, not a list) says nothing when the new watch

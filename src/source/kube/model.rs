@@ -69,6 +69,9 @@ pub enum Step {
     Delete(Record),
     /// The (re)list is complete: objects it did not list are gone.
     Synced,
+    /// A watch resumed after a failure (its retry brought no error): nothing changes in the
+    /// model; the watch's failure is over.
+    Resumed,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -162,6 +165,7 @@ impl ClusterModel {
         match step {
             Step::Begin => self.begin(resource, scope.clone()),
             Step::Synced => self.synced(resource, scope),
+            Step::Resumed => {}
             Step::Apply(record) => self.upsert(record),
             Step::Delete(record) => self.remove(record),
         }

@@ -85,8 +85,8 @@ where
         .map(move |event| Incoming {
             watch: watch.clone(),
             result: match event {
-                // Resumed after a failure: a sign of life with nothing to apply.
-                None => Ok(None),
+                // Resumed after a failure: its failure is over, nothing to apply.
+                None => Ok(Some(Step::Resumed)),
                 Some(Ok(Event::Init)) => Ok(Some(Step::Begin)),
                 Some(Ok(Event::InitDone)) => Ok(Some(Step::Synced)),
                 Some(Ok(Event::InitApply(o) | Event::Apply(o))) => {
