@@ -289,3 +289,259 @@ async fn a_nodegroup_is_scaled_through_eks_after_the_audit_entry() {
     );
     assert_eq!(AuditLog::new(&audit_path).read().unwrap().len(), 2);
 }
+
+/// A natively reached EKS cluster's collector with its action channel, and an executor that
+/// audits to `audit_path` and routes that cluster's actions to it. The collector's updates are
+/// drained (a full channel would stall it).
+async fn native_console(
+    acct: &Account,
+    kube: &FakeKube,
+    audit_path: &std::path::Path,
+) -> (
+    opsdeck::console::Executor,
+    tokio::sync::mpsc::Receiver<opsdeck::app::Msg>,
+    Vec<tokio::task::JoinHandle<()>>,
+) {
+    use opsdeck::actions::audit::AuditLog;
+    acct.create_cluster("eu-west-1", "prod-euw1", "1.31");
+    acct.set_eks_endpoint("prod-euw1", &kube.url(), "");
+    let config = config(&aws::moto().url);
+    let mut targets = targets(&config);
+    targets.truncate(1);
+    let Endpoint::Eks(eks) = &mut targets[0].endpoint else {
+        panic!("native");
+    };
+    eks.settings.auth = acct.options().clients.auth;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let (updates, mut drain) = tokio::sync::mpsc::channel(64);
+    let timings = Timings {
+        // moto's first STS answer may take a while to come.
+        probe_timeout: Duration::from_secs(3),
+        ..timings()
+    };
+    let (mut tasks, clusters) =
+        opsdeck::source::kube::spawn_with_actions(targets, timings, clock, updates);
+    tasks.push(tokio::spawn(async move {
+        while drain.recv().await.is_some() {}
+    }));
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    let exec = opsdeck::console::Executor {
+        clusters,
+        reply: Some(tx),
+        audit: Some(Arc::new(AuditLog::new(audit_path))),
+        ..Default::default()
+    };
+    (exec, rx, tasks)
+}
+
+/// The console approves the billing gate as `$USER` "lee" would: `who` is the placeholder the
+/// executor replaces with the cluster-verified identity.
+async fn approve_billing(
+    exec: &mut opsdeck::console::Executor,
+    rx: &mut tokio::sync::mpsc::Receiver<opsdeck::app::Msg>,
+) -> Result<opsdeck::actions::Outcome, opsdeck::actions::ActionError> {
+    use opsdeck::actions::{Action, ActionRequest, Target};
+    use opsdeck::domain::{WorkloadKey, WorkloadKind};
+    let request = ActionRequest {
+        target: Target {
+            cluster: ClusterId::new("prod", "eu-west-1", "prod-euw1"),
+            workload: WorkloadKey::new("payments", "billing"),
+            kind: WorkloadKind::Deployment.into(),
+        },
+        action: Action::Approve {
+            reason: "canary clean".into(),
+        },
+        who: "lee".into(),
+        local_user: String::new(),
+    };
+    exec.run(opsdeck::app::Effect::Perform(vec![opsdeck::app::Perform {
+        request,
+        before: String::new(),
+        production: true,
+    }]));
+    match tokio::time::timeout(Duration::from_secs(15), rx.recv()).await {
+        Ok(Some(opsdeck::app::Msg::ActionDone { result, .. })) => result,
+        other => panic!("no ActionDone within 15 s: {other:?}"),
+    }
+}
+
+fn approvers(kube: &FakeKube) -> Vec<String> {
+    let d = kube
+        .get("apps/v1", "Deployment", Some("payments"), "billing")
+        .unwrap();
+    let text = d["metadata"]["annotations"]["opsdeck.dev/approvals"]
+        .as_str()
+        .unwrap_or("[]");
+    let list: Vec<serde_json::Value> = serde_json::from_str(text).unwrap();
+    list.iter()
+        .map(|a| a["who"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// For an EKS cluster reached natively, who acted is the IAM ARN STS GetCallerIdentity names
+/// for the credentials the token was signed with (moto answers `arn:aws:sts::<account>:user/moto`
+/// for keys it did not issue), not SelfSubjectReview's username and never `$USER`, which stays
+/// the local user. Asked once and kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_on_a_native_eks_cluster_is_recorded_under_the_sts_arn() {
+    use opsdeck::actions::audit::AuditLog;
+    let acct = Account::new("100000000024");
+    let kube = FakeKube::start_with_yaml(include_str!("fixtures/kube/release-actions.yaml")).await;
+    // What SelfSubjectReview would say: not asked for a native EKS cluster.
+    kube.set_user("kubernetes-admin");
+    let dir = tempfile::tempdir().unwrap();
+    let audit_path = dir.path().join("audit.jsonl");
+    let (mut exec, mut rx, tasks) = native_console(&acct, &kube, &audit_path).await;
+    let arn = format!("arn:aws:sts::{}:user/moto", acct.id);
+
+    let outcome = approve_billing(&mut exec, &mut rx).await.unwrap();
+    assert!(outcome.summary.starts_with("approved"), "{outcome:?}");
+    assert_eq!(approvers(&kube), vec![arn.clone()]);
+    let records = AuditLog::new(&audit_path).read().unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].request.who, arn);
+    assert_eq!(records[0].request.local_user, "lee");
+    let events = kube.list("v1", "Event");
+    let ours: Vec<_> = events
+        .iter()
+        .filter(|e| e["reportingComponent"] == "opsdeck")
+        .collect();
+    assert_eq!(ours.len(), 1, "{events:?}");
+    let message = ours[0]["message"].as_str().unwrap();
+    assert!(message.contains(&arn), "{message}");
+    assert!(!message.contains("lee"), "{message}");
+
+    // Known once: a second action asks STS nothing more (at connect, or the first action).
+    let asked = acct.count("GetCallerIdentity");
+    assert!(asked >= 1);
+    assert_opsdeck_agents(&acct, "GetCallerIdentity");
+    assert!(
+        kube.requests()
+            .iter()
+            .all(|r| !r.resource.starts_with("selfsubjectreview")),
+        "SelfSubjectReview is not asked of a native EKS cluster"
+    );
+    let again = approve_billing(&mut exec, &mut rx).await;
+    assert!(
+        matches!(&again, Err(opsdeck::actions::ActionError::Refused(m)) if m.contains("already approved")),
+        "the same ARN approves once: {again:?}"
+    );
+    assert_eq!(acct.count("GetCallerIdentity"), asked);
+    for t in tasks {
+        t.abort();
+    }
+}
+
+/// STS refuses (or cannot be reached): the approval is refused with a reason naming STS;
+/// nothing is written to the cluster, nothing audited. The lookup is retried on the next
+/// action, which then goes through under the ARN.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_is_refused_when_sts_cannot_say_who_we_are() {
+    use opsdeck::actions::ActionError;
+    use opsdeck::actions::audit::AuditLog;
+    let acct = Account::new("100000000025");
+    // The lookup at connect and the two approvals below.
+    acct.fail("GetCallerIdentity", "AccessDenied", 3);
+    let kube = FakeKube::start_with_yaml(include_str!("fixtures/kube/release-actions.yaml")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let audit_path = dir.path().join("audit.jsonl");
+    let (mut exec, mut rx, tasks) = native_console(&acct, &kube, &audit_path).await;
+    let writes = |kube: &FakeKube| -> Vec<String> {
+        kube.requests()
+            .into_iter()
+            .filter(|r| r.is_write())
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect()
+    };
+
+    for _ in 0..2 {
+        let refused = approve_billing(&mut exec, &mut rx).await;
+        let Err(ActionError::Refused(why)) = &refused else {
+            panic!("{refused:?}");
+        };
+        assert!(
+            why.contains("needs the identity the cluster verifies")
+                && why.contains("STS GetCallerIdentity: access denied")
+                && why.contains("not authorized"),
+            "{why}"
+        );
+        assert!(!why.contains("lee"), "{why}");
+        assert!(writes(&kube).is_empty(), "{:?}", writes(&kube));
+        assert!(approvers(&kube).is_empty());
+        assert!(AuditLog::new(&audit_path).read().unwrap().is_empty());
+    }
+    // Every action asked again (the connect-time lookup too).
+    assert_eq!(acct.count("GetCallerIdentity"), 3);
+
+    // STS answers again: the next approval asks, and is recorded under the ARN.
+    let arn = format!("arn:aws:sts::{}:user/moto", acct.id);
+    approve_billing(&mut exec, &mut rx).await.unwrap();
+    assert_eq!(approvers(&kube), vec![arn.clone()]);
+    let records = AuditLog::new(&audit_path).read().unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(
+        (
+            records[0].request.who.as_str(),
+            records[0].request.local_user.as_str()
+        ),
+        (arn.as_str(), "lee")
+    );
+    for t in tasks {
+        t.abort();
+    }
+}
+
+/// STS unreachable (the endpoint override names a closed port): refused, naming STS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_sts_refuses_the_approval_naming_sts() {
+    use opsdeck::actions::ActionError;
+    use opsdeck::actions::audit::AuditLog;
+    let acct = Account::new("100000000026");
+    acct.create_cluster("eu-west-1", "prod-euw1", "1.31");
+    let kube = FakeKube::start_with_yaml(include_str!("fixtures/kube/release-actions.yaml")).await;
+    acct.set_eks_endpoint("prod-euw1", &kube.url(), "");
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut config = config(&aws::moto().url);
+    config.aws.endpoint_urls.sts = Some(format!("http://127.0.0.1:{closed}"));
+    let mut targets = targets(&config);
+    targets.truncate(1);
+    let Endpoint::Eks(eks) = &mut targets[0].endpoint else {
+        panic!("native");
+    };
+    eks.settings.auth = acct.options().clients.auth;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let (updates, mut drain) = tokio::sync::mpsc::channel(64);
+    let (mut tasks, clusters) =
+        opsdeck::source::kube::spawn_with_actions(targets, timings(), clock, updates);
+    tasks.push(tokio::spawn(async move {
+        while drain.recv().await.is_some() {}
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let audit_path = dir.path().join("audit.jsonl");
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let mut exec = opsdeck::console::Executor {
+        clusters,
+        reply: Some(tx),
+        audit: Some(Arc::new(AuditLog::new(&audit_path))),
+        ..Default::default()
+    };
+    let refused = approve_billing(&mut exec, &mut rx).await;
+    let Err(ActionError::Refused(why)) = &refused else {
+        panic!("{refused:?}");
+    };
+    assert!(
+        why.contains("STS GetCallerIdentity: AWS unreachable") && why.contains("refused"),
+        "{why}"
+    );
+    assert!(
+        kube.requests().iter().all(|r| !r.is_write()),
+        "nothing written"
+    );
+    assert!(AuditLog::new(&audit_path).read().unwrap().is_empty());
+    for t in tasks {
+        t.abort();
+    }
+}

@@ -114,6 +114,16 @@ pub fn cloudwatch(config: &SdkConfig, settings: &ClientSettings) -> aws_sdk_clou
     aws_sdk_cloudwatch::Client::from_conf(b.build())
 }
 
+/// STS in the scope's region (its regional endpoint), or the configured `endpoint_urls.sts`:
+/// the same endpoint the EKS token is presigned for.
+pub fn sts(config: &SdkConfig, settings: &ClientSettings) -> aws_sdk_sts::Client {
+    let mut b = aws_sdk_sts::config::Builder::from(config);
+    if let Some(url) = &settings.endpoints.sts {
+        b = b.endpoint_url(url);
+    }
+    aws_sdk_sts::Client::from_conf(b.build())
+}
+
 /// Cost Explorer lives in us-east-1 whatever the scope's region.
 pub fn cost_explorer(
     config: &SdkConfig,

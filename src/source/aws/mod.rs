@@ -21,6 +21,7 @@ pub mod health;
 pub mod metrics;
 pub mod nodegroup_scale;
 pub mod once;
+pub mod sts;
 pub mod token;
 
 use crate::app::Msg;

@@ -3,7 +3,7 @@
 //! cluster only ever makes its own data stale.
 
 use super::actions;
-use super::connect::{Endpoint, connect};
+use super::connect::{Endpoint, IdentitySource, connect};
 use super::health::{HealthTracker, WatchId};
 use super::model::{ClusterModel, ModelOptions, Record, Resource, Step};
 use super::translate;
@@ -130,8 +130,8 @@ pub async fn run_with_actions(
     }
     let client = connection.client;
     // Who we are to this cluster: approvals and audit Events name this identity. Asked now, and
-    // again on the next action for as long as the cluster has not said.
-    let identity = Identity::new(timings.probe_timeout);
+    // again on the next action for as long as the cluster (or STS) has not said.
+    let identity = Identity::new(connection.identity, timings.probe_timeout);
     identity.get(&client).await.ok();
     let mut probes = spawn_probe(client.clone(), timings.clone());
     let mut streams = SelectAll::new();
@@ -252,39 +252,54 @@ impl Batch {
     }
 }
 
-/// Who we are to this cluster, as it verified it (SelfSubjectReview), kept once known; a failed
-/// lookup is tried again on the next action, never taken from `$USER`.
+/// Who we are to this cluster, as it verified it (`IdentitySource`: SelfSubjectReview, or STS
+/// GetCallerIdentity for an EKS cluster reached natively), kept once known; a failed lookup is
+/// tried again on the next action, never taken from `$USER`.
 #[derive(Clone)]
 struct Identity {
+    source: IdentitySource,
     known: Arc<tokio::sync::Mutex<Option<String>>>,
     timeout: Duration,
 }
 
 impl Identity {
-    fn new(timeout: Duration) -> Identity {
+    fn new(source: IdentitySource, timeout: Duration) -> Identity {
         Identity {
+            source,
             known: Arc::new(tokio::sync::Mutex::new(None)),
             timeout,
         }
     }
 
-    /// The verified identity, or why it cannot be established. Concurrent actions wait for one
-    /// lookup rather than each sending their own.
+    /// The verified identity, or why it cannot be established (naming what was asked).
+    /// Concurrent actions wait for one lookup rather than each sending their own.
     async fn get(&self, client: &Client) -> Result<String, String> {
         let mut known = self.known.lock().await;
         if let Some(who) = &*known {
             return Ok(who.clone());
         }
-        match tokio::time::timeout(self.timeout, actions::whoami(client)).await {
+        match tokio::time::timeout(self.timeout, self.lookup(client)).await {
             Ok(Ok(who)) => {
                 *known = Some(who.clone());
                 Ok(who)
             }
-            Ok(Err(e)) => Err(format!("SelfSubjectReview: {e}")),
+            Ok(Err(why)) => Err(why),
             Err(_) => Err(format!(
-                "SelfSubjectReview: no answer within {} ms",
+                "{}: no answer within {} ms",
+                self.source.name(),
                 self.timeout.as_millis()
             )),
+        }
+    }
+
+    async fn lookup(&self, client: &Client) -> Result<String, String> {
+        match &self.source {
+            IdentitySource::SelfSubjectReview => actions::whoami(client)
+                .await
+                .map_err(|e| format!("SelfSubjectReview: {e}")),
+            IdentitySource::Sts { client, profile } => {
+                crate::source::aws::sts::caller_arn(client, profile.as_deref()).await
+            }
         }
     }
 }
@@ -576,5 +591,65 @@ where
     match scope {
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::all(client.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::aws::clients::{self, Auth, ClientSettings, Scope};
+
+    /// An STS client for a server that accepts and never answers (the connection stays open).
+    async fn silent_sts() -> (aws_sdk_sts::Client, tokio::task::JoinHandle<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                open.push(socket);
+            }
+        });
+        let mut settings = ClientSettings {
+            auth: Auth::Static {
+                access_key_id: "AKIDEXAMPLE".into(),
+                secret_access_key: "secret".into(),
+            },
+            ..ClientSettings::default()
+        };
+        settings.endpoints.sts = Some(url);
+        let scope = Scope {
+            profile: None,
+            region: "eu-west-1".into(),
+        };
+        let sdk = clients::sdk_config(&scope, &settings).await;
+        (clients::sts(&sdk, &settings), server)
+    }
+
+    #[tokio::test]
+    async fn an_sts_identity_that_does_not_answer_names_sts_and_is_asked_again() {
+        let (sts, server) = silent_sts().await;
+        let identity = Identity::new(
+            IdentitySource::Sts {
+                client: sts,
+                profile: None,
+            },
+            Duration::from_millis(200),
+        );
+        // Never contacted: the identity comes from STS, not the cluster.
+        let kube =
+            Client::try_from(kube::Config::new("http://127.0.0.1:1".parse().unwrap())).unwrap();
+        for _ in 0..2 {
+            let started = tokio::time::Instant::now();
+            assert_eq!(
+                identity.get(&kube).await,
+                Err("STS GetCallerIdentity: no answer within 200 ms".into())
+            );
+            assert!(
+                started.elapsed() >= Duration::from_millis(200),
+                "asked again"
+            );
+        }
+        assert!(identity.known.lock().await.is_none());
+        server.abort();
     }
 }

@@ -34,6 +34,33 @@ impl Endpoint {
 pub struct Connection {
     pub client: kube::Client,
     pub warnings: Vec<String>,
+    /// How the cluster's verified identity of us is learnt.
+    pub identity: IdentitySource,
+}
+
+/// How a connection learns who the cluster verified us as (who approvals and audit entries
+/// name; never `$USER`). No `Debug`: nothing about the credentials behind it is ever printed.
+#[derive(Clone)]
+pub enum IdentitySource {
+    /// `authentication.k8s.io/v1` SelfSubjectReview: the username the cluster authenticated.
+    SelfSubjectReview,
+    /// An EKS cluster reached natively authenticates the token presigned with the scope's AWS
+    /// credentials: STS GetCallerIdentity with those same credentials names the IAM ARN.
+    Sts {
+        client: aws_sdk_sts::Client,
+        /// The scope's profile, to name the command that refreshes expired credentials.
+        profile: Option<String>,
+    },
+}
+
+impl IdentitySource {
+    /// What is asked, for error messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            IdentitySource::SelfSubjectReview => "SelfSubjectReview",
+            IdentitySource::Sts { .. } => crate::source::aws::sts::WHAT,
+        }
+    }
 }
 
 /// Build a client.
@@ -88,7 +115,11 @@ async fn from_kubeconfig(
         .map_err(|e| format!("{file}: {e}"))?
         .with_layer(&watch_pacing(timings))
         .build();
-    Ok(Connection { client, warnings })
+    Ok(Connection {
+        client,
+        warnings,
+        identity: IdentitySource::SelfSubjectReview,
+    })
 }
 
 /// Every request says it is opsdeck (`User-Agent: opsdeck/<version>`), replacing any agent the

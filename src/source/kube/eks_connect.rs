@@ -1,10 +1,11 @@
 //! A kube client for an EKS cluster without a kubeconfig or the `aws` binary: DescribeCluster
 //! gives the endpoint and CA, and every request carries a bearer token built in-process from the
 //! scope's AWS credentials (`aws::token`). A background task makes a new token before the old
-//! one expires; it stops when the client is dropped.
+//! one expires; it stops when the client is dropped. Who we are to the cluster is the IAM ARN
+//! STS GetCallerIdentity names for those same credentials (`IdentitySource::Sts`).
 
 use super::collector::Timings;
-use super::connect::Connection;
+use super::connect::{Connection, IdentitySource};
 use crate::source::aws::clients::{self, EksEndpoint};
 use crate::source::aws::{eks, health, token};
 use aws_credential_types::provider::ProvideCredentials;
@@ -71,6 +72,11 @@ pub async fn connect(endpoint: &EksEndpoint, timings: &Timings) -> Result<Connec
     Ok(Connection {
         client,
         warnings: Vec::new(),
+        // Same SDK config, so the same credentials as the token the cluster authenticates.
+        identity: IdentitySource::Sts {
+            client: clients::sts(&sdk, &endpoint.settings),
+            profile: profile.map(String::from),
+        },
     })
 }
 

@@ -15,7 +15,8 @@ port of 127.0.0.1, everything the Rust SDK clients send, forwarding to moto exce
 - Composite alarms (moto has no PutCompositeAlarm): seeded through `POST /_front/seed` with
   operation `CompositeAlarms/<region>` and added to that region's DescribeAlarms answers.
 - Control endpoints for tests (`/_front/...`): inject N failures for an operation, count requests
-  per operation, rewrite an EKS cluster's endpoint, reset.
+  per operation, rewrite an EKS cluster's endpoint, reset. AWS Query operations (STS) are named
+  by their `Action` (`GetCallerIdentity`), and their injected errors are awsQuery XML.
 
 Accounts: moto keeps one backend per account. An access key id whose last 12 characters are
 digits selects that account (the front adds moto's `x-moto-account-id` header), so concurrent
@@ -27,6 +28,7 @@ Prints `READY <front_port> <moto_port>` on stdout once both listen; exits when s
 """
 
 import datetime
+import html
 import http.client
 import json
 import re
@@ -105,13 +107,26 @@ def region_of(headers):
     return m.group(1) if m else "us-east-1"
 
 
-def operation_of(method, path, headers):
+def query_action(path, headers, body):
+    """The `Action` of an AWS Query request (STS): in the form body, or in the query string of
+    a presigned GET."""
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+    if "form-urlencoded" in headers.get("Content-Type", "") and body:
+        query.update(urllib.parse.parse_qs(body.decode(errors="replace")))
+    action = query.get("Action")
+    return action[0] if action else None
+
+
+def operation_of(method, path, headers, body=b""):
     m = CBOR_PATH.match(path)
     if m:
         return "cbor", m.group("op")
     target = headers.get("X-Amz-Target")
     if target:
         return "json", target.split(".")[-1]
+    action = query_action(path, headers, body)
+    if action:
+        return "query", action
     p = path.split("?")[0].rstrip("/")
     parts = p.split("/")[1:]
     if parts and parts[0] == "clusters":
@@ -190,7 +205,7 @@ class Handler(BaseHTTPRequestHandler):
         body = self.body()
         if self.path.startswith("/_front/"):
             return self.control(method, body)
-        family, op = operation_of(method, self.path, self.headers)
+        family, op = operation_of(method, self.path, self.headers, body)
         account = account_of(self.headers)
         with LOCK:
             counts = STATE["counts"].setdefault(account, {})
@@ -297,6 +312,15 @@ class Handler(BaseHTTPRequestHandler):
         if family == "cbor":
             body = cbor2.dumps({"__type": code, "message": message})
             return self.reply(status, body, {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"})
+        if family == "query":
+            # awsQuery errors are XML (STS): the code without the JSON protocols' suffix.
+            code = code.removesuffix("Exception")
+            kind = "Receiver" if status >= 500 else "Sender"
+            body = (
+                "<ErrorResponse><Error><Type>" + kind + "</Type><Code>" + code + "</Code><Message>"
+                + html.escape(message) + "</Message></Error><RequestId>front</RequestId></ErrorResponse>"
+            ).encode()
+            return self.reply(status, body, {"Content-Type": "text/xml"})
         body = json.dumps({"__type": code, "message": message}).encode()
         self.reply(status, body, {"Content-Type": "application/json", "x-amzn-ErrorType": code})
 
