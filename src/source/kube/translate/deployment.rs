@@ -60,45 +60,47 @@ impl GateRecord {
     }
 }
 
+/// A mark opsdeck records on an object (an approval, a rejection): who, when, why, and for a
+/// rejection the version it held.
+#[derive(Deserialize)]
+struct RawMark {
+    who: String,
+    at: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    version: String,
+}
+
+impl RawMark {
+    /// As an approval; None when its time is unreadable.
+    fn approval(&self) -> Option<Approval> {
+        Some(Approval {
+            who: clip(&self.who),
+            at: self.at.parse().ok()?,
+            reason: clip(&self.reason),
+        })
+    }
+}
+
 /// Approvals as recorded on the object; malformed entries are skipped, not fatal.
 fn parse_approvals(json: &str) -> Vec<Approval> {
-    #[derive(Deserialize)]
-    struct Raw {
-        who: String,
-        at: String,
-        #[serde(default)]
-        reason: String,
-    }
     let raw: Vec<serde_json::Value> = serde_json::from_str(json).unwrap_or_default();
     raw.into_iter()
-        .filter_map(|v| serde_json::from_value::<Raw>(v).ok())
-        .filter_map(|r| {
-            Some(Approval {
-                who: clip(&r.who),
-                at: r.at.parse().ok()?,
-                reason: clip(&r.reason),
-            })
-        })
+        .filter_map(|v| serde_json::from_value::<RawMark>(v).ok())
+        .filter_map(|r| r.approval())
         .collect()
 }
 
 /// The rejection recorded on an object (`{"who", "at", "reason", "version"}`); None when
 /// absent or unreadable.
 pub fn rejection(meta: &ObjectMeta) -> Option<Rejection> {
-    #[derive(Deserialize)]
-    struct Raw {
-        who: String,
-        at: String,
-        #[serde(default)]
-        reason: String,
-        #[serde(default)]
-        version: String,
-    }
-    let raw: Raw = serde_json::from_str(annotation(meta, ann::GATE_REJECTED)?).ok()?;
+    let raw: RawMark = serde_json::from_str(annotation(meta, ann::GATE_REJECTED)?).ok()?;
+    let a = raw.approval()?;
     Some(Rejection {
-        who: clip(&raw.who),
-        at: raw.at.parse().ok()?,
-        reason: clip(&raw.reason),
+        who: a.who,
+        at: a.at,
+        reason: a.reason,
         version: clip(&raw.version),
     })
 }
@@ -224,6 +226,27 @@ pub(super) fn rollout_state(f: RolloutFacts) -> RolloutState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The rejection the executor records reads back with its version; an unreadable one is
+    /// none, not an error.
+    #[test]
+    fn a_recorded_rejection_reads_back() {
+        let meta = |text: &str| ObjectMeta {
+            annotations: Some([(ann::GATE_REJECTED.to_string(), text.to_string())].into()),
+            ..ObjectMeta::default()
+        };
+        let r = rejection(&meta(
+            r#"{"who":"sam","at":"2026-11-23T10:00:00Z","reason":"p95 up","version":"2.4.0"}"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            (r.who.as_str(), r.reason.as_str(), r.version.as_str()),
+            ("sam", "p95 up", "2.4.0")
+        );
+        assert_eq!(r.at, "2026-11-23T10:00:00Z".parse::<Timestamp>().unwrap());
+        assert_eq!(rejection(&meta(r#"{"who":"sam","at":"yesterday"}"#)), None);
+        assert_eq!(rejection(&ObjectMeta::default()), None);
+    }
 
     fn from_json(v: serde_json::Value) -> Deployment {
         serde_json::from_value(v).unwrap()
