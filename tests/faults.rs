@@ -42,6 +42,12 @@ fn scale_payments(kube: &FakeKube, replicas: u32) {
 
 /// One fault from start to recovery. `expect` names the status the fault must produce.
 async fn fault_case(fault: Injected, expect: fn(&SourceStatus) -> bool) {
+    fault_case_with(fault, expect, false).await
+}
+
+/// As `fault_case`; with `no_data`, the fault's answers are no data: while it lasts the
+/// cluster's last data does not move (the age on screen grows).
+async fn fault_case_with(fault: Injected, expect: fn(&SourceStatus) -> bool, no_data: bool) {
     let kube = FakeKube::start_with_yaml(FIXTURE).await;
     let mut h = Harness::live(&kube).await;
     kube.fail_requests(Some(fault));
@@ -67,6 +73,7 @@ async fn fault_case(fault: Injected, expect: fn(&SourceStatus) -> bool) {
     );
 
     // Backoff: count what arrives over a window while the fault lasts.
+    let data_before = only(&h.fleet).health.last_data;
     kube.clear_requests();
     let window = tokio::time::sleep(WINDOW);
     tokio::pin!(window);
@@ -95,6 +102,13 @@ async fn fault_case(fault: Injected, expect: fn(&SourceStatus) -> bool) {
         "{fault:?}: the status changed while the fault lasted: {:?}",
         only(&h.fleet).health.status
     );
+    if no_data {
+        assert_eq!(
+            only(&h.fleet).health.last_data,
+            data_before,
+            "{fault:?}: an answer that is no data counted as data"
+        );
+    }
 
     // The fault ends; meanwhile the deployment was scaled. The collector catches up alone.
     scale_payments(&kube, 6);
@@ -107,15 +121,15 @@ async fn fault_case(fault: Injected, expect: fn(&SourceStatus) -> bool) {
     .await;
 }
 
-fn degraded(s: &SourceStatus) -> bool {
-    matches!(s, SourceStatus::Degraded(_))
-}
-
+/// A server that answers every request with 500 serves no data: stale, not live, its age
+/// growing.
 #[tokio::test]
-async fn http_500_degrades_backs_off_and_recovers() {
-    fault_case(Injected::Status(500), |s| {
-        degraded(s) && format!("{s:?}").contains("500")
-    })
+async fn http_500_goes_stale_backs_off_and_recovers() {
+    fault_case_with(
+        Injected::Status(500),
+        |s| matches!(s, SourceStatus::Stale(why) if why.contains("HTTP 500")),
+        true,
+    )
     .await;
 }
 
@@ -127,7 +141,7 @@ fn retried_by_the_client(s: &SourceStatus) -> bool {
 
 #[tokio::test]
 async fn http_503_goes_stale_backs_off_and_recovers() {
-    fault_case(Injected::Status(503), retried_by_the_client).await;
+    fault_case_with(Injected::Status(503), retried_by_the_client, true).await;
 }
 
 #[tokio::test]
@@ -155,7 +169,14 @@ async fn truncated_answers_degrade_nothing_and_cause_no_hot_loop() {
     // cut short and the stream just ends: before `source::kube::pacing` the watches restarted in
     // a hot loop (37,684 requests in 2 s here). Whether the status shows it depends on which
     // request the cut hit; what matters is the request rate and the recovery.
-    fault_case(Injected::Malformed, |_| true).await;
+    // An answer cut short is a failure, not contact: the cluster is stale, its data's age
+    // growing (before, any HTTP answer counted as contact and the cluster showed live).
+    fault_case_with(
+        Injected::Malformed,
+        |s| matches!(s, SourceStatus::Stale(why) if why.contains("unreadable")),
+        true,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -191,32 +212,43 @@ async fn latency_slows_answers_but_nothing_is_lost() {
     .await;
 }
 
+/// A watch that stalls silently: no events, no bookmarks, the connection open and `/version`
+/// still answering. Past the bookmark interval plus a margin (`Timings::stall_after`; the fake
+/// sends a bookmark every second) the cluster is stale, its age the watch's last data; the
+/// watch is replaced, the missed change arrives, and the cluster is live again.
 #[tokio::test]
-async fn a_watch_that_goes_silent_is_noticed_and_resumed() {
-    // A half-open connection: the stream neither sends nor ends (no bookmarks either). The
-    // client's read timeout (`watch_timeout` + 15 s, set in `connect`) ends it; the watch is
-    // resumed on a new connection and the missed change arrives.
+async fn a_watch_that_stalls_is_stale_with_its_age_then_replaced() {
     let kube = FakeKube::start_with_yaml(FIXTURE).await;
-    let mut timings = timings();
-    timings.watch_timeout = Duration::from_secs(1);
-    let mut h = Harness::start_timed(&[("fake-a", &kube)], timings).await;
+    let t = timings();
+    let mut h = Harness::start_timed(&[("fake-a", &kube)], t.clone()).await;
     h.until("live", Duration::from_secs(5), |f| live(f, "fake-a"))
         .await;
+    let stalled_at = jiff::Timestamp::now();
     kube.stall_watches();
     scale_payments(&kube, 5);
     let took = h
         .until(
-            "the change after the stalled watch was given up",
-            Duration::from_secs(25),
-            |f| payments(f) == 5,
+            "stale: a watch stalled",
+            t.stall_after + Duration::from_secs(3),
+            |f| matches!(&only(f).health.status, SourceStatus::Stale(why) if why.contains("watch stalled")),
         )
         .await;
     assert!(
-        only(&h.fleet).health.status == SourceStatus::Live,
-        "{:?}",
-        only(&h.fleet).health.status
+        took >= t.stall_after - Duration::from_millis(1100),
+        "{took:?}"
     );
-    eprintln!("a silent watch was replaced after {took:?}");
+    let age_from = only(&h.fleet).health.last_data.expect("had data");
+    assert!(
+        age_from <= stalled_at,
+        "the age is the stalled watch's last data ({age_from}), not the probe's answer"
+    );
+    assert_ne!(payments(&h.fleet), 5);
+    h.until(
+        "the change after the stalled watch was replaced, live",
+        Duration::from_secs(5),
+        |f| payments(f) == 5 && only(f).health.status == SourceStatus::Live,
+    )
+    .await;
 }
 
 #[tokio::test]

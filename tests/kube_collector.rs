@@ -984,3 +984,85 @@ async fn actions_go_through_the_collector_with_the_clusters_identity() {
     assert!(why.contains("deployments"), "{why}");
     assert_eq!(changes(), before);
 }
+
+/// A resource the cluster does not serve (absent from discovery: an API too new for this
+/// server, or disabled) is not listed at all — before, its LIST was a 404 retried for ever —
+/// and once discovery serves it, it is watched without a restart.
+#[tokio::test]
+async fn a_resource_the_cluster_does_not_serve_is_not_listed_until_it_is() {
+    let kube = FakeKube::start_with_yaml(FIXTURE).await;
+    kube.set_served("horizontalpodautoscalers", false);
+    let mut h = Harness::start(&[("fake-a", &kube)]).await;
+    h.until("live without HPAs", Duration::from_secs(5), |f| {
+        live(f, "fake-a")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let hpa_requests = |k: &FakeKube| {
+        k.count(RequestKind::List, "horizontalpodautoscalers")
+            + k.count(RequestKind::Watch, "horizontalpodautoscalers")
+    };
+    assert_eq!(hpa_requests(&kube), 0, "{:?}", kube.requests());
+    let hpa = |f: &FleetState| {
+        only(f).workloads[&key("payments", "payments-api")]
+            .hpa
+            .is_some()
+    };
+    assert!(!hpa(&h.fleet));
+    // The API is turned on: the next discovery (every 2 s in the tests' timings) finds it.
+    kube.set_served("horizontalpodautoscalers", true);
+    h.until("the HPA once served", Duration::from_secs(6), |f| {
+        hpa(f) && only(f).health.status == SourceStatus::Live
+    })
+    .await;
+    assert_eq!(kube.count(RequestKind::List, "horizontalpodautoscalers"), 1);
+}
+
+/// One object our types cannot read (a pod whose `restartCount` is 2^62, beyond the i32 the
+/// API declares) blanked every pod of the cluster: the whole LIST failed to decode, again at
+/// every retry. Now that object is skipped and named, and the rest is kept; the same in a watch
+/// event.
+#[tokio::test]
+async fn an_object_with_an_out_of_range_number_is_skipped_and_the_rest_kept() {
+    let kube = FakeKube::start_with_yaml(FIXTURE).await;
+    let huge = |kube: &FakeKube, name: &str| {
+        let mut pod = kube
+            .list("v1", "Pod")
+            .into_iter()
+            .find(|p| {
+                p["metadata"]["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with(name))
+            })
+            .expect("a pod in the fixture");
+        pod["status"]["containerStatuses"][0]["restartCount"] = json!(1u64 << 62);
+        let named = pod["metadata"]["name"].as_str().unwrap().to_string();
+        kube.apply(pod);
+        named
+    };
+    let bad = huge(&kube, "payments-api");
+    let mut h = Harness::start(&[("fake-a", &kube)]).await;
+    h.until(
+        "the other pods, and the odd one named",
+        Duration::from_secs(5),
+        |f| {
+            let Some(c) = f.clusters().values().next() else {
+                return false;
+            };
+            c.pods.len() == 6
+                && matches!(&c.health.status, SourceStatus::Degraded(why)
+                if why.contains("pods: skipped an object") && why.contains(&bad))
+        },
+    )
+    .await;
+    // In a watch event too: that pod is skipped, everything else stays.
+    let second = huge(&kube, "checkout");
+    h.until(
+        "the second odd pod named",
+        Duration::from_secs(5),
+        |f| matches!(&only(f).health.status, SourceStatus::Degraded(why) if why.contains(&second)),
+    )
+    .await;
+    assert!(only(&h.fleet).pods.len() >= 5, "the rest is kept");
+    assert_eq!(kube.count(RequestKind::List, "pods"), 1, "no relist loop");
+}

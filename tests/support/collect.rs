@@ -33,6 +33,10 @@ pub fn timings() -> Timings {
         batch_every: Duration::from_millis(50),
         initial_sync_grace: Duration::from_secs(3),
         watch_timeout: Duration::from_secs(60),
+        // The fake server sends a bookmark every second (`FakeKube::set_bookmark_interval`).
+        stall_after: Duration::from_secs(3),
+        answer_timeout: Duration::from_secs(2),
+        rediscover_every: Duration::from_secs(2),
     }
 }
 

@@ -5,6 +5,7 @@
 use super::actions;
 use super::connect::{Endpoint, IdentitySource, connect};
 use super::health::{HealthTracker, WatchId};
+use super::list_watch::Spec;
 use super::model::{ClusterModel, ModelOptions, Record, Resource, Step};
 use super::translate;
 use super::watch::{CappedBackoff, Incoming, client_failure, watch};
@@ -18,9 +19,8 @@ use futures::stream::{BoxStream, SelectAll, StreamExt};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
+use kube::Client;
 use kube::api::{ApiResource, DynamicObject};
-use kube::runtime::watcher;
-use kube::{Api, Client};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -39,7 +39,8 @@ pub struct Target {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timings {
     pub connect_timeout: Duration,
-    /// Liveness probe (`GET /version`): how often, and how long an answer may take.
+    /// Liveness probe (`GET /version`): how often when no watch brought data for this long
+    /// (a third of it while the server does not answer), and how long an answer may take.
     pub probe_every: Duration,
     pub probe_timeout: Duration,
     /// Retry delays after failures: exponential with jitter between these.
@@ -49,22 +50,32 @@ pub struct Timings {
     pub batch_every: Duration,
     /// The first data is held until every watch has listed, or this long at most.
     pub initial_sync_grace: Duration,
-    /// Watches are ended by the server after this long and resumed (a WATCH, not a LIST), so a
-    /// connection that died silently is noticed by the read timeout of `connect`.
+    /// Watches are ended by the server after this long and resumed (a WATCH, not a LIST).
     pub watch_timeout: Duration,
+    /// A watch with no event and no bookmark for this long has stalled: a real API server
+    /// sends a bookmark about every minute (`defaultBookmarkFrequency` in its watch cache).
+    pub stall_after: Duration,
+    /// A LIST page, or a WATCH's status line, that takes longer has failed.
+    pub answer_timeout: Duration,
+    /// How often discovery is asked again whether a resource it did not serve is served now.
+    pub rediscover_every: Duration,
 }
 
 impl Default for Timings {
     fn default() -> Self {
         Timings {
             connect_timeout: Duration::from_secs(5),
-            probe_every: Duration::from_secs(10),
+            probe_every: Duration::from_secs(15),
             probe_timeout: Duration::from_secs(5),
             backoff_min: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
             batch_every: Duration::from_millis(100),
             initial_sync_grace: Duration::from_secs(3),
-            watch_timeout: Duration::from_secs(60),
+            // kube-runtime's default, below the client-side limit of 295 s.
+            watch_timeout: Duration::from_secs(290),
+            stall_after: Duration::from_secs(90),
+            answer_timeout: Duration::from_secs(30),
+            rediscover_every: Duration::from_secs(300),
         }
     }
 }
@@ -133,16 +144,19 @@ pub async fn run_with_actions(
     // again on the next action for as long as the cluster (or STS) has not said.
     let identity = Identity::new(connection.identity, timings.probe_timeout);
     identity.get(&client).await.ok();
-    let mut probes = spawn_probe(client.clone(), timings.clone());
+    // When a watch last brought data: the probe asks only when none came for a while.
+    let (data_seen, data_seen_rx) = tokio::sync::watch::channel(tokio::time::Instant::now());
+    let mut probes = spawn_probe(client.clone(), timings.clone(), data_seen_rx);
     let mut streams = SelectAll::new();
-    let rollouts = discover_rollouts(&client, &timings).await;
+    let mut served = discover(&client, &timings).await;
     // Ticks when the probe reaches the server again after failing: waiting retries go at once.
     let (kick, kicked) = tokio::sync::watch::channel(0u64);
     let mut probe_was_up = true;
-    for (watch_id, stream) in watches(&client, &target, rollouts, &timings, &kicked) {
+    for (watch_id, stream) in watches(&client, &target, &served, &timings, &kicked) {
         health.add_watch(watch_id);
         streams.push(stream);
     }
+    let mut rediscovery = Box::pin(tokio::time::sleep(timings.rediscover_every));
     let mut model = ClusterModel::new(id.clone(), target.model.clone());
     let mut sent_health: Option<SourceHealth> = None;
     let mut known_version = String::new();
@@ -154,8 +168,19 @@ pub async fn run_with_actions(
     loop {
         tokio::select! {
             Some(incoming) = streams.next() => {
-                ingest(&mut model, &mut health, incoming, clock.now());
+                if ingest(&mut model, &mut health, incoming, clock.now()) {
+                    data_seen.send_replace(tokio::time::Instant::now());
+                }
                 batch.arm();
+            }
+            _ = &mut rediscovery, if !served.everything() => {
+                let now_served = rediscover(&client, &timings, Some(&served)).await;
+                for (watch_id, stream) in newly_served(&client, &target, &served, &now_served, &timings, &kicked) {
+                    health.add_watch(watch_id);
+                    streams.push(stream);
+                }
+                served = now_served;
+                rediscovery.as_mut().reset(tokio::time::Instant::now() + timings.rediscover_every);
             }
             Some(probe) = probes.rx.recv() => {
                 if let Ok(v) = &probe
@@ -373,31 +398,49 @@ fn start_action(
     });
 }
 
+/// Apply one watch's step to the model and the health; true when it was data from the server.
 fn ingest(
     model: &mut ClusterModel,
     health: &mut HealthTracker,
     incoming: Incoming,
     now: crate::domain::Timestamp,
-) {
+) -> bool {
     let Incoming { watch, result } = incoming;
     match result {
         Ok(step) => {
-            // kube-runtime announces a (re)list before making the request: not a sign of life.
-            // A resumed watch ends its own failure but proves nothing about the server: the
-            // probe says whether it answers.
-            if step == Some(Step::Resumed) {
-                health.resumed(&watch);
-            } else if step != Some(Step::Begin) {
-                let synced = step == Some(Step::Synced);
-                health.delivered(&watch, synced, now);
-            }
+            let data = match &step {
+                // Said before the LIST is sent: not a sign of life.
+                Some(Step::Begin) => {
+                    health.listing(&watch);
+                    false
+                }
+                Some(Step::Alive) => {
+                    health.alive(&watch, now);
+                    true
+                }
+                Some(Step::Unreadable(why)) => {
+                    tracing::warn!(
+                        resource = watch.0.plural(),
+                        why,
+                        "skipped an unreadable object"
+                    );
+                    health.unreadable(&watch, why.clone());
+                    true
+                }
+                other => {
+                    health.delivered(&watch, *other == Some(Step::Synced), now);
+                    true
+                }
+            };
             if let Some(step) = step {
                 model.apply(watch.0, &watch.1, step);
             }
+            data
         }
         Err(failure) => {
             tracing::debug!(resource = watch.0.plural(), ?failure, "watch failed");
             health.failed(&watch, failure, now);
+            false
         }
     }
 }
@@ -414,10 +457,32 @@ impl Drop for Probe {
     }
 }
 
-fn spawn_probe(client: Client, timings: Timings) -> Probe {
+/// Asks `/version` when no watch brought data for `probe_every` (a quiet cluster's watches
+/// bring a bookmark about every minute each, so an idle cluster is asked a few times a minute
+/// and a busy one not at all), and every third of that while the server does not answer.
+fn spawn_probe(
+    client: Client,
+    timings: Timings,
+    data_seen: tokio::sync::watch::Receiver<tokio::time::Instant>,
+) -> Probe {
     let (tx, rx) = mpsc::channel(2);
     let task = tokio::spawn(async move {
+        let mut up = true;
+        let mut first = true;
         loop {
+            if !first {
+                let every = if up {
+                    timings.probe_every
+                } else {
+                    timings.probe_every / 3
+                };
+                tokio::time::sleep(every).await;
+                let quiet_for = data_seen.borrow().elapsed();
+                if up && quiet_for < timings.probe_every {
+                    continue;
+                }
+            }
+            first = false;
             let result =
                 match tokio::time::timeout(timings.probe_timeout, client.apiserver_version()).await
                 {
@@ -428,7 +493,16 @@ fn spawn_probe(client: Client, timings: Timings) -> Probe {
                         (kube::Error::Api(s), _) if matches!(s.code, 429 | 503 | 504) => Err(
                             format!("API server unavailable: HTTP {} {}", s.code, s.reason),
                         ),
-                        // Any other HTTP answer means the server is there and serving.
+                        // An answer we cannot read is no sign of a working server.
+                        (_, super::health::Failure::BadAnswer(why)) => {
+                            Err(format!("API server answers with {why}"))
+                        }
+                        // A server error: there, but not serving data.
+                        (kube::Error::Api(s), _) if s.code >= 500 => {
+                            Err(format!("API server error: HTTP {} {}", s.code, s.reason))
+                        }
+                        // Any other HTTP answer (401, 403, 404) means the server is there and
+                        // serving; the watches say what it refuses.
                         _ => Ok(String::new()),
                     },
                     Err(_) => Err(format!(
@@ -436,10 +510,10 @@ fn spawn_probe(client: Client, timings: Timings) -> Probe {
                         timings.probe_timeout.as_secs_f32()
                     )),
                 };
+            up = result.is_ok();
             if tx.send(result).await.is_err() {
                 return;
             }
-            tokio::time::sleep(timings.probe_every).await;
         }
     });
     Probe { rx, task }
@@ -460,137 +534,272 @@ async fn discover_rollouts(client: &Client, timings: &Timings) -> Option<ApiReso
 
 type Watches = Vec<(WatchId, BoxStream<'static, Incoming>)>;
 
-fn watches(
-    client: &Client,
-    target: &Target,
-    rollouts: Option<ApiResource>,
-    t: &Timings,
-    kick: &tokio::sync::watch::Receiver<u64>,
-) -> Watches {
-    let scopes: Vec<Option<String>> = if target.namespaces.is_empty() {
+/// The resources a collector watches, in each scope (all namespaces, or each configured one).
+const WATCHED: [Resource; 7] = [
+    Resource::Deployments,
+    Resource::ReplicaSets,
+    Resource::Pods,
+    Resource::Hpas,
+    Resource::Events,
+    Resource::ActionEvents,
+    Resource::Rollouts,
+];
+
+fn scopes(target: &Target) -> Vec<Option<String>> {
+    if target.namespaces.is_empty() {
         vec![None]
     } else {
         target.namespaces.iter().cloned().map(Some).collect()
-    };
-    let backoff = || super::watch::Retry {
-        backoff: CappedBackoff::new(t.backoff_min, t.backoff_max),
-        relist_after: t.watch_timeout,
-        // Past the pacing of watch starts (`connect::watch_pacing`) and an answer's time.
-        resumed_after: t.backoff_max.min(Duration::from_secs(1)) + Duration::from_secs(1),
-        kick: Some(kick.clone()),
-    };
-    let watch_secs = t.watch_timeout.as_secs().clamp(1, u32::MAX as u64) as u32;
-    let all = || watcher::Config::default().timeout(watch_secs);
+    }
+}
+
+/// A watch for every resource the cluster serves (`served`), in every scope.
+fn watches(
+    client: &Client,
+    target: &Target,
+    served: &Served,
+    t: &Timings,
+    kick: &tokio::sync::watch::Receiver<u64>,
+) -> Watches {
     let mut out: Watches = Vec::new();
-    let nodes_id = (Resource::Nodes, None);
-    out.push((
-        nodes_id.clone(),
-        watch(
-            Api::<Node>::all(client.clone()),
-            all(),
-            nodes_id,
-            backoff(),
-            |o| translate::node(o).map(Record::Node),
-        ),
-    ));
-    for scope in scopes {
-        let id = |r: Resource| (r, scope.clone());
-        out.push((
-            id(Resource::Deployments),
-            watch(
-                api::<Deployment>(client, &scope),
-                all(),
-                id(Resource::Deployments),
-                backoff(),
-                |o| translate::deployment(o).map(Record::Workload),
-            ),
-        ));
-        out.push((
-            id(Resource::ReplicaSets),
-            watch(
-                api::<ReplicaSet>(client, &scope),
-                all(),
-                id(Resource::ReplicaSets),
-                backoff(),
-                |o| translate::replicaset(o).map(Record::ReplicaSet),
-            ),
-        ));
-        out.push((
-            id(Resource::Pods),
-            watch(
-                api::<Pod>(client, &scope),
-                all(),
-                id(Resource::Pods),
-                backoff(),
-                |o| translate::pod(o).map(Record::Pod),
-            ),
-        ));
-        out.push((
-            id(Resource::Hpas),
-            watch(
-                api::<HorizontalPodAutoscaler>(client, &scope),
-                all(),
-                id(Resource::Hpas),
-                backoff(),
-                |o| translate::hpa(o).map(Record::Hpa),
-            ),
-        ));
-        out.push((
-            id(Resource::Events),
-            watch(
-                api::<Event>(client, &scope),
-                all().fields("type=Warning"),
-                id(Resource::Events),
-                backoff(),
-                |o| {
-                    let key = (
-                        o.metadata.namespace.clone().unwrap_or_default(),
-                        o.metadata.name.clone()?,
-                    );
-                    translate::event(o).map(|event| Record::Event { key, event })
-                },
-            ),
-        ));
-        out.push((
-            id(Resource::ActionEvents),
-            watch(
-                api::<Event>(client, &scope),
-                all().fields("reportingComponent=opsdeck"),
-                id(Resource::ActionEvents),
-                backoff(),
-                |o| {
-                    let key = (
-                        o.metadata.namespace.clone().unwrap_or_default(),
-                        o.metadata.name.clone()?,
-                    );
-                    translate::event(o).map(|event| Record::ActionEvent { key, event })
-                },
-            ),
-        ));
-        if let Some(ar) = &rollouts {
-            let api = match &scope {
-                Some(ns) => Api::<DynamicObject>::namespaced_with(client.clone(), ns, ar),
-                None => Api::<DynamicObject>::all_with(client.clone(), ar),
-            };
-            out.push((
-                id(Resource::Rollouts),
-                watch(api, all(), id(Resource::Rollouts), backoff(), |o| {
-                    translate::rollout(o).map(Record::Workload)
-                }),
-            ));
+    if served.serves(Resource::Nodes) {
+        let id = (Resource::Nodes, None);
+        out.push((id.clone(), watch_of(client, id, served, t, kick)));
+    }
+    for scope in scopes(target) {
+        for r in WATCHED {
+            if served.serves(r) {
+                let id = (r, scope.clone());
+                out.push((id.clone(), watch_of(client, id, served, t, kick)));
+            }
         }
     }
     out
 }
 
-fn api<K>(client: &Client, scope: &Option<String>) -> Api<K>
-where
-    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
-    <K as kube::Resource>::DynamicType: Default,
-{
-    match scope {
-        Some(ns) => Api::namespaced(client.clone(), ns),
-        None => Api::all(client.clone()),
+/// The watch of one resource in one scope (the caller checked that the cluster serves it).
+fn watch_of(
+    client: &Client,
+    id: WatchId,
+    served: &Served,
+    t: &Timings,
+    kick: &tokio::sync::watch::Receiver<u64>,
+) -> BoxStream<'static, Incoming> {
+    use kube::Resource as _;
+    let retry = super::watch::Retry {
+        backoff: CappedBackoff::new(t.backoff_min, t.backoff_max),
+        relist_after: t.watch_timeout,
+        kick: Some(kick.clone()),
+    };
+    let ns = id.1.as_deref();
+    let spec = |path: String, fields: Option<&str>| Spec {
+        path,
+        field_selector: fields.map(str::to_string),
+        watch_timeout_secs: t.watch_timeout.as_secs().clamp(1, 294) as u32,
+        page_size: 500,
+        stall_after: t.stall_after,
+        answer_timeout: t.answer_timeout,
+        // Past the pacing of watch starts (`connect::watch_pacing`) and an answer's time.
+        resumed_after: t.backoff_max.min(Duration::from_secs(1)) + Duration::from_secs(1),
+    };
+    let c = client.clone();
+    fn event_key(o: &Event) -> Option<(String, String)> {
+        Some((
+            o.metadata.namespace.clone().unwrap_or_default(),
+            o.metadata.name.clone()?,
+        ))
+    }
+    match id.0 {
+        Resource::Nodes => watch(
+            c,
+            spec(Node::url_path(&(), None), None),
+            id,
+            retry,
+            |o: &Node| translate::node(o).map(Record::Node),
+        ),
+        Resource::Deployments => watch(
+            c,
+            spec(Deployment::url_path(&(), ns), None),
+            id,
+            retry,
+            |o: &Deployment| translate::deployment(o).map(Record::Workload),
+        ),
+        Resource::ReplicaSets => watch(
+            c,
+            spec(ReplicaSet::url_path(&(), ns), None),
+            id,
+            retry,
+            |o: &ReplicaSet| translate::replicaset(o).map(Record::ReplicaSet),
+        ),
+        Resource::Pods => watch(
+            c,
+            spec(Pod::url_path(&(), ns), None),
+            id,
+            retry,
+            |o: &Pod| translate::pod(o).map(Record::Pod),
+        ),
+        Resource::Hpas => watch(
+            c,
+            spec(HorizontalPodAutoscaler::url_path(&(), ns), None),
+            id,
+            retry,
+            |o: &HorizontalPodAutoscaler| translate::hpa(o).map(Record::Hpa),
+        ),
+        Resource::Events => watch(
+            c,
+            spec(Event::url_path(&(), ns), Some("type=Warning")),
+            id,
+            retry,
+            |o: &Event| {
+                let key = event_key(o)?;
+                translate::event(o).map(|event| Record::Event { key, event })
+            },
+        ),
+        Resource::ActionEvents => watch(
+            c,
+            spec(Event::url_path(&(), ns), Some("reportingComponent=opsdeck")),
+            id,
+            retry,
+            |o: &Event| {
+                let key = event_key(o)?;
+                translate::event(o).map(|event| Record::ActionEvent { key, event })
+            },
+        ),
+        Resource::Rollouts => {
+            let ar = served.rollouts.clone().unwrap_or_else(|| {
+                ApiResource::from_gvk_with_plural(
+                    &kube::api::GroupVersionKind::gvk("argoproj.io", "v1alpha1", "Rollout"),
+                    "rollouts",
+                )
+            });
+            watch(
+                c,
+                spec(DynamicObject::url_path(&ar, ns), None),
+                id,
+                retry,
+                |o: &DynamicObject| translate::rollout(o).map(Record::Workload),
+            )
+        }
+    }
+}
+
+/// Which of the watched resources the cluster serves, from discovery. A resource it does not
+/// serve is not listed at all (a LIST of it is a 404 every time) until discovery says it is.
+#[derive(Debug, Clone, Default)]
+pub struct Served {
+    /// Resources discovery answered for and did not list.
+    absent: std::collections::BTreeSet<Resource>,
+    /// The Argo Rollouts CRD's preferred version, when served.
+    rollouts: Option<ApiResource>,
+}
+
+impl Served {
+    /// Nothing left for discovery to find.
+    pub fn everything(&self) -> bool {
+        self.absent.is_empty() && self.rollouts.is_some()
+    }
+
+    pub fn serves(&self, r: Resource) -> bool {
+        match r {
+            Resource::Rollouts => self.rollouts.is_some(),
+            r => !self.absent.contains(&r),
+        }
+    }
+}
+
+/// The watches of resources `now` serves and `before` did not.
+fn newly_served(
+    client: &Client,
+    target: &Target,
+    before: &Served,
+    now: &Served,
+    t: &Timings,
+    kick: &tokio::sync::watch::Receiver<u64>,
+) -> Watches {
+    watches(client, target, now, t, kick)
+        .into_iter()
+        .filter(|((r, _), _)| !before.serves(*r))
+        .collect()
+}
+
+/// Where each watched built-in resource is served: (group/version path, plural).
+fn home(r: Resource) -> Option<(&'static str, &'static str)> {
+    Some(match r {
+        Resource::Nodes => ("api/v1", "nodes"),
+        Resource::Pods => ("api/v1", "pods"),
+        Resource::Events | Resource::ActionEvents => ("api/v1", "events"),
+        Resource::Deployments => ("apis/apps/v1", "deployments"),
+        Resource::ReplicaSets => ("apis/apps/v1", "replicasets"),
+        Resource::Hpas => ("apis/autoscaling/v2", "horizontalpodautoscalers"),
+        Resource::Rollouts => return None,
+    })
+}
+
+/// Ask discovery which watched resources are served. A group version that answers 404 serves
+/// none of them; one that cannot be asked (timeout, 403, 5xx) is assumed served, so a failing
+/// discovery never hides a resource.
+async fn discover(client: &Client, timings: &Timings) -> Served {
+    rediscover(client, timings, None).await
+}
+
+/// As `discover`, asking only about what `before` found absent (everything when None).
+async fn rediscover(client: &Client, timings: &Timings, before: Option<&Served>) -> Served {
+    let mut served = Served {
+        rollouts: match before.and_then(|b| b.rollouts.clone()) {
+            Some(known) => Some(known),
+            None => discover_rollouts(client, timings).await,
+        },
+        ..Served::default()
+    };
+    let mut asked: std::collections::BTreeMap<&str, Option<Vec<String>>> = Default::default();
+    for r in [
+        Resource::Nodes,
+        Resource::Pods,
+        Resource::Events,
+        Resource::Deployments,
+        Resource::ReplicaSets,
+        Resource::Hpas,
+    ] {
+        if before.is_some_and(|b| b.serves(r)) {
+            continue;
+        }
+        let Some((gv, plural)) = home(r) else {
+            continue;
+        };
+        if !asked.contains_key(gv) {
+            let names = group_resources(client, gv, timings).await;
+            asked.insert(gv, names);
+        }
+        if let Some(Some(names)) = asked.get(gv)
+            && !names.iter().any(|n| n == plural)
+        {
+            tracing::info!(
+                resource = plural,
+                "not served by this API server: not watched"
+            );
+            served.absent.insert(r);
+        }
+    }
+    served
+}
+
+/// The resources a group version serves; `Some(empty)` when it is not served (404); None when
+/// discovery could not say.
+async fn group_resources(client: &Client, gv: &str, timings: &Timings) -> Option<Vec<String>> {
+    let asked = async {
+        match gv.strip_prefix("api/") {
+            Some(v) => client.list_core_api_resources(v).await,
+            None => {
+                client
+                    .list_api_group_resources(gv.trim_start_matches("apis/"))
+                    .await
+            }
+        }
+    };
+    match tokio::time::timeout(timings.probe_timeout, asked).await {
+        Ok(Ok(list)) => Some(list.resources.into_iter().map(|r| r.name).collect()),
+        Ok(Err(kube::Error::Api(s))) if s.code == 404 => Some(Vec::new()),
+        _ => None,
     }
 }
 

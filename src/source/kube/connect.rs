@@ -103,8 +103,7 @@ async fn from_kubeconfig(
             None => format!("{file}: {e}"),
         })?;
     config.connect_timeout = Some(timings.connect_timeout);
-    // Reads never pause longer than a watch lasts (plus slack): a dead connection is noticed.
-    config.read_timeout = Some(timings.watch_timeout + Duration::from_secs(15));
+    config.read_timeout = Some(read_timeout(timings));
     identify(&mut config);
     no_hidden_retries(&mut config);
     let mut warnings = Vec::new();
@@ -122,6 +121,12 @@ async fn from_kubeconfig(
     })
 }
 
+/// A read never pauses longer than a watch may go without a bookmark (plus slack): a dead
+/// connection is noticed even where the watch's own stall check is not running.
+pub fn read_timeout(timings: &Timings) -> Duration {
+    timings.stall_after.max(timings.answer_timeout) + Duration::from_secs(15)
+}
+
 /// Every request says it is opsdeck (`User-Agent: opsdeck/<version>`), replacing any agent the
 /// kubeconfig's headers set.
 pub fn identify(config: &mut kube::Config) {
@@ -137,7 +142,7 @@ pub fn identify(config: &mut kube::Config) {
 /// 15 times with a backoff that honours `Retry-After`, so a watch told `504
 /// ResourceVersionTooLarge` (a cluster restored behind the same endpoint) reached the watcher
 /// only after many seconds, and a 503 looked like a server that does not answer. Every failure
-/// goes to the caller at once; the watches back off themselves (`watch::progress_backoff`).
+/// goes to the caller at once; the watches back off themselves (`list_watch`).
 pub fn no_hidden_retries(config: &mut kube::Config) {
     config.default_retry = false;
 }

@@ -59,7 +59,7 @@ pub async fn connect(endpoint: &EksEndpoint, timings: &Timings) -> Result<Connec
     .await
     .map_err(|e| format!("{what}: {e}"))?;
     config.connect_timeout = Some(timings.connect_timeout);
-    config.read_timeout = Some(timings.watch_timeout + Duration::from_secs(15));
+    config.read_timeout = Some(super::connect::read_timeout(timings));
     super::connect::identify(&mut config);
     super::connect::no_hidden_retries(&mut config);
     let current = Arc::new(RwLock::new(first));

@@ -18,7 +18,13 @@ pub enum Failure {
     NotServed,
     /// No answer: connection refused, reset, timed out, DNS.
     Unreachable(String),
-    /// Anything else (5xx, 429, malformed data).
+    /// An open watch brought no event and no bookmark for longer than the server's bookmark
+    /// interval: data is not flowing, though the server may still answer.
+    Stalled(String),
+    /// An answer we could not read (a body cut short, a line that is not a watch event): a
+    /// failure, not a sign of life.
+    BadAnswer(String),
+    /// Anything else (5xx).
     Other(String),
 }
 
@@ -29,6 +35,7 @@ enum WatchState {
     Forbidden(String),
     Unauthorized(String),
     Failing(String),
+    Stalled(String),
 }
 
 /// A watch is identified by its resource and namespace (None: all namespaces).
@@ -45,6 +52,10 @@ pub struct HealthTracker {
     setup_error: Option<String>,
     /// When each watch last reported a failure (see `settle`).
     last_failure: BTreeMap<WatchId, Timestamp>,
+    /// An object a watch skipped because it could not be read (the latest), until it relists.
+    unreadable: BTreeMap<WatchId, String>,
+    /// When each watch last brought data: a stalled watch's data is as old as this.
+    last_data: BTreeMap<WatchId, Timestamp>,
 }
 
 impl HealthTracker {
@@ -56,6 +67,8 @@ impl HealthTracker {
             warnings: Vec::new(),
             setup_error: None,
             last_failure: BTreeMap::new(),
+            unreadable: BTreeMap::new(),
+            last_data: BTreeMap::new(),
         }
     }
 
@@ -84,6 +97,7 @@ impl HealthTracker {
     /// A watch delivered an event (its list completed, or an object changed).
     pub fn delivered(&mut self, id: &WatchId, synced: bool, now: Timestamp) {
         self.contact(now);
+        self.last_data.insert(id.clone(), now);
         if let Some(state) = self.watches.get_mut(id)
             && (synced || !matches!(state, WatchState::Syncing))
         {
@@ -101,22 +115,29 @@ impl HealthTracker {
             Failure::Forbidden(why) => WatchState::Forbidden(why),
             Failure::Unauthorized(why) => WatchState::Unauthorized(why),
             Failure::NotServed => WatchState::Failing("not served by this API server".into()),
-            Failure::Other(why) => WatchState::Failing(why),
+            Failure::Stalled(why) => WatchState::Stalled(why),
+            Failure::BadAnswer(why) | Failure::Other(why) => WatchState::Failing(why),
         };
-        // An HTTP answer, even an error, proves the server is there.
-        self.contact(now);
+        // Not contact: an error or an unreadable answer is no data (the probe, when it runs,
+        // says whether the server answers).
         self.watches.insert(id.clone(), state);
         self.last_failure.insert(id.clone(), now);
     }
 
-    /// A watch whose retry brought no error: its failure (if any) is over. Not contact: a
-    /// server that hangs brings no error either, and the probe is what says it answers.
-    pub fn resumed(&mut self, id: &WatchId) {
-        if let Some(state) = self.watches.get_mut(id)
-            && !matches!(state, WatchState::Syncing)
-        {
-            *state = WatchState::Synced;
-        }
+    /// A watch is alive: a bookmark arrived, or its watch started again after a failure (the
+    /// server answered it). Its failure, if any, is over.
+    pub fn alive(&mut self, id: &WatchId, now: Timestamp) {
+        self.delivered(id, false, now);
+    }
+
+    /// A (re)list starts: what it skipped before is forgotten.
+    pub fn listing(&mut self, id: &WatchId) {
+        self.unreadable.remove(id);
+    }
+
+    /// An object the watch could not read was skipped (`ns/name: why`).
+    pub fn unreadable(&mut self, id: &WatchId, why: String) {
+        self.unreadable.insert(id.clone(), why);
     }
 
     /// Clear the failures of watches that stopped failing.
@@ -160,9 +181,18 @@ impl HealthTracker {
 
     pub fn health(&self) -> SourceHealth {
         let status = self.status();
+        // While a watch is stalled the server may still answer, but that resource's data is
+        // as old as the last thing its watch brought.
+        let stalled_since = self
+            .watches
+            .iter()
+            .filter(|(_, s)| matches!(s, WatchState::Stalled(_)))
+            .filter_map(|(id, _)| self.last_data.get(id))
+            .min()
+            .copied();
         SourceHealth {
             status,
-            last_data: self.last_contact,
+            last_data: stalled_since.or(self.last_contact),
             reports_every_secs: None,
         }
     }
@@ -202,6 +232,13 @@ impl HealthTracker {
         if all_unauthorized {
             return SourceStatus::Failed(format!("credentials rejected: {}", unauthorized[0]));
         }
+        let stalled = named(|s| match s {
+            WatchState::Stalled(w) => Some(w),
+            _ => None,
+        });
+        if !stalled.is_empty() {
+            return SourceStatus::Stale(stalled.join("; "));
+        }
         if self.is_syncing() {
             return SourceStatus::Connecting;
         }
@@ -209,6 +246,9 @@ impl HealthTracker {
         problems.extend(named(|s| match s {
             WatchState::Forbidden(w) | WatchState::Failing(w) => Some(w),
             _ => None,
+        }));
+        problems.extend(self.unreadable.iter().map(|((r, _), why)| {
+            format!("{}: skipped an object it cannot read: {why}", r.plural())
         }));
         problems.extend(self.warnings.iter().cloned());
         if problems.is_empty() {
@@ -389,5 +429,61 @@ mod tests {
             h.health().status,
             SourceStatus::Degraded("TLS verification disabled".into())
         );
+    }
+
+    #[test]
+    fn a_stalled_watch_is_stale_with_its_own_age_until_data_flows() {
+        let mut h = tracker();
+        h.delivered(&(Resource::Pods, None), true, t(1));
+        h.delivered(&(Resource::Deployments, None), true, t(5));
+        h.failed(
+            &(Resource::Pods, None),
+            Failure::Stalled("watch stalled: no event or bookmark for 90s".into()),
+            t(91),
+        );
+        // The server still answers /version: the pods' data is still as old as it is.
+        h.probed(Ok(()), t(92));
+        let health = h.health();
+        assert!(
+            matches!(&health.status, SourceStatus::Stale(w) if w.starts_with("pods: watch stalled")),
+            "{health:?}"
+        );
+        assert_eq!(health.last_data, Some(t(1)));
+        // Quiet for long: a stall is not over by itself, only by data.
+        h.settle(t(400), std::time::Duration::from_secs(10));
+        assert!(matches!(h.health().status, SourceStatus::Stale(_)));
+        h.alive(&(Resource::Pods, None), t(401));
+        assert_eq!(h.health(), SourceHealth::live(t(401)));
+    }
+
+    #[test]
+    fn a_failure_is_no_contact() {
+        let mut h = tracker();
+        h.delivered(&(Resource::Pods, None), true, t(1));
+        h.delivered(&(Resource::Deployments, None), true, t(1));
+        h.failed(
+            &(Resource::Pods, None),
+            Failure::BadAnswer("unreadable answer".into()),
+            t(9),
+        );
+        let health = h.health();
+        assert!(matches!(health.status, SourceStatus::Degraded(_)));
+        assert_eq!(health.last_data, Some(t(1)), "the age keeps growing");
+    }
+
+    #[test]
+    fn an_unreadable_object_degrades_until_the_next_listing() {
+        let mut h = tracker();
+        h.delivered(&(Resource::Pods, None), true, t(1));
+        h.delivered(&(Resource::Deployments, None), true, t(1));
+        h.unreadable(&(Resource::Pods, None), "ns/p: out of range".into());
+        assert_eq!(
+            h.health().status,
+            SourceStatus::Degraded(
+                "pods: skipped an object it cannot read: ns/p: out of range".into()
+            )
+        );
+        h.listing(&(Resource::Pods, None));
+        assert_eq!(h.health().status, SourceStatus::Live);
     }
 }

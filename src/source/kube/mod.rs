@@ -12,6 +12,7 @@ pub mod collector;
 pub mod connect;
 pub mod eks_connect;
 pub mod health;
+pub mod list_watch;
 pub mod model;
 pub mod pacing;
 pub mod quantity;

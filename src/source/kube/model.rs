@@ -69,9 +69,11 @@ pub enum Step {
     Delete(Record),
     /// The (re)list is complete: objects it did not list are gone.
     Synced,
-    /// A watch resumed after a failure (its retry brought no error): nothing changes in the
-    /// model; the watch's failure is over.
-    Resumed,
+    /// The watch is alive (a bookmark, or a watch started again after a failure): nothing
+    /// changes in the model; the watch's failure is over.
+    Alive,
+    /// An object the watch could not read was skipped (`ns/name: why`); the rest is kept.
+    Unreadable(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -165,7 +167,7 @@ impl ClusterModel {
         match step {
             Step::Begin => self.begin(resource, scope.clone()),
             Step::Synced => self.synced(resource, scope),
-            Step::Resumed => {}
+            Step::Alive | Step::Unreadable(_) => {}
             Step::Apply(record) => self.upsert(record),
             Step::Delete(record) => self.remove(record),
         }

@@ -33,12 +33,26 @@ pub fn core_versions(port: u16) -> Value {
     })
 }
 
-fn served(argo: bool) -> impl Iterator<Item = &'static ResourceDef> {
-    all().filter(move |d| argo || !d.argo)
+/// What the server serves: the built-in resources (minus any a test unserved with
+/// [`super::FakeKube::unserve`]), and Argo Rollouts once its CRD is installed.
+#[derive(Debug, Clone, Default)]
+pub struct Serving {
+    pub argo: bool,
+    pub unserved: std::collections::BTreeSet<String>,
+}
+
+impl Serving {
+    pub fn serves(&self, d: &ResourceDef) -> bool {
+        (self.argo || !d.argo) && !self.unserved.contains(d.plural)
+    }
+}
+
+fn served(serving: &Serving) -> impl Iterator<Item = &'static ResourceDef> + '_ {
+    all().filter(move |d| serving.serves(d))
 }
 
 /// Named groups in the order a real server lists them (built-in groups, then CRDs).
-fn groups(argo: bool) -> Vec<(&'static str, &'static str)> {
+fn groups(argo: &Serving) -> Vec<(&'static str, &'static str)> {
     let mut out: Vec<(&str, &str)> = Vec::new();
     for d in served(argo).filter(|d| !d.group.is_empty()) {
         if !out.contains(&(d.group, d.version)) {
@@ -54,7 +68,7 @@ fn group_json(group: &str, version: &str) -> Value {
 }
 
 /// `/apis`
-pub fn group_list(argo: bool) -> Value {
+pub fn group_list(argo: &Serving) -> Value {
     let groups: Vec<Value> = groups(argo)
         .into_iter()
         .map(|(g, v)| group_json(g, v))
@@ -63,7 +77,7 @@ pub fn group_list(argo: bool) -> Value {
 }
 
 /// `/apis/{group}`
-pub fn group(argo: bool, name: &str) -> Option<Value> {
+pub fn group(argo: &Serving, name: &str) -> Option<Value> {
     let (g, v) = groups(argo).into_iter().find(|(g, _)| *g == name)?;
     let mut doc = group_json(g, v);
     doc["kind"] = json!("APIGroup");
@@ -72,7 +86,7 @@ pub fn group(argo: bool, name: &str) -> Option<Value> {
 }
 
 /// `/api/v1` (group "") or `/apis/{group}/{version}`.
-pub fn resource_list(argo: bool, group: &str, version: &str) -> Option<Value> {
+pub fn resource_list(argo: &Serving, group: &str, version: &str) -> Option<Value> {
     let defs: Vec<&ResourceDef> = served(argo)
         .filter(|d| d.group == group && d.version == version)
         .collect();

@@ -115,8 +115,8 @@ fn route(shared: &Shared, path: &str) -> Route {
         ["apis", g, v, rest @ ..] => (*g, *v, rest),
         _ => return Route::Unknown,
     };
-    let argo = lock(&shared.settings).argo;
-    let find = |plural: &str| by_plural(group, version, plural).filter(|d| argo || !d.argo);
+    let serving = lock(&shared.settings).serving.clone();
+    let find = |plural: &str| by_plural(group, version, plural).filter(|d| serving.serves(d));
     let (ns, rest) = match rest {
         ["namespaces", ns, tail @ ..]
             if tail
@@ -300,7 +300,7 @@ fn dispatch(
     content_type: &str,
     body: &[u8],
 ) -> Result<Response<Body>, ApiError> {
-    let argo = lock(&shared.settings).argo;
+    let argo = &lock(&shared.settings).serving.clone();
     let doc = match route {
         Route::Resource(t) => return verbs::resource(shared, method, &t, q, content_type, body),
         Route::Unknown => None,

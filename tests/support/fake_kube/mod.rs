@@ -107,7 +107,7 @@ pub enum SelfReview {
 }
 
 pub(crate) struct Settings {
-    pub argo: bool,
+    pub serving: discovery::Serving,
     pub user: String,
     pub self_review: SelfReview,
     pub bookmark_interval: Duration,
@@ -196,7 +196,7 @@ impl FakeKube {
             changed: tokio_watch::Sender::new(0),
             faults: Faults::new(),
             settings: Mutex::new(Settings {
-                argo: false,
+                serving: discovery::Serving::default(),
                 user: "system:serviceaccount:opsdeck:opsdeck".to_string(),
                 self_review: SelfReview::Answer,
                 bookmark_interval: Duration::from_secs(1),
@@ -297,7 +297,18 @@ impl FakeKube {
     }
 
     pub fn enable_argo_rollouts(&self) {
-        lock(&self.shared.settings).argo = true;
+        lock(&self.shared.settings).serving.argo = true;
+    }
+
+    /// Serve `plural` (a built-in resource) or stop serving it: absent from discovery, and its
+    /// paths answer 404, as on a server where the API is disabled or too new.
+    pub fn set_served(&self, plural: &str, served: bool) {
+        let mut settings = lock(&self.shared.settings);
+        if served {
+            settings.serving.unserved.remove(plural);
+        } else {
+            settings.serving.unserved.insert(plural.to_string());
+        }
     }
 
     pub fn set_user(&self, username: &str) {
