@@ -1066,3 +1066,56 @@ async fn an_object_with_an_out_of_range_number_is_skipped_and_the_rest_kept() {
     assert!(only(&h.fleet).pods.len() >= 5, "the rest is kept");
     assert_eq!(kube.count(RequestKind::List, "pods"), 1, "no relist loop");
 }
+
+/// ctrl-r reaches a real cluster: every watch lists afresh (one LIST each), and refreshes
+/// asked in a burst are served at most once per `min_refresh_gap` (1 s here), the last one
+/// when the gap ends rather than dropped. What the relist finds is on screen.
+#[tokio::test]
+async fn a_refresh_relists_every_watch_at_a_capped_rate() {
+    let kube = FakeKube::start_with_yaml(FIXTURE).await;
+    let (refresh, refreshed) = tokio::sync::watch::channel(0u64);
+    let mut h = Harness::start_refreshable(
+        &[("fake-a", &kube)],
+        &[],
+        Arc::new(SystemClock),
+        timings(),
+        Some(refreshed),
+    )
+    .await;
+    h.until("live", Duration::from_secs(5), |f| live(f, "fake-a"))
+        .await;
+    let lists = |k: &FakeKube| {
+        ["deployments", "replicasets", "pods", "nodes", "events"]
+            .map(|r| k.count(RequestKind::List, r))
+    };
+    assert_eq!(
+        lists(&kube),
+        [1, 1, 1, 1, 2],
+        "events: warnings and opsdeck's own"
+    );
+    refresh.send_modify(|n| *n += 1);
+    h.until("one relist of each", Duration::from_secs(2), |_| {
+        lists(&kube) == [2, 2, 2, 2, 4]
+    })
+    .await;
+    // A burst: three more at once. One more relist, at the end of the gap, not three.
+    let burst = Instant::now();
+    for _ in 0..3 {
+        refresh.send_modify(|n| *n += 1);
+    }
+    h.until("the burst's relist", Duration::from_secs(3), |_| {
+        lists(&kube) == [3, 3, 3, 3, 6]
+    })
+    .await;
+    assert!(
+        burst.elapsed() >= Duration::from_millis(500),
+        "{:?}",
+        burst.elapsed()
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(lists(&kube), [3, 3, 3, 3, 6], "the burst was served once");
+    h.until("live after the refreshes", Duration::from_secs(2), |f| {
+        live(f, "fake-a")
+    })
+    .await;
+}

@@ -13,7 +13,7 @@ use opsdeck::domain::{
 };
 use opsdeck::source::kube::connect::Endpoint;
 use opsdeck::source::kube::model::ModelOptions;
-use opsdeck::source::kube::{Target, Timings, spawn};
+use opsdeck::source::kube::{Target, Timings};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -37,6 +37,7 @@ pub fn timings() -> Timings {
         stall_after: Duration::from_secs(3),
         answer_timeout: Duration::from_secs(2),
         rediscover_every: Duration::from_secs(2),
+        min_refresh_gap: Duration::from_secs(1),
     }
 }
 
@@ -103,6 +104,17 @@ impl Harness {
         clock: Arc<dyn Clock>,
         timings: Timings,
     ) -> Harness {
+        Harness::start_refreshable(servers, namespaces, clock, timings, None).await
+    }
+
+    /// As `start_full`, with the refresh channel the console's ctrl-r ticks.
+    pub async fn start_refreshable(
+        servers: &[(&str, &FakeKube)],
+        namespaces: &[&str],
+        clock: Arc<dyn Clock>,
+        timings: Timings,
+        refresh: Option<tokio::sync::watch::Receiver<u64>>,
+    ) -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let kubeconfig = fake_kube::write_kubeconfig(dir.path(), servers);
         let targets = servers
@@ -110,7 +122,8 @@ impl Harness {
             .map(|(n, _)| target(&kubeconfig, n, namespaces))
             .collect();
         let (tx, rx) = mpsc::channel(1024);
-        let tasks = spawn(targets, timings, clock, tx);
+        let (tasks, _) =
+            opsdeck::source::kube::spawn_refreshable(targets, timings, clock, tx, None, refresh);
         let mut fleet = FleetState::default();
         fleet.apply(SourceUpdate::Layout(layout()));
         Harness {

@@ -59,6 +59,8 @@ pub struct Timings {
     pub answer_timeout: Duration,
     /// How often discovery is asked again whether a resource it did not serve is served now.
     pub rediscover_every: Duration,
+    /// Refreshes asked for (ctrl-r) relist at most this often; one asked sooner waits.
+    pub min_refresh_gap: Duration,
 }
 
 impl Default for Timings {
@@ -76,6 +78,7 @@ impl Default for Timings {
             stall_after: Duration::from_secs(90),
             answer_timeout: Duration::from_secs(30),
             rediscover_every: Duration::from_secs(300),
+            min_refresh_gap: Duration::from_secs(10),
         }
     }
 }
@@ -93,7 +96,20 @@ pub async fn run_with_actions(
     timings: Timings,
     clock: Arc<dyn Clock>,
     tx: mpsc::Sender<Msg>,
+    jobs: mpsc::Receiver<ActionJob>,
+) {
+    run_refreshable(target, timings, clock, tx, jobs, None).await
+}
+
+/// As `run_with_actions`; every tick of `refresh` (a person's ctrl-r) relists every watch,
+/// at most once per `Timings::min_refresh_gap`.
+pub async fn run_refreshable(
+    target: Target,
+    timings: Timings,
+    clock: Arc<dyn Clock>,
+    tx: mpsc::Sender<Msg>,
     mut jobs: mpsc::Receiver<ActionJob>,
+    refresh: Option<tokio::sync::watch::Receiver<u64>>,
 ) {
     let id = target.info.id.clone();
     let send = |update: SourceUpdate| {
@@ -149,10 +165,15 @@ pub async fn run_with_actions(
     let mut probes = spawn_probe(client.clone(), timings.clone(), data_seen_rx);
     let mut streams = SelectAll::new();
     let mut served = discover(&client, &timings).await;
-    // Ticks when the probe reaches the server again after failing: waiting retries go at once.
     let (kick, kicked) = tokio::sync::watch::channel(0u64);
+    let (relist, relisted) = tokio::sync::watch::channel(0u64);
+    let signals = Signals {
+        kick: kicked,
+        relist: relisted,
+    };
+    let mut refresh = Refresh::new(refresh, timings.min_refresh_gap);
     let mut probe_was_up = true;
-    for (watch_id, stream) in watches(&client, &target, &served, &timings, &kicked) {
+    for (watch_id, stream) in watches(&client, &target, &served, &timings, &signals) {
         health.add_watch(watch_id);
         streams.push(stream);
     }
@@ -175,7 +196,7 @@ pub async fn run_with_actions(
             }
             _ = &mut rediscovery, if !served.everything() => {
                 let now_served = rediscover(&client, &timings, Some(&served)).await;
-                for (watch_id, stream) in newly_served(&client, &target, &served, &now_served, &timings, &kicked) {
+                for (watch_id, stream) in newly_served(&client, &target, &served, &now_served, &timings, &signals) {
                     health.add_watch(watch_id);
                     streams.push(stream);
                 }
@@ -227,10 +248,61 @@ pub async fn run_with_actions(
                     return;
                 }
             }
+            _ = refresh.due() => {
+                relist.send_modify(|n| *n += 1);
+                rediscovery.as_mut().reset(tokio::time::Instant::now());
+            }
             Some(job) = jobs.recv() => {
                 start_action(client.clone(), job, identity.clone(), &target.model, clock.clone());
             }
             _ = tx.closed() => return,
+        }
+    }
+}
+
+/// A person's refresh requests, served at most once per `gap`: one asked within the gap is
+/// served when the gap ends, not dropped.
+struct Refresh {
+    rx: Option<tokio::sync::watch::Receiver<u64>>,
+    gap: Duration,
+    last: Option<tokio::time::Instant>,
+    due_at: Option<tokio::time::Instant>,
+}
+
+impl Refresh {
+    fn new(rx: Option<tokio::sync::watch::Receiver<u64>>, gap: Duration) -> Refresh {
+        let rx = rx.map(|mut rx| {
+            rx.mark_unchanged();
+            rx
+        });
+        Refresh {
+            rx,
+            gap,
+            last: None,
+            due_at: None,
+        }
+    }
+
+    /// Completes when a refresh is to be served now. Cancel-safe (a `select!` branch).
+    async fn due(&mut self) {
+        loop {
+            if let Some(at) = self.due_at {
+                tokio::time::sleep_until(at).await;
+                self.due_at = None;
+                self.last = Some(tokio::time::Instant::now());
+                return;
+            }
+            match self.rx.as_mut() {
+                Some(rx) => {
+                    if rx.changed().await.is_err() {
+                        self.rx = None;
+                        continue;
+                    }
+                }
+                None => std::future::pending::<()>().await,
+            }
+            let now = tokio::time::Instant::now();
+            self.due_at = Some(self.last.map_or(now, |l| (l + self.gap).max(now)));
         }
     }
 }
@@ -534,6 +606,14 @@ async fn discover_rollouts(client: &Client, timings: &Timings) -> Option<ApiReso
 
 type Watches = Vec<(WatchId, BoxStream<'static, Incoming>)>;
 
+/// What every watch of a collector listens to besides the server.
+struct Signals {
+    /// Ticks when the probe reaches the server again after failing: waiting retries go at once.
+    kick: tokio::sync::watch::Receiver<u64>,
+    /// Ticks when a refresh was asked for: every watch lists afresh.
+    relist: tokio::sync::watch::Receiver<u64>,
+}
+
 /// The resources a collector watches, in each scope (all namespaces, or each configured one).
 const WATCHED: [Resource; 7] = [
     Resource::Deployments,
@@ -559,18 +639,18 @@ fn watches(
     target: &Target,
     served: &Served,
     t: &Timings,
-    kick: &tokio::sync::watch::Receiver<u64>,
+    signals: &Signals,
 ) -> Watches {
     let mut out: Watches = Vec::new();
     if served.serves(Resource::Nodes) {
         let id = (Resource::Nodes, None);
-        out.push((id.clone(), watch_of(client, id, served, t, kick)));
+        out.push((id.clone(), watch_of(client, id, served, t, signals)));
     }
     for scope in scopes(target) {
         for r in WATCHED {
             if served.serves(r) {
                 let id = (r, scope.clone());
-                out.push((id.clone(), watch_of(client, id, served, t, kick)));
+                out.push((id.clone(), watch_of(client, id, served, t, signals)));
             }
         }
     }
@@ -583,13 +663,14 @@ fn watch_of(
     id: WatchId,
     served: &Served,
     t: &Timings,
-    kick: &tokio::sync::watch::Receiver<u64>,
+    signals: &Signals,
 ) -> BoxStream<'static, Incoming> {
     use kube::Resource as _;
     let retry = super::watch::Retry {
         backoff: CappedBackoff::new(t.backoff_min, t.backoff_max),
         relist_after: t.watch_timeout,
-        kick: Some(kick.clone()),
+        kick: Some(signals.kick.clone()),
+        relist: Some(signals.relist.clone()),
     };
     let ns = id.1.as_deref();
     let spec = |path: String, fields: Option<&str>| Spec {
@@ -714,9 +795,9 @@ fn newly_served(
     before: &Served,
     now: &Served,
     t: &Timings,
-    kick: &tokio::sync::watch::Receiver<u64>,
+    signals: &Signals,
 ) -> Watches {
-    watches(client, target, now, t, kick)
+    watches(client, target, now, t, signals)
         .into_iter()
         .filter(|((r, _), _)| !before.serves(*r))
         .collect()

@@ -86,6 +86,20 @@ pub struct Retry {
     pub relist_after: Duration,
     /// Ticks when the server answers again after an outage.
     pub kick: Option<tokio::sync::watch::Receiver<u64>>,
+    /// Ticks when a person asks for a refresh (ctrl-r): the next step is a fresh LIST.
+    pub relist: Option<tokio::sync::watch::Receiver<u64>>,
+}
+
+/// Completes when `rx` ticks; never when there is none or it closed.
+async fn ticked(rx: &mut Option<tokio::sync::watch::Receiver<u64>>) {
+    match rx {
+        Some(rx) => {
+            if rx.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending().await,
+    }
 }
 
 enum Phase {
@@ -193,8 +207,11 @@ where
 {
     async fn step(&mut self) -> Item<K> {
         loop {
-            if let Some(d) = self.wait.take() {
-                self.pause(d).await;
+            if let Some(d) = self.wait.take()
+                && self.pause(d).await
+            {
+                self.phase = Phase::Start;
+                self.page.clear();
             }
             if let Some(next) = self.page.pop_front() {
                 return match next {
@@ -264,8 +281,15 @@ where
                     }
                 },
                 Phase::Watching { rv, mut lines } => {
-                    let line = match tokio::time::timeout(self.spec.stall_after, lines.next()).await
-                    {
+                    let next = tokio::select! {
+                        next = tokio::time::timeout(self.spec.stall_after, lines.next()) => next,
+                        _ = ticked(&mut self.retry.relist) => {
+                            // Asked to refresh: list afresh (the watch is dropped).
+                            self.phase = Phase::Start;
+                            continue;
+                        }
+                    };
+                    let line = match next {
                         Err(_) => {
                             self.stalled = true;
                             return self
@@ -433,22 +457,15 @@ where
         Err(fault)
     }
 
-    /// Wait out a backoff step, or less when kicked.
-    async fn pause(&mut self, d: Duration) {
-        let kicked = async {
-            match self.retry.kick.as_mut() {
-                Some(k) => {
-                    k.borrow_and_update();
-                    if k.changed().await.is_err() {
-                        std::future::pending::<()>().await;
-                    }
-                }
-                None => std::future::pending().await,
-            }
-        };
+    /// Wait out a backoff step, or less when kicked; true when asked to relist meanwhile.
+    async fn pause(&mut self, d: Duration) -> bool {
+        if let Some(k) = self.retry.kick.as_mut() {
+            k.borrow_and_update();
+        }
         tokio::select! {
-            _ = tokio::time::sleep(d) => {}
-            _ = kicked => {}
+            _ = tokio::time::sleep(d) => false,
+            _ = ticked(&mut self.retry.kick) => false,
+            _ = ticked(&mut self.retry.relist) => true,
         }
     }
 }

@@ -109,6 +109,22 @@ pub fn spawn_gated(
     Vec<tokio::task::JoinHandle<()>>,
     std::collections::HashMap<ClusterId, mpsc::Sender<crate::actions::ActionJob>>,
 ) {
+    spawn_refreshable(targets, timings, clock, tx, aws_gate, None)
+}
+
+/// As `spawn_gated`; every tick of `refresh` (ctrl-r) makes every collector relist (see
+/// `collector::run_refreshable`).
+pub fn spawn_refreshable(
+    targets: Vec<Target>,
+    timings: Timings,
+    clock: Arc<dyn Clock>,
+    tx: mpsc::Sender<Msg>,
+    aws_gate: Option<tokio::sync::watch::Receiver<bool>>,
+    refresh: Option<tokio::sync::watch::Receiver<u64>>,
+) -> (
+    Vec<tokio::task::JoinHandle<()>>,
+    std::collections::HashMap<ClusterId, mpsc::Sender<crate::actions::ActionJob>>,
+) {
     let mut senders = std::collections::HashMap::new();
     let tasks = targets
         .into_iter()
@@ -119,13 +135,14 @@ pub fn spawn_gated(
                 .then(|| aws_gate.clone())
                 .flatten();
             let (timings, clock, tx) = (timings.clone(), clock.clone(), tx.clone());
+            let refresh = refresh.clone();
             tokio::spawn(async move {
                 if let Some(mut gate) = gate
                     && gate.wait_for(|open| *open).await.is_err()
                 {
                     return;
                 }
-                collector::run_with_actions(t, timings, clock, tx, job_rx).await
+                collector::run_refreshable(t, timings, clock, tx, job_rx, refresh).await
             })
         })
         .collect();
