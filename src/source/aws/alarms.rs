@@ -22,7 +22,7 @@ pub async fn fetch(client: &aws_sdk_cloudwatch::Client) -> Result<Vec<RawAlarm>,
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify(&e))?;
+        let page = page.map_err(|e| classify(&e, "cloudwatch:DescribeAlarms"))?;
         for a in page.metric_alarms() {
             out.push(RawAlarm {
                 name: a.alarm_name().unwrap_or_default().to_string(),
@@ -106,7 +106,7 @@ pub async fn tags(
         {
             Ok(Vec::new())
         }
-        Err(e) => Err(classify(&e)),
+        Err(e) => Err(classify(&e, "cloudwatch:ListTagsForResource")),
     }
 }
 
@@ -165,7 +165,11 @@ pub(crate) fn failed_status(
 ) -> SourceStatus {
     let text = options.describe(failure, what, profile);
     match failure {
-        Failure::AccessDenied(_) | Failure::Expired(_) => SourceStatus::Failed(text),
+        Failure::AccessDenied(_)
+        | Failure::Expired(_)
+        | Failure::InvalidCredentials(_)
+        | Failure::Config(_)
+        | Failure::NotFound(_) => SourceStatus::Failed(text),
         _ => SourceStatus::Stale(text),
     }
 }

@@ -79,7 +79,7 @@ pub async fn fetch(
                     .set_next_page_token(token.take())
                     .send()
                     .await
-                    .map_err(|e| classify(&e))?;
+                    .map_err(|e| classify(&e, "ce:GetCostAndUsage"))?;
                 for r in page.results_by_time() {
                     let Some(date) = r.time_period().and_then(|p| p.start().parse::<Date>().ok())
                     else {
@@ -128,7 +128,7 @@ pub async fn fetch(
                 .granularity(Granularity::Monthly)
                 .send()
                 .await
-                .map_err(|e| classify(&e))?;
+                .map_err(|e| classify(&e, "ce:GetCostForecast"))?;
             let usd = out
                 .total()
                 .and_then(|t| t.amount())
@@ -151,7 +151,7 @@ pub async fn fetch(
                     .set_next_page_token(token.take())
                     .send()
                     .await
-                    .map_err(|e| classify(&e))?;
+                    .map_err(|e| classify(&e, "ce:GetAnomalies"))?;
                 for a in page.anomalies() {
                     let Some(date) = a
                         .anomaly_start_date()
@@ -282,7 +282,9 @@ pub async fn refresh(
                 profile,
             );
             match failure {
-                Failure::Expired(_) => SourceStatus::Failed(text),
+                Failure::Expired(_) | Failure::InvalidCredentials(_) | Failure::Config(_) => {
+                    SourceStatus::Failed(text)
+                }
                 _ if answers.is_empty() => SourceStatus::Failed(text),
                 _ => SourceStatus::Degraded(text),
             }

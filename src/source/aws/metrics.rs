@@ -191,7 +191,7 @@ pub async fn fetch(
         }
         let mut pages = request.into_paginator().send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify(&e))?;
+            let page = page.map_err(|e| classify(&e, "cloudwatch:GetMetricData"))?;
             for r in page.metric_data_results() {
                 let points = out
                     .entry(r.id().unwrap_or_default().to_string())
