@@ -787,7 +787,14 @@ async fn sparklines_of_the_open_service_come_from_get_metric_data() {
     let (tx, mut rx) = mpsc::channel(64);
     let (show, watched) = tokio::sync::watch::channel(Vec::new());
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(now()));
-    let _tasks = spawn_metrics(vec![metrics_source()], acct.options(), clock, watched, tx);
+    let _tasks = spawn_metrics(
+        vec![metrics_source()],
+        acct.options(),
+        clock,
+        watched,
+        tx,
+        None,
+    );
     // Loading until asked for something.
     let first = next_metrics(&mut rx).await;
     assert_eq!(first.health.status, SourceStatus::Connecting);
@@ -1315,4 +1322,90 @@ async fn snapshot_with_a_missing_eks_cluster_says_so_at_once_and_exits_non_zero(
     );
     assert_eq!(source_state(&snap, "cost")["state"], "live");
     assert!(snap["cost"]["month_to_date_usd"].is_number(), "{snap:#}");
+}
+
+// ---- ctrl-r reaches the AWS pollers (issue 15, item 8) ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_r_polls_every_aws_source_now_rate_limited_and_none_is_dropped() {
+    use opsdeck::app::Effect;
+    use opsdeck::console::Executor;
+    let acct = Account::new("100000000320");
+    acct.put_alarm("eu-west-1", "prod-web-5xx", "OK", &[]);
+    seed_costs(&acct);
+    acct.create_cluster("eu-west-1", "prod-euw1", "1.31");
+    let mut options = acct.options();
+    // Nothing polls by itself during the test: every poll after the first is a refresh.
+    options.alarm_poll = Duration::from_secs(3600);
+    options.eks_poll = Duration::from_secs(3600);
+    options.cost.recheck = Duration::from_secs(3600);
+    options.refresh_min_gap = Duration::from_millis(1500);
+    let mut plan = empty_plan();
+    plan.alarms.push(alarm_source("eu-west-1"));
+    plan.eks.push(EksSource {
+        scope: scope("eu-west-1"),
+        targets: vec![EksTarget {
+            eks_cluster: "prod-euw1".into(),
+            cluster: ClusterId::new("prod", "eu-west-1", "prod-euw1"),
+        }],
+    });
+    plan.cost = Some(cost_source());
+    let (refresh, refreshes) = tokio::sync::watch::channel(0u64);
+    let mut executor = Executor {
+        refresh: Some(refresh),
+        ..Executor::default()
+    };
+    let (tx, mut rx) = mpsc::channel(256);
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(now()));
+    let _tasks =
+        opsdeck::source::aws::spawn_with_refresh(plan, options, clock, tx, Some(refreshes));
+    let label = scope("eu-west-1").label();
+    next_alarms(&mut rx, &label).await;
+    let polls = || {
+        (
+            acct.count("DescribeAlarms"),
+            acct.count("ListClusters"),
+            acct.count("GetCostAndUsage"),
+        )
+    };
+    // Let every source finish its first poll.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while polls().1 < 1 || polls().2 < 2 {
+        assert!(std::time::Instant::now() < deadline, "{:?}", polls());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(polls(), (1, 1, 2));
+    // The first poll's window ends; ctrl-r polls at once, and the unchanged alarms are sent
+    // again (the screen says when they answered).
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    while rx.try_recv().is_ok() {}
+    let asked = std::time::Instant::now();
+    executor.run(Effect::RefreshSources);
+    next_alarms(&mut rx, &label).await;
+    assert!(
+        asked.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        asked.elapsed()
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while polls().1 < 2 {
+        assert!(std::time::Instant::now() < deadline, "{:?}", polls());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Cost Explorer is billed: a refresh re-reads the cache, it does not ask again within
+    // the TTL.
+    assert_eq!(polls(), (2, 2, 2));
+    // Three more at once, inside the window: one poll, when the window ends.
+    let asked = std::time::Instant::now();
+    for _ in 0..3 {
+        executor.run(Effect::RefreshSources);
+    }
+    next_alarms(&mut rx, &label).await;
+    let waited = asked.elapsed();
+    assert!(
+        waited >= Duration::from_millis(1200) && waited < Duration::from_millis(3000),
+        "served when the window ended: {waited:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(polls(), (3, 3, 2), "one poll for the three, and none after");
 }

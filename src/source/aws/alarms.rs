@@ -8,6 +8,7 @@ use super::{AlarmSource, Options, clients, timestamp};
 use crate::app::Msg;
 use crate::clock::Clock;
 use crate::domain::{Alarm, SourceHealth, SourceStatus, SourceUpdate, Timestamp};
+use crate::source::refresh::{Refresh, Woke};
 use aws_sdk_cloudwatch::types::AlarmType;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -180,7 +181,11 @@ pub async fn run(
     options: Options,
     clock: Arc<dyn Clock>,
     tx: mpsc::Sender<Msg>,
+    refresh: Option<super::Refreshes>,
 ) {
+    let mut refresh = Refresh::new(refresh, options.refresh_min_gap);
+    // After a refresh the answer is sent even when unchanged: the screen says when it came.
+    let mut refreshed = false;
     let label = source.scope.label();
     let profile = source.scope.profile.clone();
     let config = clients::sdk_config(&source.scope, &options.clients).await;
@@ -192,6 +197,7 @@ pub async fn run(
     let rules = &source.attribution.rules;
     let mut tag_cache = TagCache::default();
     loop {
+        refresh.polled();
         let result = options.with_backoff(|| fetch(&client)).await;
         let now = clock.now();
         let status = match result {
@@ -232,6 +238,7 @@ pub async fn run(
         };
         let due = match &sent {
             None => true,
+            Some(_) if refreshed => true,
             Some((a, s, at)) => {
                 *a != alarms
                     || *s != status
@@ -256,7 +263,7 @@ pub async fn run(
             sent = Some((alarms.clone(), status, now));
         }
         tokio::select! {
-            _ = tokio::time::sleep(options.alarm_poll) => {}
+            woke = refresh.wait(options.alarm_poll) => refreshed = woke == Woke::Refresh,
             _ = tx.closed() => return,
         }
     }

@@ -10,6 +10,7 @@ use super::{Options, clients};
 use crate::app::Msg;
 use crate::clock::Clock;
 use crate::domain::{CostReport, SourceHealth, SourceStatus, SourceUpdate, Timestamp};
+use crate::source::refresh::{Refresh, Woke};
 use aws_sdk_costexplorer::types::{
     AnomalyDateInterval, DateInterval, Granularity, GroupDefinition, GroupDefinitionType, Metric,
 };
@@ -187,14 +188,20 @@ pub async fn run(
     options: Options,
     clock: Arc<dyn Clock>,
     tx: mpsc::Sender<Msg>,
+    refresh: Option<super::Refreshes>,
 ) {
+    // A refresh re-reads the cache and asks Cost Explorer for what is older than the TTL only:
+    // every request is billed.
+    let mut refresh = Refresh::new(refresh, options.refresh_min_gap);
+    let mut refreshed = false;
     let config = clients::sdk_config(&source.scope, &options.clients).await;
     let client = clients::cost_explorer(&config, &options.clients);
     let cache = options.cost.cache_dir.clone().map(CostCache::new);
     let mut memory: Vec<(CostQuery, CostAnswer, Timestamp)> = Vec::new();
     let mut sent: Option<(CostReport, SourceHealth)> = None;
     loop {
-        let (report, health) = refresh(
+        refresh.polled();
+        let (report, health) = self::refresh(
             &source,
             &options,
             &client,
@@ -203,7 +210,7 @@ pub async fn run(
             clock.now(),
         )
         .await;
-        if sent.as_ref() != Some(&(report.clone(), health.clone())) {
+        if refreshed || sent.as_ref() != Some(&(report.clone(), health.clone())) {
             let update = SourceUpdate::Cost {
                 report: Box::new(report.clone()),
                 health: health.clone(),
@@ -214,7 +221,7 @@ pub async fn run(
             sent = Some((report, health));
         }
         tokio::select! {
-            _ = tokio::time::sleep(options.cost.recheck) => {}
+            woke = refresh.wait(options.cost.recheck) => refreshed = woke == Woke::Refresh,
             _ = tx.closed() => return,
         }
     }

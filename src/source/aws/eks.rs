@@ -10,6 +10,7 @@ use crate::clock::Clock;
 use crate::domain::{
     ClusterDelta, ClusterId, Nodegroup, SourceHealth, SourceStatus, SourceUpdate, Timestamp,
 };
+use crate::source::refresh::{Refresh, Woke};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -244,7 +245,10 @@ pub async fn run(
     options: Options,
     clock: Arc<dyn Clock>,
     tx: mpsc::Sender<Msg>,
+    refresh: Option<super::Refreshes>,
 ) {
+    let mut refresh = Refresh::new(refresh, options.refresh_min_gap);
+    let mut refreshed = false;
     let label = source.scope.label();
     let config = clients::sdk_config(&source.scope, &options.clients).await;
     let client = clients::eks(&config, &options.clients);
@@ -254,12 +258,17 @@ pub async fn run(
     // Live health carries the time it became live, so polls that change nothing redraw nothing.
     let mut live_since: Option<Timestamp> = None;
     loop {
+        refresh.polled();
         let result = options.with_backoff(|| discover(&client)).await;
         let now = clock.now();
         let mut out = Vec::new();
         match result {
             Ok(found) => {
                 last_good = Some(now);
+                if refreshed {
+                    // Asked for: the screen says this answer's time.
+                    live_since = Some(now);
+                }
                 let since = *live_since.get_or_insert(now);
                 let health = SourceHealth {
                     status: SourceStatus::Live,
@@ -295,7 +304,7 @@ pub async fn run(
             }
         }
         tokio::select! {
-            _ = tokio::time::sleep(options.eks_poll) => {}
+            woke = refresh.wait(options.eks_poll) => refreshed = woke == Woke::Refresh,
             _ = tx.closed() => return,
         }
     }
