@@ -11,11 +11,17 @@ use std::fmt::Write;
 pub struct Snapshot<'a> {
     pub fleet: String,
     pub as_of: Timestamp,
+    /// Every expected source answered (live, or degraded with some data). False when one
+    /// failed, went stale, or never answered: `opsdeck snapshot` then exits non-zero.
+    pub complete: bool,
+    /// Every source's state: clusters, and the AWS sources (alarms, EKS, metrics, cost).
+    pub sources: Vec<SourceState>,
     pub cells: Vec<&'a CellSummary>,
     pub services: &'a [ServiceRow],
     pub firing_alarms: Vec<Alarm>,
     pub gates: Vec<GateSummary>,
-    pub cost: CostSummary,
+    /// None (`null`) when no cost source answered: an unknown spend is never printed as $0.
+    pub cost: Option<CostSummary>,
     /// EKS nodegroups of the configured clusters (AWS).
     pub nodegroups: Vec<NodegroupSummary>,
     /// AWS sources (alarms per profile/region, EKS per cluster, cost) that are not live.
@@ -38,6 +44,124 @@ pub struct SourceProblem {
     pub status: SourceStatus,
 }
 
+/// One source as a script reads it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceState {
+    /// `cluster prod/eu-west-1/prod-euw1`, `alarms acme-prod/eu-west-1`, `EKS <cluster id>`,
+    /// `metrics <cluster id>`, `cost`.
+    pub source: String,
+    /// `cluster`, `alarms`, `eks`, `metrics`, `cost`.
+    pub kind: &'static str,
+    /// `live`, `degraded`, `stale`, `failed`, `connecting` (started, no answer yet),
+    /// `never answered` (no word at all before the timeout), `not asked` (metrics: a snapshot
+    /// opens no service).
+    pub state: &'static str,
+    pub reason: Option<String>,
+    pub last_data: Option<Timestamp>,
+}
+
+impl SourceState {
+    fn of(source: String, kind: &'static str, health: Option<&SourceHealth>) -> SourceState {
+        let (state, reason) = match health.map(|h| &h.status) {
+            None => ("never answered", None),
+            Some(SourceStatus::Connecting) => ("connecting", None),
+            Some(SourceStatus::Live) => ("live", None),
+            Some(SourceStatus::Degraded(w)) => ("degraded", Some(w.clone())),
+            Some(SourceStatus::Stale(w)) => ("stale", Some(w.clone())),
+            Some(SourceStatus::Failed(w)) => ("failed", Some(w.clone())),
+        };
+        SourceState {
+            source,
+            kind,
+            state,
+            reason,
+            last_data: health.and_then(|h| h.last_data),
+        }
+    }
+
+    /// Counts against completeness: anything but live or degraded (and metrics not asked).
+    pub fn missing(&self) -> bool {
+        !matches!(self.state, "live" | "degraded" | "not asked")
+    }
+}
+
+/// The sources a configured fleet's snapshot waits for, so one that never said a word is
+/// still listed (and makes the snapshot incomplete).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Expected {
+    pub clusters: Vec<ClusterId>,
+    /// Alarm sources by label (`profile/region`).
+    pub alarms: Vec<String>,
+    /// Clusters whose nodegroups EKS discovery reports.
+    pub eks: Vec<ClusterId>,
+    /// Clusters with CloudWatch metrics (not asked by a snapshot).
+    pub metrics: Vec<ClusterId>,
+    pub cost: bool,
+}
+
+/// Every source's state. `expected`: the configured fleet's sources (None: whatever the fleet
+/// holds, e.g. the demo's).
+pub fn source_states(fleet: &FleetState, expected: Option<&Expected>) -> Vec<SourceState> {
+    let mut out = Vec::new();
+    let cluster_state = |id: &ClusterId| {
+        SourceState::of(
+            format!("cluster {id}"),
+            "cluster",
+            fleet.clusters().get(id).map(|c| &c.health),
+        )
+    };
+    let eks_state = |id: &ClusterId| {
+        SourceState::of(
+            format!("EKS {id}"),
+            "eks",
+            fleet
+                .clusters()
+                .get(id)
+                .and_then(|c| c.nodegroup_health.as_ref()),
+        )
+    };
+    let alarm_state =
+        |k: &str| SourceState::of(format!("alarms {k}"), "alarms", fleet.alarm_health.get(k));
+    match expected {
+        Some(e) => {
+            out.extend(e.clusters.iter().map(cluster_state));
+            out.extend(e.alarms.iter().map(|k| alarm_state(k)));
+            out.extend(e.eks.iter().map(eks_state));
+            out.extend(e.metrics.iter().map(|id| SourceState {
+                source: format!("metrics {id}"),
+                kind: "metrics",
+                state: "not asked",
+                reason: Some(
+                    "a snapshot opens no service; the console asks for the open one".into(),
+                ),
+                last_data: None,
+            }));
+            if e.cost {
+                out.push(SourceState::of(
+                    "cost".into(),
+                    "cost",
+                    fleet.cost_health.as_ref(),
+                ));
+            }
+        }
+        None => {
+            out.extend(fleet.clusters().keys().map(cluster_state));
+            out.extend(fleet.alarm_health.keys().map(|k| alarm_state(k)));
+            out.extend(
+                fleet
+                    .clusters()
+                    .values()
+                    .filter(|c| c.nodegroup_health.is_some())
+                    .map(|c| eks_state(&c.info.id)),
+            );
+            if let Some(h) = &fleet.cost_health {
+                out.push(SourceState::of("cost".into(), "cost", Some(h)));
+            }
+        }
+    }
+    out
+}
+
 #[derive(Debug, Serialize)]
 pub struct GateSummary {
     pub cluster: ClusterId,
@@ -55,7 +179,25 @@ pub struct CostSummary {
     pub last_month_usd: f64,
 }
 
+/// The snapshot of whatever the fleet holds (the demo fleet).
 pub fn build(fleet: &FleetState, now: Timestamp) -> Snapshot<'_> {
+    build_expecting(fleet, now, None)
+}
+
+/// The snapshot of a configured fleet: `expected` lists the sources it should have heard from.
+pub fn build_expecting<'a>(
+    fleet: &'a FleetState,
+    now: Timestamp,
+    expected: Option<&Expected>,
+) -> Snapshot<'a> {
+    let sources = source_states(fleet, expected);
+    let complete = !sources.iter().any(SourceState::missing);
+    // Spend is known when the cost source delivered figures (or, without a configured
+    // fleet, when the fleet simply has them: the demo).
+    let cost_known = match expected {
+        None => true,
+        Some(e) => e.cost && fleet.cost().as_of.is_some(),
+    };
     let mut gates = Vec::new();
     for c in fleet.clusters().values() {
         for w in c.workloads.values() {
@@ -104,6 +246,8 @@ pub fn build(fleet: &FleetState, now: Timestamp) -> Snapshot<'_> {
         })
         .collect();
     Snapshot {
+        complete,
+        sources,
         nodegroups,
         aws_problems,
         fleet: fleet.layout().name.clone(),
@@ -116,11 +260,11 @@ pub fn build(fleet: &FleetState, now: Timestamp) -> Snapshot<'_> {
         services: fleet.service_rows(),
         firing_alarms: fleet.all_alarms().filter(|a| a.firing()).cloned().collect(),
         gates,
-        cost: CostSummary {
+        cost: cost_known.then(|| CostSummary {
             month_to_date_usd: fleet.cost().mtd_total(),
             forecast_month_end_usd: fleet.cost().forecast_month_end,
             last_month_usd: fleet.cost().last_month,
-        },
+        }),
     }
 }
 
@@ -246,13 +390,39 @@ pub fn to_table(s: &Snapshot) -> String {
             let _ = writeln!(out, "  {}: {text}", p.source);
         }
     }
-    let _ = writeln!(
-        out,
-        "COST month to date {} · forecast {} · last month {}",
-        money(s.cost.month_to_date_usd),
-        money(s.cost.forecast_month_end_usd),
-        money(s.cost.last_month_usd)
-    );
+    let missing: Vec<&SourceState> = s.sources.iter().filter(|x| x.missing()).collect();
+    if !missing.is_empty() {
+        let _ = writeln!(out, "INCOMPLETE: SOURCES WITHOUT AN ANSWER");
+        for x in missing {
+            match &x.reason {
+                Some(why) => {
+                    let _ = writeln!(out, "  {}: {}: {why}", x.source, x.state);
+                }
+                None => {
+                    let _ = writeln!(out, "  {}: {}", x.source, x.state);
+                }
+            }
+        }
+    }
+    match &s.cost {
+        Some(c) => {
+            let _ = writeln!(
+                out,
+                "COST month to date {} · forecast {} · last month {}",
+                money(c.month_to_date_usd),
+                money(c.forecast_month_end_usd),
+                money(c.last_month_usd)
+            );
+        }
+        None => {
+            let why = s
+                .sources
+                .iter()
+                .find(|x| x.kind == "cost")
+                .map_or("no cost source".to_string(), |x| x.state.to_string());
+            let _ = writeln!(out, "COST unknown ({why})");
+        }
+    }
     // Names, versions and reasons come from clusters and AWS: clean every line, as the screens do.
     out.lines().map(|l| clean(l) + "\n").collect()
 }
@@ -260,6 +430,80 @@ pub fn to_table(s: &Snapshot) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn expected() -> Expected {
+        Expected {
+            clusters: vec![ClusterId::new("prod", "eu-west-1", "a")],
+            alarms: vec!["prod/eu-west-1".into()],
+            eks: Vec::new(),
+            metrics: vec![ClusterId::new("prod", "eu-west-1", "a")],
+            cost: true,
+        }
+    }
+
+    #[test]
+    fn sources_that_never_answered_make_it_incomplete_and_cost_unknown() {
+        let now: Timestamp = "2026-11-21T14:30:00Z".parse().unwrap();
+        let fleet = FleetState::default();
+        let snap = build_expecting(&fleet, now, Some(&expected()));
+        assert!(!snap.complete);
+        assert!(snap.cost.is_none(), "never $0 for an unknown spend");
+        let states: Vec<(&str, &str)> = snap
+            .sources
+            .iter()
+            .map(|x| (x.source.as_str(), x.state))
+            .collect();
+        assert_eq!(
+            states,
+            [
+                ("cluster prod/eu-west-1/a", "never answered"),
+                ("alarms prod/eu-west-1", "never answered"),
+                ("metrics prod/eu-west-1/a", "not asked"),
+                ("cost", "never answered"),
+            ]
+        );
+        let json: serde_json::Value = serde_json::from_str(&to_json(&snap)).unwrap();
+        assert_eq!(json["complete"], false);
+        assert_eq!(json["cost"], serde_json::Value::Null);
+        let table = to_table(&snap);
+        assert!(table.contains("COST unknown (never answered)"), "{table}");
+        assert!(!table.contains("$0"), "{table}");
+        assert!(
+            table.contains("alarms prod/eu-west-1: never answered"),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn a_fleet_whose_sources_all_answered_is_complete() {
+        let now: Timestamp = "2026-11-21T14:30:00Z".parse().unwrap();
+        let mut fleet = FleetState::default();
+        let mut cluster = ClusterState::new(ClusterInfo {
+            id: ClusterId::new("prod", "eu-west-1", "a"),
+            name: "a".into(),
+            env: "prod".into(),
+            region: "eu-west-1".into(),
+            kubernetes_version: String::new(),
+        });
+        cluster.health = SourceHealth::live(now);
+        fleet.apply(SourceUpdate::Cluster(Box::new(cluster)));
+        fleet.apply(SourceUpdate::Alarms {
+            source: "prod/eu-west-1".into(),
+            alarms: Vec::new(),
+            health: SourceHealth::live(now),
+        });
+        let report = CostReport {
+            as_of: Some(now),
+            ..CostReport::default()
+        };
+        fleet.apply(SourceUpdate::Cost {
+            report: Box::new(report),
+            health: SourceHealth::live(now),
+        });
+        let snap = build_expecting(&fleet, now, Some(&expected()));
+        assert!(snap.complete, "{:?}", snap.sources);
+        assert!(snap.cost.is_some());
+    }
 
     #[test]
     fn the_table_never_carries_escape_sequences_from_the_data() {

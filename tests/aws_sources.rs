@@ -787,7 +787,14 @@ async fn sparklines_of_the_open_service_come_from_get_metric_data() {
     let (tx, mut rx) = mpsc::channel(64);
     let (show, watched) = tokio::sync::watch::channel(Vec::new());
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(now()));
-    let _tasks = spawn_metrics(vec![metrics_source()], acct.options(), clock, watched, tx);
+    let _tasks = spawn_metrics(
+        vec![metrics_source()],
+        acct.options(),
+        clock,
+        watched,
+        tx,
+        None,
+    );
     // Loading until asked for something.
     let first = next_metrics(&mut rx).await;
     assert_eq!(first.health.status, SourceStatus::Connecting);
@@ -1031,4 +1038,374 @@ async fn snapshot_of_a_configured_fleet_includes_alarms_nodegroups_and_cost() {
     // depends on today: the requests and the sources' health say it answered).
     assert_eq!(snap["aws_problems"], json!([]), "{stdout}");
     assert_eq!(acct.count("GetCostAndUsage"), 2);
+}
+
+// ---- errors that name the real fix (issue 15, item 7) ----
+
+#[tokio::test]
+async fn an_invalid_key_says_invalid_credentials_not_sso_login() {
+    for (i, fault) in [
+        "InvalidClientTokenId",
+        "UnrecognizedClient",
+        "SignatureDoesNotMatch",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let acct = Account::new(&format!("10000000030{i}"));
+        acct.fail("DescribeAlarms", fault, 1000);
+        let mut source = alarm_source("eu-west-1");
+        source.scope.profile = Some("prod-admin".into());
+        let label = source.scope.label();
+        let mut plan = empty_plan();
+        plan.alarms.push(source);
+        let mut options = acct.options();
+        // An SSO profile: an expired session would name `aws sso login`; a bad key must not.
+        options.aws_config_text = Some("[profile prod-admin]\nsso_session = acme\n".into());
+        let (mut rx, _tasks) = start(plan, options);
+        let (_, health) = next_alarms(&mut rx, &label).await;
+        match &health.status {
+            SourceStatus::Failed(why) => {
+                assert!(
+                    why.contains("invalid AWS credentials of profile prod-admin"),
+                    "{fault}: {why}"
+                );
+                assert!(why.contains("AWS_ACCESS_KEY_ID"), "{fault}: {why}");
+                assert!(!why.contains("sso login"), "{fault}: {why}");
+                assert!(!why.contains("expired"), "{fault}: {why}");
+            }
+            s => panic!("{fault}: {s:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn access_denied_names_the_api_call() {
+    let acct = Account::new("100000000310");
+    acct.fail("DescribeAlarms", "AccessDenied", 1000);
+    let mut plan = empty_plan();
+    plan.alarms.push(alarm_source("eu-west-1"));
+    let (mut rx, _tasks) = start(plan, acct.options());
+    let (_, health) = next_alarms(&mut rx, &scope("eu-west-1").label()).await;
+    match &health.status {
+        SourceStatus::Failed(why) => assert!(
+            why.contains("AccessDenied on cloudwatch:DescribeAlarms: User: arn:aws:sts::"),
+            "{why}"
+        ),
+        s => panic!("{s:?}"),
+    }
+    // Cost Explorer names its call too.
+    let acct = Account::new("100000000311");
+    seed_costs(&acct);
+    acct.fail("GetCostForecast", "AccessDenied", 1000);
+    let mut plan = empty_plan();
+    plan.cost = Some(cost_source());
+    let (mut rx, _tasks) = start(plan, acct.options());
+    let health = loop {
+        if let SourceUpdate::Cost { health, .. } = next(&mut rx).await {
+            break health;
+        }
+    };
+    match &health.status {
+        SourceStatus::Degraded(why) => {
+            assert!(why.contains("AccessDenied on ce:GetCostForecast"), "{why}")
+        }
+        s => panic!("{s:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_eks_cluster_missing_from_its_region_fails_at_once() {
+    let acct = Account::new("100000000312");
+    acct.create_cluster("eu-west-1", "prod-euw1", "1.31");
+    let id = ClusterId::new("prod", "eu-west-1", "ghost");
+    let mut plan = empty_plan();
+    plan.eks.push(EksSource {
+        scope: scope("eu-west-1"),
+        targets: vec![EksTarget {
+            eks_cluster: "ghost".into(),
+            cluster: id.clone(),
+        }],
+    });
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(now()));
+    let started = std::time::Instant::now();
+    let updates =
+        opsdeck::source::aws::once::collect(plan, acct.options(), clock, Duration::from_secs(15))
+            .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "answered at once, not at the deadline: {:?}",
+        started.elapsed()
+    );
+    let health = updates
+        .iter()
+        .find_map(|u| match u {
+            SourceUpdate::ClusterDelta(d) if d.cluster == id => d.nodegroup_health.clone(),
+            _ => None,
+        })
+        .expect("the missing cluster's EKS health");
+    match &health.status {
+        SourceStatus::Failed(why) => assert!(
+            why.starts_with("EKS cluster ghost not found in eu-west-1")
+                && why.contains("clusters there: prod-euw1"),
+            "{why}"
+        ),
+        s => panic!("{s:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_natively_reached_eks_cluster_that_does_not_exist_fails_at_once() {
+    use opsdeck::source::kube::connect::Endpoint;
+    let acct = Account::new("100000000313");
+    let url = &aws::moto().url;
+    let text = format!(
+        "regions = [\"eu-west-1\"]\n[aws.endpoint_urls]\neks = {url:?}\nsts = {url:?}\n\
+         [[environments]]\nname = \"prod\"\n[[environments.clusters]]\nname = \"ghost\"\n\
+         region = \"eu-west-1\"\neks_cluster = \"ghost\"\n"
+    );
+    let config = opsdeck::config::parse(&text, "t.toml").unwrap();
+    let mut targets = opsdeck::source::kube::targets(&config);
+    let Endpoint::Eks(eks) = &mut targets[0].endpoint else {
+        panic!("native");
+    };
+    eks.settings.auth = acct.options().clients.auth;
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(now()));
+    let started = std::time::Instant::now();
+    let fleet = opsdeck::source::kube::settle(
+        opsdeck::console::configured_layout(&config),
+        targets,
+        opsdeck::source::kube::Timings::default(),
+        clock,
+        Duration::from_secs(15),
+    )
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let cluster = &fleet.clusters()[&ClusterId::new("prod", "eu-west-1", "ghost")];
+    match &cluster.health.status {
+        SourceStatus::Failed(why) => assert!(
+            why.starts_with("EKS cluster ghost not found in eu-west-1 (AWS profile default)"),
+            "{why}"
+        ),
+        s => panic!("{s:?}"),
+    }
+}
+
+/// `opsdeck snapshot --format json` with `config` (TOML) and the given environment: (exit
+/// code, JSON, stderr, how long it took).
+async fn run_snapshot(
+    home: &std::path::Path,
+    config: &str,
+    env: Vec<(&'static str, String)>,
+) -> (Option<i32>, Value, String, Duration) {
+    let path = home.join("opsdeck.toml");
+    std::fs::write(&path, config).unwrap();
+    let home = home.to_path_buf();
+    let started = std::time::Instant::now();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"));
+        cmd.arg("--config")
+            .arg(&path)
+            .args(["snapshot", "--format", "json", "--timeout", "15"])
+            .env("OPSDECK_HOME", &home)
+            .env("AWS_CONFIG_FILE", home.join("no-aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                home.join("no-aws-credentials"),
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_SESSION_TOKEN")
+            .stdin(std::process::Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    })
+    .await
+    .unwrap();
+    let took = started.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    (
+        out.status.code(),
+        json,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        took,
+    )
+}
+
+fn source_state<'a>(snap: &'a Value, source: &str) -> &'a Value {
+    snap["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["source"] == source)
+        .unwrap_or_else(|| panic!("no source {source}: {snap:#}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_with_an_unknown_profile_is_incomplete_at_once_and_never_says_0_dollars() {
+    let home = tempfile::tempdir().unwrap();
+    // The AWS config defines another profile: `acme-typo` is not there.
+    std::fs::write(
+        home.path().join("no-aws-config"),
+        "[profile acme-prod]\nregion = eu-west-1\n",
+    )
+    .unwrap();
+    let url = &aws::moto().url;
+    let config = format!(
+        "regions = [\"eu-west-1\"]\n[fleet]\nname = \"t\"\n\
+         [aws.endpoint_urls]\neks = {url:?}\ncloudwatch = {url:?}\nce = {url:?}\nsts = {url:?}\n\
+         [[environments]]\nname = \"prod\"\naws_profile = \"acme-typo\"\n"
+    );
+    let (code, snap, stderr, took) = run_snapshot(home.path(), &config, Vec::new()).await;
+    assert_eq!(code, Some(3), "{snap:#}\n{stderr}");
+    assert!(took < Duration::from_secs(10), "not the timeout: {took:?}");
+    assert_eq!(snap["complete"], false);
+    let alarms = source_state(&snap, "alarms acme-typo/eu-west-1");
+    assert_eq!(alarms["state"], "failed", "{snap:#}");
+    let why = alarms["reason"].as_str().unwrap();
+    assert!(
+        why.contains("AWS profile `acme-typo` cannot be used"),
+        "{why}"
+    );
+    assert!(!why.contains("unreachable"), "{why}");
+    assert_eq!(source_state(&snap, "cost")["state"], "failed", "{snap:#}");
+    assert_eq!(
+        snap["cost"],
+        Value::Null,
+        "an unknown spend is not $0: {snap:#}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_with_a_missing_eks_cluster_says_so_at_once_and_exits_non_zero() {
+    let acct = Account::new("100000000314");
+    seed_costs(&acct);
+    acct.create_cluster("eu-west-1", "prod-euw1", "1.31");
+    let home = tempfile::tempdir().unwrap();
+    let url = &aws::moto().url;
+    let config = format!(
+        "regions = [\"eu-west-1\"]\n[fleet]\nname = \"t\"\n\
+         [aws.endpoint_urls]\neks = {url:?}\ncloudwatch = {url:?}\nce = {url:?}\nsts = {url:?}\n\
+         [[environments]]\nname = \"prod\"\n\
+         [[environments.clusters]]\nname = \"ghost\"\nregion = \"eu-west-1\"\neks_cluster = \"ghost\"\n"
+    );
+    let env = vec![
+        ("AWS_ACCESS_KEY_ID", acct.access_key.clone()),
+        ("AWS_SECRET_ACCESS_KEY", "test-secret".to_string()),
+    ];
+    let (code, snap, stderr, took) = run_snapshot(home.path(), &config, env).await;
+    assert_eq!(code, Some(3), "{snap:#}\n{stderr}");
+    assert!(took < Duration::from_secs(10), "not the timeout: {took:?}");
+    assert_eq!(snap["complete"], false);
+    for source in ["cluster prod/eu-west-1/ghost", "EKS prod/eu-west-1/ghost"] {
+        let s = source_state(&snap, source);
+        assert_eq!(s["state"], "failed", "{source}: {snap:#}");
+        let why = s["reason"].as_str().unwrap();
+        assert!(
+            why.starts_with("EKS cluster ghost not found in eu-west-1"),
+            "{source}: {why}"
+        );
+    }
+    // The sources that answered say so; the cost answered, so its figures are printed.
+    assert_eq!(
+        source_state(&snap, "alarms default/eu-west-1")["state"],
+        "live"
+    );
+    assert_eq!(source_state(&snap, "cost")["state"], "live");
+    assert!(snap["cost"]["month_to_date_usd"].is_number(), "{snap:#}");
+}
+
+// ---- ctrl-r reaches the AWS pollers (issue 15, item 8) ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_r_polls_every_aws_source_now_rate_limited_and_none_is_dropped() {
+    use opsdeck::app::Effect;
+    use opsdeck::console::Executor;
+    let acct = Account::new("100000000320");
+    acct.put_alarm("eu-west-1", "prod-web-5xx", "OK", &[]);
+    seed_costs(&acct);
+    acct.create_cluster("eu-west-1", "prod-euw1", "1.31");
+    let mut options = acct.options();
+    // Nothing polls by itself during the test: every poll after the first is a refresh.
+    options.alarm_poll = Duration::from_secs(3600);
+    options.eks_poll = Duration::from_secs(3600);
+    options.cost.recheck = Duration::from_secs(3600);
+    options.refresh_min_gap = Duration::from_millis(1500);
+    let mut plan = empty_plan();
+    plan.alarms.push(alarm_source("eu-west-1"));
+    plan.eks.push(EksSource {
+        scope: scope("eu-west-1"),
+        targets: vec![EksTarget {
+            eks_cluster: "prod-euw1".into(),
+            cluster: ClusterId::new("prod", "eu-west-1", "prod-euw1"),
+        }],
+    });
+    plan.cost = Some(cost_source());
+    let (refresh, refreshes) = tokio::sync::watch::channel(0u64);
+    let mut executor = Executor {
+        refresh: Some(refresh),
+        ..Executor::default()
+    };
+    let (tx, mut rx) = mpsc::channel(256);
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(now()));
+    let _tasks =
+        opsdeck::source::aws::spawn_with_refresh(plan, options, clock, tx, Some(refreshes));
+    let label = scope("eu-west-1").label();
+    next_alarms(&mut rx, &label).await;
+    let polls = || {
+        (
+            acct.count("DescribeAlarms"),
+            acct.count("ListClusters"),
+            acct.count("GetCostAndUsage"),
+        )
+    };
+    // Let every source finish its first poll.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while polls().1 < 1 || polls().2 < 2 {
+        assert!(std::time::Instant::now() < deadline, "{:?}", polls());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(polls(), (1, 1, 2));
+    // The first poll's window ends; ctrl-r polls at once, and the unchanged alarms are sent
+    // again (the screen says when they answered).
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    while rx.try_recv().is_ok() {}
+    let asked = std::time::Instant::now();
+    executor.run(Effect::RefreshSources);
+    next_alarms(&mut rx, &label).await;
+    assert!(
+        asked.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        asked.elapsed()
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while polls().1 < 2 {
+        assert!(std::time::Instant::now() < deadline, "{:?}", polls());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Cost Explorer is billed: a refresh re-reads the cache, it does not ask again within
+    // the TTL.
+    assert_eq!(polls(), (2, 2, 2));
+    // Three more at once, inside the window: one poll, when the window ends.
+    let asked = std::time::Instant::now();
+    for _ in 0..3 {
+        executor.run(Effect::RefreshSources);
+    }
+    next_alarms(&mut rx, &label).await;
+    let waited = asked.elapsed();
+    assert!(
+        waited >= Duration::from_millis(1200) && waited < Duration::from_millis(3000),
+        "served when the window ended: {waited:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(polls(), (3, 3, 2), "one poll for the three, and none after");
 }

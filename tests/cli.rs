@@ -241,3 +241,43 @@ fn without_a_terminal_the_console_says_so_and_logs_to_a_file() {
     let log = std::fs::read_to_string(home.path().join("data/opsdeck.log")).unwrap();
     assert!(log.contains("starting console"), "{log}");
 }
+
+#[test]
+fn check_config_warns_about_an_aws_profile_the_aws_files_do_not_define() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.toml");
+    std::fs::write(
+        &file,
+        "regions = [\"eu-west-1\"]\n[[environments]]\nname = \"prod\"\n\
+         aws_profile = \"acme-prod\"\n[[environments.clusters]]\nname = \"a\"\n\
+         region = \"eu-west-1\"\ncontext = \"a\"\naws_profile = \"acme-typo\"\n\
+         [[environments]]\nname = \"ci\"\naws_profile = \"ci-keys\"\n",
+    )
+    .unwrap();
+    let aws_config = dir.path().join("aws-config");
+    std::fs::write(&aws_config, "[profile acme-prod]\nsso_session = acme\n").unwrap();
+    let aws_credentials = dir.path().join("aws-credentials");
+    std::fs::write(&aws_credentials, "[ci-keys]\naws_access_key_id = x\n").unwrap();
+    let out = opsdeck_env(
+        &["check-config", "--config", file.to_str().unwrap()],
+        &[
+            ("AWS_CONFIG_FILE", aws_config.as_os_str()),
+            ("AWS_SHARED_CREDENTIALS_FILE", aws_credentials.as_os_str()),
+        ],
+    );
+    // A warning: the config itself is valid.
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("warning:")).collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(
+        warnings[0].starts_with(&format!(
+            "{}:9:15: warning: AWS profile `acme-typo` is not defined in {} or {}",
+            file.display(),
+            aws_config.display(),
+            aws_credentials.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("hint: add `[profile acme-typo]`"), "{err}");
+}

@@ -225,6 +225,7 @@ fn snapshot_of_clusters(
     };
     let clock: std::sync::Arc<dyn crate::clock::Clock> =
         std::sync::Arc::new(crate::clock::SystemClock);
+    let expected = expected_sources(config);
     let aws = async {
         use crate::source::aws;
         if !aws::in_use(config) {
@@ -246,12 +247,43 @@ fn snapshot_of_clusters(
         fleet.apply(u);
     }
     runtime.shutdown_timeout(Duration::from_millis(100));
-    let snap = crate::snapshot::build(&fleet, clock.now());
+    let snap = crate::snapshot::build_expecting(&fleet, clock.now(), Some(&expected));
     match format {
         Format::Json => println!("{}", crate::snapshot::to_json(&snap)),
         Format::Table => print!("{}", crate::snapshot::to_table(&snap)),
     }
-    ExitCode::SUCCESS
+    if snap.complete {
+        ExitCode::SUCCESS
+    } else {
+        // Printed in full, but a script must not take it for the whole truth.
+        ExitCode::from(SNAPSHOT_INCOMPLETE)
+    }
+}
+
+/// `opsdeck snapshot`'s exit code when a source failed, went stale or never answered.
+pub const SNAPSHOT_INCOMPLETE: u8 = 3;
+
+/// The sources a configured fleet's snapshot should hear from.
+fn expected_sources(config: &crate::config::Config) -> crate::snapshot::Expected {
+    use crate::source::aws;
+    let plan = aws::plan(config);
+    let targets = |ts: &[aws::eks::EksTarget]| -> Vec<crate::domain::ClusterId> {
+        ts.iter().map(|t| t.cluster.clone()).collect()
+    };
+    crate::snapshot::Expected {
+        clusters: crate::source::kube::targets(config)
+            .into_iter()
+            .map(|t| t.info.id)
+            .collect(),
+        alarms: plan.alarms.iter().map(|a| a.scope.label()).collect(),
+        eks: plan.eks.iter().flat_map(|s| targets(&s.targets)).collect(),
+        metrics: plan
+            .metrics
+            .iter()
+            .flat_map(|s| targets(&s.targets))
+            .collect(),
+        cost: plan.cost.is_some(),
+    }
 }
 
 fn user_themes_dir(paths: &Paths) -> Option<PathBuf> {
@@ -308,12 +340,31 @@ fn check_config(flag: Option<&Path>, env: Option<std::ffi::OsString>, paths: &Pa
                 eprintln!("{}: ui.theme: {e}", origin.path().display());
                 return ExitCode::from(1);
             }
+            // Profiles the AWS SDK would not find: a warning (the files may be set up later).
+            let text = std::fs::read_to_string(origin.path()).unwrap_or_default();
+            let file = origin.path().display().to_string();
+            for w in config::aws_profiles::unknown_profiles(&c, &text, &file, &aws_files()) {
+                eprintln!("{w}");
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("{e}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// The AWS config and shared credentials files, where the SDK looks for them.
+fn aws_files() -> config::aws_profiles::AwsFiles {
+    use crate::source::aws::health::{aws_config_path, aws_credentials_path};
+    let (config_path, credentials_path) = (aws_config_path(), aws_credentials_path());
+    let read = |p: &Option<PathBuf>| p.as_ref().and_then(|p| std::fs::read_to_string(p).ok());
+    config::aws_profiles::AwsFiles {
+        config: read(&config_path),
+        credentials: read(&credentials_path),
+        config_path: config_path.map(|p| p.display().to_string()),
+        credentials_path: credentials_path.map(|p| p.display().to_string()),
     }
 }
 

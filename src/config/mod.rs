@@ -2,6 +2,7 @@
 //! that point at file:line:col and say how to fix them ([`ConfigError`]), and its shape
 //! ([`model`]). See `docs/configuration.md`.
 
+pub mod aws_profiles;
 mod diagnostic;
 mod doc;
 mod load;

@@ -33,6 +33,10 @@ pub struct Executor {
     /// `--read-only`, and environments configured read-only: refused here, before any request.
     pub read_only: bool,
     pub read_only_envs: HashSet<String>,
+    /// `ctrl-r` on a configured fleet: every polling source (AWS alarms, metrics, cost, EKS
+    /// nodegroups; the Kubernetes collectors may subscribe too) holds a receiver and polls at
+    /// once when it changes, rate-limited per poller (`source::refresh`).
+    pub refresh: Option<tokio::sync::watch::Sender<u64>>,
     /// The most recent effects run (tests read this), at most `LOG_LEN`.
     pub log: Vec<Effect>,
 }
@@ -45,6 +49,9 @@ impl Executor {
                 if let Some(demo) = &self.demo {
                     // A full control queue already holds a refresh: dropping this one is fine.
                     let _ = demo.try_send(DemoControl::Refresh);
+                }
+                if let Some(refresh) = &self.refresh {
+                    refresh.send_modify(|n| *n += 1);
                 }
             }
             Effect::CheckAccess(requests) => {

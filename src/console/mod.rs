@@ -103,6 +103,9 @@ pub async fn run_console(mut opts: ConsoleOptions) -> color_eyre::Result<()> {
             );
             executor.clusters = clusters;
             executor.eks = aws::clients::EksEndpoint::all(config);
+            // ctrl-r reaches every polling source through this (see `source::refresh`).
+            let (refresh, refreshes) = tokio::sync::watch::channel(0u64);
+            executor.refresh = Some(refresh);
             // AWS sources wait for the first frame: nothing AWS-related runs before it.
             let mut plan = aws::plan(config);
             if aws::in_use(config) {
@@ -130,8 +133,9 @@ pub async fn run_console(mut opts: ConsoleOptions) -> color_eyre::Result<()> {
                         clock2.clone(),
                         watched,
                         tx2.clone(),
+                        Some(refreshes.clone()),
                     );
-                    aws::spawn(plan, options, clock2, tx2);
+                    aws::spawn_with_refresh(plan, options, clock2, tx2, Some(refreshes));
                 });
             }
         }

@@ -4,6 +4,7 @@
 pub mod aws;
 pub mod demo;
 pub mod kube;
+pub mod refresh;
 
 /// `User-Agent` of every Kubernetes request, so a cluster's audit log tells opsdeck's reads and
 /// writes apart from kubectl's.

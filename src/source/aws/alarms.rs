@@ -8,6 +8,7 @@ use super::{AlarmSource, Options, clients, timestamp};
 use crate::app::Msg;
 use crate::clock::Clock;
 use crate::domain::{Alarm, SourceHealth, SourceStatus, SourceUpdate, Timestamp};
+use crate::source::refresh::{Refresh, Woke};
 use aws_sdk_cloudwatch::types::AlarmType;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -22,7 +23,7 @@ pub async fn fetch(client: &aws_sdk_cloudwatch::Client) -> Result<Vec<RawAlarm>,
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify(&e))?;
+        let page = page.map_err(|e| classify(&e, "cloudwatch:DescribeAlarms"))?;
         for a in page.metric_alarms() {
             out.push(RawAlarm {
                 name: a.alarm_name().unwrap_or_default().to_string(),
@@ -106,7 +107,7 @@ pub async fn tags(
         {
             Ok(Vec::new())
         }
-        Err(e) => Err(classify(&e)),
+        Err(e) => Err(classify(&e, "cloudwatch:ListTagsForResource")),
     }
 }
 
@@ -165,7 +166,11 @@ pub(crate) fn failed_status(
 ) -> SourceStatus {
     let text = options.describe(failure, what, profile);
     match failure {
-        Failure::AccessDenied(_) | Failure::Expired(_) => SourceStatus::Failed(text),
+        Failure::AccessDenied(_)
+        | Failure::Expired(_)
+        | Failure::InvalidCredentials(_)
+        | Failure::Config(_)
+        | Failure::NotFound(_) => SourceStatus::Failed(text),
         _ => SourceStatus::Stale(text),
     }
 }
@@ -176,7 +181,11 @@ pub async fn run(
     options: Options,
     clock: Arc<dyn Clock>,
     tx: mpsc::Sender<Msg>,
+    refresh: Option<super::Refreshes>,
 ) {
+    let mut refresh = Refresh::new(refresh, options.refresh_min_gap);
+    // After a refresh the answer is sent even when unchanged: the screen says when it came.
+    let mut refreshed = false;
     let label = source.scope.label();
     let profile = source.scope.profile.clone();
     let config = clients::sdk_config(&source.scope, &options.clients).await;
@@ -188,6 +197,7 @@ pub async fn run(
     let rules = &source.attribution.rules;
     let mut tag_cache = TagCache::default();
     loop {
+        refresh.polled();
         let result = options.with_backoff(|| fetch(&client)).await;
         let now = clock.now();
         let status = match result {
@@ -228,6 +238,7 @@ pub async fn run(
         };
         let due = match &sent {
             None => true,
+            Some(_) if refreshed => true,
             Some((a, s, at)) => {
                 *a != alarms
                     || *s != status
@@ -252,7 +263,7 @@ pub async fn run(
             sent = Some((alarms.clone(), status, now));
         }
         tokio::select! {
-            _ = tokio::time::sleep(options.alarm_poll) => {}
+            woke = refresh.wait(options.alarm_poll) => refreshed = woke == Woke::Refresh,
             _ = tx.closed() => return,
         }
     }

@@ -10,6 +10,7 @@ use super::{Options, clients};
 use crate::app::Msg;
 use crate::clock::Clock;
 use crate::domain::{CostReport, SourceHealth, SourceStatus, SourceUpdate, Timestamp};
+use crate::source::refresh::{Refresh, Woke};
 use aws_sdk_costexplorer::types::{
     AnomalyDateInterval, DateInterval, Granularity, GroupDefinition, GroupDefinitionType, Metric,
 };
@@ -79,7 +80,7 @@ pub async fn fetch(
                     .set_next_page_token(token.take())
                     .send()
                     .await
-                    .map_err(|e| classify(&e))?;
+                    .map_err(|e| classify(&e, "ce:GetCostAndUsage"))?;
                 for r in page.results_by_time() {
                     let Some(date) = r.time_period().and_then(|p| p.start().parse::<Date>().ok())
                     else {
@@ -128,7 +129,7 @@ pub async fn fetch(
                 .granularity(Granularity::Monthly)
                 .send()
                 .await
-                .map_err(|e| classify(&e))?;
+                .map_err(|e| classify(&e, "ce:GetCostForecast"))?;
             let usd = out
                 .total()
                 .and_then(|t| t.amount())
@@ -151,7 +152,7 @@ pub async fn fetch(
                     .set_next_page_token(token.take())
                     .send()
                     .await
-                    .map_err(|e| classify(&e))?;
+                    .map_err(|e| classify(&e, "ce:GetAnomalies"))?;
                 for a in page.anomalies() {
                     let Some(date) = a
                         .anomaly_start_date()
@@ -187,14 +188,20 @@ pub async fn run(
     options: Options,
     clock: Arc<dyn Clock>,
     tx: mpsc::Sender<Msg>,
+    refresh: Option<super::Refreshes>,
 ) {
+    // A refresh re-reads the cache and asks Cost Explorer for what is older than the TTL only:
+    // every request is billed.
+    let mut refresh = Refresh::new(refresh, options.refresh_min_gap);
+    let mut refreshed = false;
     let config = clients::sdk_config(&source.scope, &options.clients).await;
     let client = clients::cost_explorer(&config, &options.clients);
     let cache = options.cost.cache_dir.clone().map(CostCache::new);
     let mut memory: Vec<(CostQuery, CostAnswer, Timestamp)> = Vec::new();
     let mut sent: Option<(CostReport, SourceHealth)> = None;
     loop {
-        let (report, health) = refresh(
+        refresh.polled();
+        let (report, health) = self::refresh(
             &source,
             &options,
             &client,
@@ -203,7 +210,7 @@ pub async fn run(
             clock.now(),
         )
         .await;
-        if sent.as_ref() != Some(&(report.clone(), health.clone())) {
+        if refreshed || sent.as_ref() != Some(&(report.clone(), health.clone())) {
             let update = SourceUpdate::Cost {
                 report: Box::new(report.clone()),
                 health: health.clone(),
@@ -214,7 +221,7 @@ pub async fn run(
             sent = Some((report, health));
         }
         tokio::select! {
-            _ = tokio::time::sleep(options.cost.recheck) => {}
+            woke = refresh.wait(options.cost.recheck) => refreshed = woke == Woke::Refresh,
             _ = tx.closed() => return,
         }
     }
@@ -282,7 +289,9 @@ pub async fn refresh(
                 profile,
             );
             match failure {
-                Failure::Expired(_) => SourceStatus::Failed(text),
+                Failure::Expired(_) | Failure::InvalidCredentials(_) | Failure::Config(_) => {
+                    SourceStatus::Failed(text)
+                }
                 _ if answers.is_empty() => SourceStatus::Failed(text),
                 _ => SourceStatus::Degraded(text),
             }

@@ -10,6 +10,7 @@ use crate::clock::Clock;
 use crate::domain::{
     ClusterDelta, ClusterId, Nodegroup, SourceHealth, SourceStatus, SourceUpdate, Timestamp,
 };
+use crate::source::refresh::{Refresh, Woke};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -75,7 +76,7 @@ pub async fn describe_cluster(
         .name(name)
         .send()
         .await
-        .map_err(|e| classify(&e))?;
+        .map_err(|e| classify(&e, "eks:DescribeCluster"))?;
     let c = out
         .cluster()
         .ok_or_else(|| Failure::Other(format!("EKS cluster {name}: empty answer")))?;
@@ -104,7 +105,7 @@ pub async fn discover(client: &aws_sdk_eks::Client) -> Result<Vec<EksCluster>, F
         .send()
         .try_collect()
         .await
-        .map_err(|e| classify(&e))?;
+        .map_err(|e| classify(&e, "eks:ListClusters"))?;
     names.sort();
     let mut out = Vec::new();
     for name in names {
@@ -127,7 +128,7 @@ async fn nodegroups(
         .send()
         .try_collect()
         .await
-        .map_err(|e| classify(&e))?;
+        .map_err(|e| classify(&e, "eks:ListNodegroups"))?;
     names.sort();
     let mut out = Vec::new();
     for name in names {
@@ -148,7 +149,7 @@ pub async fn describe_nodegroup(
         .nodegroup_name(name)
         .send()
         .await
-        .map_err(|e| classify(&e))?;
+        .map_err(|e| classify(&e, "eks:DescribeNodegroup"))?;
     Ok(out.nodegroup().map(|ng| {
         let scaling = ng.scaling_config();
         EksNodegroup {
@@ -178,6 +179,49 @@ pub fn deltas(targets: &[EksTarget], found: &[EksCluster]) -> Vec<ClusterDelta> 
         .collect()
 }
 
+/// What a configured cluster that discovery did not find says: at once, so neither the
+/// console nor `snapshot` waits for nodegroups that will never come.
+pub fn not_found(eks_cluster: &str, scope: &clients::Scope, found: &[EksCluster]) -> String {
+    let there: Vec<&str> = found.iter().map(|c| c.name.as_str()).collect();
+    format!(
+        "EKS cluster {eks_cluster} not found in {} (AWS profile {}; clusters there: {}): check \
+         eks_cluster and region in the config",
+        scope.region,
+        scope.profile.as_deref().unwrap_or("default"),
+        if there.is_empty() {
+            "none".to_string()
+        } else {
+            there.join(", ")
+        }
+    )
+}
+
+/// After a discovery that worked: each target's health (live, or failed naming the missing
+/// cluster) and the nodegroups of those found. Pure.
+pub fn discovered_deltas(
+    targets: &[EksTarget],
+    found: &[EksCluster],
+    scope: &clients::Scope,
+    live: &SourceHealth,
+) -> Vec<ClusterDelta> {
+    let mut out = Vec::new();
+    for t in targets {
+        let mut d = ClusterDelta::new(t.cluster.clone());
+        d.nodegroup_health = Some(if found.iter().any(|c| c.name == t.eks_cluster) {
+            live.clone()
+        } else {
+            SourceHealth {
+                status: SourceStatus::Failed(not_found(&t.eks_cluster, scope, found)),
+                last_data: None,
+                reports_every_secs: live.reports_every_secs,
+            }
+        });
+        out.push(d);
+    }
+    out.extend(deltas(targets, found));
+    out
+}
+
 /// The deltas that tell every target how discovery went: `health` for each (the nodegroups
 /// stay as they were). Pure.
 pub fn health_deltas(targets: &[EksTarget], health: &SourceHealth) -> Vec<ClusterDelta> {
@@ -201,7 +245,10 @@ pub async fn run(
     options: Options,
     clock: Arc<dyn Clock>,
     tx: mpsc::Sender<Msg>,
+    refresh: Option<super::Refreshes>,
 ) {
+    let mut refresh = Refresh::new(refresh, options.refresh_min_gap);
+    let mut refreshed = false;
     let label = source.scope.label();
     let config = clients::sdk_config(&source.scope, &options.clients).await;
     let client = clients::eks(&config, &options.clients);
@@ -211,20 +258,29 @@ pub async fn run(
     // Live health carries the time it became live, so polls that change nothing redraw nothing.
     let mut live_since: Option<Timestamp> = None;
     loop {
+        refresh.polled();
         let result = options.with_backoff(|| discover(&client)).await;
         let now = clock.now();
         let mut out = Vec::new();
         match result {
             Ok(found) => {
                 last_good = Some(now);
+                if refreshed {
+                    // Asked for: the screen says this answer's time.
+                    live_since = Some(now);
+                }
                 let since = *live_since.get_or_insert(now);
                 let health = SourceHealth {
                     status: SourceStatus::Live,
                     last_data: Some(since),
                     reports_every_secs: every,
                 };
-                out.extend(health_deltas(&source.targets, &health));
-                out.extend(deltas(&source.targets, &found));
+                out.extend(discovered_deltas(
+                    &source.targets,
+                    &found,
+                    &source.scope,
+                    &health,
+                ));
             }
             Err(failure) => {
                 live_since = None;
@@ -248,7 +304,7 @@ pub async fn run(
             }
         }
         tokio::select! {
-            _ = tokio::time::sleep(options.eks_poll) => {}
+            woke = refresh.wait(options.eks_poll) => refreshed = woke == Woke::Refresh,
             _ = tx.closed() => return,
         }
     }
@@ -286,6 +342,19 @@ mod tests {
                 cluster: ClusterId::new("prod", "eu-west-1", "gone"),
             },
         ];
+        let scope = clients::Scope {
+            profile: Some("acme-prod".into()),
+            region: "eu-west-1".into(),
+        };
+        let all = discovered_deltas(&targets, &found, &scope, &SourceHealth::connecting());
+        match &all[1].nodegroup_health.as_ref().unwrap().status {
+            SourceStatus::Failed(why) => assert_eq!(
+                why,
+                "EKS cluster gone not found in eu-west-1 (AWS profile acme-prod; clusters \
+                 there: prod-euw1): check eks_cluster and region in the config"
+            ),
+            s => panic!("{s:?}"),
+        }
         let d = deltas(&targets, &found);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].cluster, id);

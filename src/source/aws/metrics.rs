@@ -19,6 +19,7 @@ use crate::domain::{
     ClusterId, MetricSeries, MetricsUpdate, ServiceMetrics, SourceHealth, SourceStatus,
     SourceUpdate, Timestamp, WorkloadKey,
 };
+use crate::source::refresh::{Refresh, Woke};
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -191,7 +192,7 @@ pub async fn fetch(
         }
         let mut pages = request.into_paginator().send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify(&e))?;
+            let page = page.map_err(|e| classify(&e, "cloudwatch:GetMetricData"))?;
             for r in page.metric_data_results() {
                 let points = out
                     .entry(r.id().unwrap_or_default().to_string())
@@ -258,7 +259,9 @@ pub async fn run(
     clock: Arc<dyn Clock>,
     mut watched: watch::Receiver<Watched>,
     tx: mpsc::Sender<Msg>,
+    refresh: Option<super::Refreshes>,
 ) {
+    let mut refresh = Refresh::new(refresh, options.refresh_min_gap);
     let label = source.scope.label();
     let profile = source.scope.profile.clone();
     let config = clients::sdk_config(&source.scope, &options.clients).await;
@@ -284,6 +287,7 @@ pub async fn run(
     loop {
         let wanted: Watched = watched.borrow_and_update().clone();
         let queries = queries(&source, &wanted);
+        refresh.polled();
         if !queries.is_empty() {
             let now = clock.now();
             let (start, end) = window(now, source.rules.period_secs);
@@ -339,7 +343,10 @@ pub async fn run(
             }
         }
         tokio::select! {
-            _ = tokio::time::sleep(poll) => {}
+            woke = refresh.wait(poll) => if woke == Woke::Refresh {
+                // Asked for: the answer is sent even when unchanged (the screen says when).
+                sent.clear();
+            },
             changed = watched.changed() => if changed.is_err() { return },
             _ = tx.closed() => return,
         }

@@ -53,6 +53,8 @@ pub struct Options {
     pub cost: cost::CostOptions,
     /// The AWS config file's text, to name the command that refreshes expired credentials.
     pub aws_config_text: Option<String>,
+    /// A refresh (`ctrl-r`) polls at once, but one poller at most once per this long.
+    pub refresh_min_gap: Duration,
 }
 
 impl Options {
@@ -79,6 +81,7 @@ impl Options {
                 recheck: Duration::from_secs(300),
             },
             aws_config_text: None,
+            refresh_min_gap: crate::source::refresh::MIN_GAP,
         }
     }
 
@@ -262,20 +265,35 @@ pub fn spawn(
     clock: Arc<dyn Clock>,
     tx: mpsc::Sender<Msg>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
+    spawn_with_refresh(plan, options, clock, tx, None)
+}
+
+/// As `spawn`; each poller also polls at once when `refresh` changes (`ctrl-r`: the console's
+/// `Executor::refresh`), at most once per `options.refresh_min_gap`.
+pub fn spawn_with_refresh(
+    plan: Plan,
+    options: Options,
+    clock: Arc<dyn Clock>,
+    tx: mpsc::Sender<Msg>,
+    refresh: Option<Refreshes>,
+) -> Vec<tokio::task::JoinHandle<()>> {
     let mut tasks = Vec::new();
     for source in plan.alarms {
-        let (o, c, t) = (options.clone(), clock.clone(), tx.clone());
-        tasks.push(tokio::spawn(alarms::run(source, o, c, t)));
+        let (o, c, t, r) = (options.clone(), clock.clone(), tx.clone(), refresh.clone());
+        tasks.push(tokio::spawn(alarms::run(source, o, c, t, r)));
     }
     for source in plan.eks {
-        let (o, c, t) = (options.clone(), clock.clone(), tx.clone());
-        tasks.push(tokio::spawn(eks::run(source, o, c, t)));
+        let (o, c, t, r) = (options.clone(), clock.clone(), tx.clone(), refresh.clone());
+        tasks.push(tokio::spawn(eks::run(source, o, c, t, r)));
     }
     if let Some(source) = plan.cost {
-        tasks.push(tokio::spawn(cost::run(source, options, clock, tx)));
+        tasks.push(tokio::spawn(cost::run(source, options, clock, tx, refresh)));
     }
     tasks
 }
+
+/// The refresh signal every poller subscribes to (see `source::refresh`).
+pub type Refreshes = tokio::sync::watch::Receiver<u64>;
 
 /// Start the metrics tasks (sparklines); `watched` says which service instances the console
 /// shows. Each stops when the console's channel closes.
@@ -285,12 +303,13 @@ pub fn spawn_metrics(
     clock: Arc<dyn Clock>,
     watched: tokio::sync::watch::Receiver<metrics::Watched>,
     tx: mpsc::Sender<Msg>,
+    refresh: Option<Refreshes>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     sources
         .into_iter()
         .map(|source| {
             let (o, c, w, t) = (options.clone(), clock.clone(), watched.clone(), tx.clone());
-            tokio::spawn(metrics::run(source, o, c, w, t))
+            tokio::spawn(metrics::run(source, o, c, w, t, refresh.clone()))
         })
         .collect()
 }

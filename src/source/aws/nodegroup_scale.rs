@@ -75,7 +75,7 @@ pub async fn scale(endpoint: &EksEndpoint, req: &ActionRequest) -> Result<Outcom
         )
         .send()
         .await
-        .map_err(|e| action_error(classify(&e), &r))?;
+        .map_err(|e| action_error(classify(&e, "eks:UpdateNodegroupConfig"), &r))?;
     let after = format!("{}/{}/{}", r.min, r.desired, r.max);
     let status = update
         .update()
@@ -95,6 +95,7 @@ fn action_error(f: Failure, r: &ScalingRequest) -> ActionError {
     let what = format!("nodegroup {} of EKS cluster {}", r.nodegroup, r.eks_cluster);
     match f {
         Failure::AccessDenied(why) => ActionError::Forbidden(format!("{what}: {why}")),
+        Failure::NotFound(why) => ActionError::NotFound(format!("{what}: {why}")),
         Failure::Other(why) if why.contains("ResourceNotFound") => {
             ActionError::NotFound(format!("{what}: {why}"))
         }

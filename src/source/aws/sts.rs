@@ -18,7 +18,7 @@ pub async fn caller_arn(
         .get_caller_identity()
         .send()
         .await
-        .map_err(|e| classify(&e))
+        .map_err(|e| classify(&e, "sts:GetCallerIdentity"))
         .and_then(|out| arn_of(out.arn()));
     answer.map_err(|f| explain(&f, profile))
 }

@@ -29,7 +29,14 @@ pub async fn connect(endpoint: &EksEndpoint, timings: &Timings) -> Result<Connec
     let client = clients::eks(&sdk, &endpoint.settings);
     let cluster = eks::describe_cluster(&client, &endpoint.eks_cluster)
         .await
-        .map_err(|f| health::describe(&f, &what, profile, None))?;
+        .map_err(|f| match f {
+            health::Failure::NotFound(why) => format!(
+                "{} ({why})",
+                eks::not_found(&endpoint.eks_cluster, &endpoint.scope, &[])
+                    .replace("; clusters there: none", "")
+            ),
+            f => health::describe(&f, &what, profile, None),
+        })?;
     if cluster.endpoint.is_empty() {
         return Err(format!(
             "{what} has no API endpoint yet (status {})",

@@ -78,6 +78,22 @@ ERRORS = {
         "ExpiredTokenException",
         "The security token included in the request is expired",
     ),
+    # A key AWS does not know (deleted, mistyped), and a secret that does not match it.
+    "InvalidClientTokenId": (
+        403,
+        "InvalidClientTokenId",
+        "The security token included in the request is invalid.",
+    ),
+    "UnrecognizedClient": (
+        400,
+        "UnrecognizedClientException",
+        "The security token included in the request is invalid.",
+    ),
+    "SignatureDoesNotMatch": (
+        403,
+        "SignatureDoesNotMatch",
+        "The request signature we calculated does not match the signature you provided.",
+    ),
 }
 
 LOCK = threading.Lock()

@@ -386,7 +386,8 @@ impl Account {
     }
 
     /// The next `count` requests of `operation` fail with `error`: `AccessDenied`,
-    /// `Throttling`, `ExpiredToken`, `InternalError` (500), `ServiceUnavailable` (503), `Reset`
+    /// `Throttling`, `ExpiredToken`, `InvalidClientTokenId`, `UnrecognizedClient`,
+    /// `SignatureDoesNotMatch`, `InternalError` (500), `ServiceUnavailable` (503), `Reset`
     /// (the connection is cut, no answer), `Malformed` (200 with a body cut short), or `Slow`
     /// (the real answer, 2 s late).
     pub fn fail(&self, operation: &str, error: &str, count: u32) {
