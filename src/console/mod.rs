@@ -94,18 +94,20 @@ pub async fn run_console(mut opts: ConsoleOptions) -> color_eyre::Result<()> {
                 .await?;
             // Opened at the first frame, for the AWS sources and the clusters reached through EKS.
             let (aws_gate, aws_gate_rx) = tokio::sync::watch::channel(false);
-            let (_, clusters) = kube::spawn_gated(
+            // ctrl-r reaches every source through this (see `source::refresh`): the clusters
+            // relist, the AWS pollers poll.
+            let (refresh, refreshes) = tokio::sync::watch::channel(0u64);
+            executor.refresh = Some(refresh);
+            let (_, clusters) = kube::spawn_refreshable(
                 kube::targets(config),
                 kube::Timings::default(),
                 clock.clone(),
                 tx.clone(),
                 Some(aws_gate_rx),
+                Some(refreshes.clone()),
             );
             executor.clusters = clusters;
             executor.eks = aws::clients::EksEndpoint::all(config);
-            // ctrl-r reaches every polling source through this (see `source::refresh`).
-            let (refresh, refreshes) = tokio::sync::watch::channel(0u64);
-            executor.refresh = Some(refresh);
             // AWS sources wait for the first frame: nothing AWS-related runs before it.
             let mut plan = aws::plan(config);
             if aws::in_use(config) {

@@ -80,6 +80,58 @@ impl Refresh {
     }
 }
 
+/// The refresh signal for an event loop (a collector's `select!`), where a waiting future is
+/// dropped and made again all the time: `due` completes when a refresh is to be served, at
+/// most once per `gap`; one asked within the gap is served when the gap ends, not dropped.
+pub struct Requests {
+    rx: Option<tokio::sync::watch::Receiver<u64>>,
+    gap: Duration,
+    last: Option<tokio::time::Instant>,
+    due_at: Option<tokio::time::Instant>,
+}
+
+impl Requests {
+    pub fn new(rx: Option<tokio::sync::watch::Receiver<u64>>, gap: Duration) -> Requests {
+        let rx = rx.map(|mut rx| {
+            rx.mark_unchanged();
+            rx
+        });
+        Requests {
+            rx,
+            gap,
+            last: None,
+            due_at: None,
+        }
+    }
+
+    /// Completes when a refresh is to be served now. Cancel-safe (a `select!` branch).
+    pub async fn due(&mut self) {
+        loop {
+            if let Some(at) = self.due_at {
+                tokio::time::sleep_until(at).await;
+                self.due_at = None;
+                self.last = Some(tokio::time::Instant::now());
+                // Every request asked until now is served by this one.
+                if let Some(rx) = self.rx.as_mut() {
+                    rx.borrow_and_update();
+                }
+                return;
+            }
+            match self.rx.as_mut() {
+                Some(rx) => {
+                    if rx.changed().await.is_err() {
+                        self.rx = None;
+                        continue;
+                    }
+                }
+                None => std::future::pending::<()>().await,
+            }
+            let now = tokio::time::Instant::now();
+            self.due_at = Some(self.last.map_or(now, |l| (l + self.gap).max(now)));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,5 +195,31 @@ mod tests {
         // No receiver at all: the same.
         let mut none = Refresh::new(None, MIN_GAP);
         assert_eq!(none.wait(Duration::from_secs(5)).await, Woke::Interval);
+    }
+
+    /// An event loop's requests: served at once, then at most once per gap (a burst is one),
+    /// even though the loop drops and remakes the waiting future all the time.
+    #[tokio::test(start_paused = true)]
+    async fn requests_in_an_event_loop_are_served_once_per_gap() {
+        let (tx, rx) = watch::channel(0u64);
+        let start = Instant::now();
+        let served = tokio::spawn(async move {
+            let mut r = Requests::new(Some(rx), Duration::from_secs(10));
+            let mut at = Vec::new();
+            let mut tick = tokio::time::interval(Duration::from_millis(300));
+            let end = start + Duration::from_secs(40);
+            while Instant::now() < end {
+                tokio::select! {
+                    _ = r.due() => at.push((Instant::now() - start).as_secs()),
+                    _ = tick.tick() => {}
+                }
+            }
+            at
+        });
+        for secs in [1u64, 2, 3, 4, 30] {
+            tokio::time::sleep_until(start + Duration::from_secs(secs)).await;
+            tx.send_modify(|n| *n += 1);
+        }
+        assert_eq!(served.await.unwrap(), vec![1, 11, 30]);
     }
 }

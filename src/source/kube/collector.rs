@@ -171,7 +171,7 @@ pub async fn run_refreshable(
         kick: kicked,
         relist: relisted,
     };
-    let mut refresh = Refresh::new(refresh, timings.min_refresh_gap);
+    let mut refresh = crate::source::refresh::Requests::new(refresh, timings.min_refresh_gap);
     let mut probe_was_up = true;
     for (watch_id, stream) in watches(&client, &target, &served, &timings, &signals) {
         health.add_watch(watch_id);
@@ -256,53 +256,6 @@ pub async fn run_refreshable(
                 start_action(client.clone(), job, identity.clone(), &target.model, clock.clone());
             }
             _ = tx.closed() => return,
-        }
-    }
-}
-
-/// A person's refresh requests, served at most once per `gap`: one asked within the gap is
-/// served when the gap ends, not dropped.
-struct Refresh {
-    rx: Option<tokio::sync::watch::Receiver<u64>>,
-    gap: Duration,
-    last: Option<tokio::time::Instant>,
-    due_at: Option<tokio::time::Instant>,
-}
-
-impl Refresh {
-    fn new(rx: Option<tokio::sync::watch::Receiver<u64>>, gap: Duration) -> Refresh {
-        let rx = rx.map(|mut rx| {
-            rx.mark_unchanged();
-            rx
-        });
-        Refresh {
-            rx,
-            gap,
-            last: None,
-            due_at: None,
-        }
-    }
-
-    /// Completes when a refresh is to be served now. Cancel-safe (a `select!` branch).
-    async fn due(&mut self) {
-        loop {
-            if let Some(at) = self.due_at {
-                tokio::time::sleep_until(at).await;
-                self.due_at = None;
-                self.last = Some(tokio::time::Instant::now());
-                return;
-            }
-            match self.rx.as_mut() {
-                Some(rx) => {
-                    if rx.changed().await.is_err() {
-                        self.rx = None;
-                        continue;
-                    }
-                }
-                None => std::future::pending::<()>().await,
-            }
-            let now = tokio::time::Instant::now();
-            self.due_at = Some(self.last.map_or(now, |l| (l + self.gap).max(now)));
         }
     }
 }
