@@ -135,6 +135,7 @@ impl Harness {
     }
 
     /// Apply messages until `pred` holds; fails with `what` and the cluster states on timeout.
+    /// `pred` is asked after every message and every 50 ms (it may look at a server's log).
     pub async fn until(
         &mut self,
         what: &str,
@@ -144,7 +145,9 @@ impl Harness {
         let started = Instant::now();
         let deadline = tokio::time::Instant::now() + within;
         while !pred(&self.fleet) {
-            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+            let next = deadline.min(tokio::time::Instant::now() + Duration::from_millis(50));
+            match tokio::time::timeout_at(next, self.rx.recv()).await {
+                Err(_) if tokio::time::Instant::now() < deadline => {}
                 Ok(Some(Msg::Source(u))) => {
                     self.fleet.apply(u);
                 }

@@ -234,7 +234,7 @@ pub async fn run_refreshable(
                     batch.arm();
                     continue;
                 }
-                let health_changed = sent_health.as_ref() != Some(&current);
+                let health_changed = worth_sending(sent_health.as_ref(), &current);
                 if !(health_changed || model.has_changes()) {
                     continue;
                 }
@@ -259,6 +259,25 @@ pub async fn run_refreshable(
         }
     }
 }
+
+/// Whether the console needs `current` after `sent`: a new status or reason, or data at least
+/// `HEALTH_AGE_STEP` newer. Contact comes with every bookmark and probe (a dozen times a minute
+/// on an idle cluster); the console judges staleness at a 30 s granularity and shows ages to
+/// the minute, so sending each one would only wake it up.
+fn worth_sending(sent: Option<&SourceHealth>, current: &SourceHealth) -> bool {
+    let Some(sent) = sent else {
+        return true;
+    };
+    if sent.status != current.status || sent.reports_every_secs != current.reports_every_secs {
+        return true;
+    }
+    match (sent.last_data, current.last_data) {
+        (Some(a), Some(b)) => b.duration_since(a).abs() >= HEALTH_AGE_STEP || b < a,
+        (a, b) => a != b,
+    }
+}
+
+const HEALTH_AGE_STEP: jiff::SignedDuration = jiff::SignedDuration::from_secs(5);
 
 /// When a collector next sends its changes: armed when something may be pending (a watch event,
 /// a probe's answer), at most once per `every` since the last send.
@@ -866,6 +885,24 @@ mod tests {
         };
         let sdk = clients::sdk_config(&scope, &settings).await;
         (clients::sts(&sdk, &settings), server)
+    }
+
+    #[test]
+    fn health_goes_to_the_console_when_it_says_something_new() {
+        let at = |s: i64| jiff::Timestamp::from_second(1_800_000_000 + s).unwrap();
+        let live = SourceHealth::live(at(0));
+        assert!(worth_sending(None, &live));
+        assert!(!worth_sending(Some(&live), &SourceHealth::live(at(4))));
+        assert!(worth_sending(Some(&live), &SourceHealth::live(at(5))));
+        let stale = SourceHealth {
+            status: SourceStatus::Stale("x".into()),
+            ..live.clone()
+        };
+        assert!(worth_sending(Some(&live), &stale));
+        assert!(
+            worth_sending(Some(&SourceHealth::live(at(3))), &live),
+            "older data"
+        );
     }
 
     #[tokio::test]
