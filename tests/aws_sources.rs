@@ -411,10 +411,9 @@ async fn one_region_unreachable_leaves_the_other_working() {
     assert_eq!(fleet.alarm_health.len(), 1);
 }
 
-#[tokio::test]
-async fn expired_credentials_name_the_command_that_refreshes_them() {
-    let acct = Account::new("100000000005");
-    acct.fail("DescribeAlarms", "ExpiredToken", 1000);
+/// The first health of an alarm source in eu-west-1 whose profile `prod-admin` is an SSO
+/// profile in the AWS config.
+async fn sso_profile_alarm_health(acct: &Account) -> opsdeck::domain::SourceHealth {
     let mut source = alarm_source("eu-west-1");
     source.scope.profile = Some("prod-admin".into());
     let label = source.scope.label();
@@ -423,7 +422,14 @@ async fn expired_credentials_name_the_command_that_refreshes_them() {
     let mut options = acct.options();
     options.aws_config_text = Some("[profile prod-admin]\nsso_session = acme\n".into());
     let (mut rx, _tasks) = start(plan, options);
-    let (_, health) = next_alarms(&mut rx, &label).await;
+    next_alarms(&mut rx, &label).await.1
+}
+
+#[tokio::test]
+async fn expired_credentials_name_the_command_that_refreshes_them() {
+    let acct = Account::new("100000000005");
+    acct.fail("DescribeAlarms", "ExpiredToken", 1000);
+    let health = sso_profile_alarm_health(&acct).await;
     match &health.status {
         SourceStatus::Failed(why) => {
             assert!(
@@ -1054,16 +1060,8 @@ async fn an_invalid_key_says_invalid_credentials_not_sso_login() {
     {
         let acct = Account::new(&format!("10000000030{i}"));
         acct.fail("DescribeAlarms", fault, 1000);
-        let mut source = alarm_source("eu-west-1");
-        source.scope.profile = Some("prod-admin".into());
-        let label = source.scope.label();
-        let mut plan = empty_plan();
-        plan.alarms.push(source);
-        let mut options = acct.options();
         // An SSO profile: an expired session would name `aws sso login`; a bad key must not.
-        options.aws_config_text = Some("[profile prod-admin]\nsso_session = acme\n".into());
-        let (mut rx, _tasks) = start(plan, options);
-        let (_, health) = next_alarms(&mut rx, &label).await;
+        let health = sso_profile_alarm_health(&acct).await;
         match &health.status {
             SourceStatus::Failed(why) => {
                 assert!(

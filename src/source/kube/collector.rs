@@ -178,6 +178,9 @@ pub async fn run_refreshable(
         streams.push(stream);
     }
     let mut rediscovery = Box::pin(tokio::time::sleep(timings.rediscover_every));
+    // Discovery asked again runs beside the loop: a hanging server must not stall the watches'
+    // batches, the health or the actions for the discovery's timeouts.
+    let mut discovering: Option<tokio::task::JoinHandle<Served>> = None;
     let mut model = ClusterModel::new(id.clone(), target.model.clone());
     let mut sent_health: Option<SourceHealth> = None;
     let mut known_version = String::new();
@@ -194,14 +197,27 @@ pub async fn run_refreshable(
                 }
                 batch.arm();
             }
-            _ = &mut rediscovery, if !served.everything() => {
-                let now_served = rediscover(&client, &timings, Some(&served)).await;
-                for (watch_id, stream) in newly_served(&client, &target, &served, &now_served, &timings, &signals) {
-                    health.add_watch(watch_id);
-                    streams.push(stream);
-                }
-                served = now_served;
+            _ = &mut rediscovery, if !served.everything() && discovering.is_none() => {
+                let (c, t, before) = (client.clone(), timings.clone(), served.clone());
+                discovering = Some(tokio::spawn(async move {
+                    rediscover(&c, &t, Some(&before)).await
+                }));
                 rediscovery.as_mut().reset(tokio::time::Instant::now() + timings.rediscover_every);
+            }
+            found = async {
+                match discovering.as_mut() {
+                    Some(task) => task.await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                discovering = None;
+                if let Ok(now_served) = found {
+                    for (watch_id, stream) in newly_served(&client, &target, &served, &now_served, &timings, &signals) {
+                        health.add_watch(watch_id);
+                        streams.push(stream);
+                    }
+                    served = now_served;
+                }
             }
             Some(probe) = probes.rx.recv() => {
                 if let Ok(v) = &probe
@@ -272,7 +288,7 @@ fn worth_sending(sent: Option<&SourceHealth>, current: &SourceHealth) -> bool {
         return true;
     }
     match (sent.last_data, current.last_data) {
-        (Some(a), Some(b)) => b.duration_since(a).abs() >= HEALTH_AGE_STEP || b < a,
+        (Some(a), Some(b)) => b < a || b.duration_since(a) >= HEALTH_AGE_STEP,
         (a, b) => a != b,
     }
 }
@@ -613,30 +629,26 @@ fn watches(
     t: &Timings,
     signals: &Signals,
 ) -> Watches {
-    let mut out: Watches = Vec::new();
-    if served.serves(Resource::Nodes) {
-        let id = (Resource::Nodes, None);
-        out.push((id.clone(), watch_of(client, id, served, t, signals)));
-    }
-    for scope in scopes(target) {
-        for r in WATCHED {
-            if served.serves(r) {
-                let id = (r, scope.clone());
-                out.push((id.clone(), watch_of(client, id, served, t, signals)));
-            }
-        }
-    }
-    out
+    let ids = std::iter::once((Resource::Nodes, None)).chain(
+        scopes(target)
+            .into_iter()
+            .flat_map(|scope| WATCHED.map(|r| (r, scope.clone()))),
+    );
+    ids.filter_map(|id| Some((id.clone(), watch_of(client, id, served, t, signals)?)))
+        .collect()
 }
 
-/// The watch of one resource in one scope (the caller checked that the cluster serves it).
+/// The watch of one resource in one scope; None when the cluster does not serve it.
 fn watch_of(
     client: &Client,
     id: WatchId,
     served: &Served,
     t: &Timings,
     signals: &Signals,
-) -> BoxStream<'static, Incoming> {
+) -> Option<BoxStream<'static, Incoming>> {
+    if !served.serves(id.0) {
+        return None;
+    }
     use kube::Resource as _;
     let retry = super::watch::Retry {
         backoff: CappedBackoff::new(t.backoff_min, t.backoff_max),
@@ -662,7 +674,7 @@ fn watch_of(
             o.metadata.name.clone()?,
         ))
     }
-    match id.0 {
+    Some(match id.0 {
         Resource::Nodes => watch(
             c,
             spec(Node::url_path(&(), None), None),
@@ -719,21 +731,16 @@ fn watch_of(
             },
         ),
         Resource::Rollouts => {
-            let ar = served.rollouts.clone().unwrap_or_else(|| {
-                ApiResource::from_gvk_with_plural(
-                    &kube::api::GroupVersionKind::gvk("argoproj.io", "v1alpha1", "Rollout"),
-                    "rollouts",
-                )
-            });
+            let ar = served.rollouts.as_ref()?;
             watch(
                 c,
-                spec(DynamicObject::url_path(&ar, ns), None),
+                spec(DynamicObject::url_path(ar, ns), None),
                 id,
                 retry,
                 |o: &DynamicObject| translate::rollout(o).map(Record::Workload),
             )
         }
-    }
+    })
 }
 
 /// Which of the watched resources the cluster serves, from discovery. A resource it does not
@@ -775,18 +782,21 @@ fn newly_served(
         .collect()
 }
 
-/// Where each watched built-in resource is served: (group/version path, plural).
-fn home(r: Resource) -> Option<(&'static str, &'static str)> {
-    Some(match r {
-        Resource::Nodes => ("api/v1", "nodes"),
-        Resource::Pods => ("api/v1", "pods"),
-        Resource::Events | Resource::ActionEvents => ("api/v1", "events"),
-        Resource::Deployments => ("apis/apps/v1", "deployments"),
-        Resource::ReplicaSets => ("apis/apps/v1", "replicasets"),
-        Resource::Hpas => ("apis/autoscaling/v2", "horizontalpodautoscalers"),
-        Resource::Rollouts => return None,
-    })
-}
+/// Where each watched built-in resource is served: (resource, group/version path, plural).
+/// Rollouts are a CRD, found by `discover_rollouts`.
+const HOMES: [(Resource, &str, &str); 7] = [
+    (Resource::Nodes, "api/v1", "nodes"),
+    (Resource::Pods, "api/v1", "pods"),
+    (Resource::Events, "api/v1", "events"),
+    (Resource::ActionEvents, "api/v1", "events"),
+    (Resource::Deployments, "apis/apps/v1", "deployments"),
+    (Resource::ReplicaSets, "apis/apps/v1", "replicasets"),
+    (
+        Resource::Hpas,
+        "apis/autoscaling/v2",
+        "horizontalpodautoscalers",
+    ),
+];
 
 /// Ask discovery which watched resources are served. A group version that answers 404 serves
 /// none of them; one that cannot be asked (timeout, 403, 5xx) is assumed served, so a failing
@@ -805,20 +815,10 @@ async fn rediscover(client: &Client, timings: &Timings, before: Option<&Served>)
         ..Served::default()
     };
     let mut asked: std::collections::BTreeMap<&str, Option<Vec<String>>> = Default::default();
-    for r in [
-        Resource::Nodes,
-        Resource::Pods,
-        Resource::Events,
-        Resource::Deployments,
-        Resource::ReplicaSets,
-        Resource::Hpas,
-    ] {
+    for (r, gv, plural) in HOMES {
         if before.is_some_and(|b| b.serves(r)) {
             continue;
         }
-        let Some((gv, plural)) = home(r) else {
-            continue;
-        };
         if !asked.contains_key(gv) {
             let names = group_resources(client, gv, timings).await;
             asked.insert(gv, names);

@@ -130,6 +130,8 @@ struct Loop<K> {
     failing: bool,
     /// The last failure was a stall: only data ends it, not a watch that starts.
     stalled: bool,
+    /// A watch started after a failure: quiet for `resumed_after`, it has resumed.
+    resuming: bool,
 }
 
 /// The loop as a stream; it never ends.
@@ -147,6 +149,7 @@ where
         failing_since: None,
         failing: false,
         stalled: false,
+        resuming: false,
     };
     futures::stream::unfold(state, |mut s| async move {
         let item = s.step().await;
@@ -248,29 +251,14 @@ where
                     }
                 }
                 Phase::Resume { rv } => match start_watch(&self.client, &self.spec, &rv).await {
-                    Ok(mut lines) if self.failing && !self.stalled => {
+                    Ok(lines) => {
                         // The server answers the watch again. A quiet resource sends nothing
                         // until it changes (or the next bookmark, a minute away): a watch that
                         // brings no fault within `resumed_after` has resumed, its failure over.
                         // One that answers 200 and then garbage, or ends, has not.
-                        match tokio::time::timeout(self.spec.resumed_after, lines.next()).await {
-                            Err(_) => {
-                                self.phase = Phase::Watching { rv, lines };
-                                self.failing = false;
-                                return Ok(Seen::Alive);
-                            }
-                            Ok(None) => self.phase = Phase::Resume { rv },
-                            Ok(Some(Err(e))) => {
-                                let fault = Fault::Request(kube::Error::ReadEvents(e));
-                                return self.fail(fault, Phase::Resume { rv });
-                            }
-                            Ok(Some(Ok(line))) if line.trim().is_empty() => {
-                                self.phase = Phase::Watching { rv, lines };
-                            }
-                            Ok(Some(Ok(line))) => return self.event(&line, rv, lines),
-                        }
+                        self.resuming = self.failing && !self.stalled;
+                        self.phase = Phase::Watching { rv, lines };
                     }
-                    Ok(lines) => self.phase = Phase::Watching { rv, lines },
                     Err(f) => {
                         let next = if relist_on(&f) {
                             Phase::Start
@@ -281,8 +269,13 @@ where
                     }
                 },
                 Phase::Watching { rv, mut lines } => {
+                    let quiet_for = if self.resuming {
+                        self.spec.resumed_after
+                    } else {
+                        self.spec.stall_after
+                    };
                     let next = tokio::select! {
-                        next = tokio::time::timeout(self.spec.stall_after, lines.next()) => next,
+                        next = tokio::time::timeout(quiet_for, lines.next()) => next,
                         _ = ticked(&mut self.retry.relist) => {
                             // Asked to refresh: list afresh (the watch is dropped).
                             self.phase = Phase::Start;
@@ -290,6 +283,11 @@ where
                         }
                     };
                     let line = match next {
+                        Err(_) if std::mem::take(&mut self.resuming) => {
+                            self.phase = Phase::Watching { rv, lines };
+                            self.failing = false;
+                            return Ok(Seen::Alive);
+                        }
                         Err(_) => {
                             self.stalled = true;
                             return self
@@ -431,7 +429,8 @@ where
 {
     /// Data arrived: the backoff starts over and any failure is over.
     fn progress(&mut self) {
-        self.retry.backoff_reset();
+        self.retry.backoff.reset();
+        self.resuming = false;
         self.failing_since = None;
         self.failing = false;
         self.stalled = false;
@@ -454,6 +453,7 @@ where
     /// A failure that does not stop the current step (the stream goes on).
     fn failed(&mut self, fault: Fault) -> Item<K> {
         self.failing = true;
+        self.resuming = false;
         Err(fault)
     }
 
@@ -467,12 +467,6 @@ where
             _ = ticked(&mut self.retry.kick) => false,
             _ = ticked(&mut self.retry.relist) => true,
         }
-    }
-}
-
-impl Retry {
-    fn backoff_reset(&mut self) {
-        self.backoff.reset();
     }
 }
 
