@@ -351,3 +351,47 @@ fn no_color_keeps_production_and_selection_visible() {
         "PROD label has a modifier"
     );
 }
+
+/// A cluster name with zero-width and bidi characters is drawn with each of them as a visible
+/// `�`: nothing reorders or hides text, and every column after the name stays in line.
+#[test]
+fn zero_width_and_bidi_characters_in_a_name_keep_the_columns_aligned() {
+    let theme = theme("dark");
+    let mut state = state_with_fleet(20);
+    for c in state.fleet.clusters_mut().values_mut() {
+        if c.info.name == "dev-use1" {
+            c.info.name = "dev\u{200B}\u{202E}u\u{2066}s\u{FEFF}".into();
+        }
+    }
+    update(&mut state, key('5'));
+    for (w, h) in SIZES {
+        let buf = render_buffer(&state, &theme, w, h);
+        let text = buffer_text(&buf);
+        assert!(text.contains("dev��u�s�"), "{text}");
+        let unsafe_cells: Vec<(u16, u16)> = buf
+            .content()
+            .iter()
+            .enumerate()
+            .filter(|(_, cell)| {
+                cell.symbol().chars().any(|c| {
+                    c.is_control()
+                        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}')
+                        || matches!(c, '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\u{061C}')
+                })
+            })
+            .map(|(i, _)| buf.pos_of(i))
+            .collect();
+        assert!(unsafe_cells.is_empty(), "{unsafe_cells:?}\n{text}");
+        // The CPU bar starts in the same column on every cluster's line.
+        let bar_columns: Vec<usize> = text
+            .lines()
+            .filter(|l| l.contains(" dev/") || l.contains(" staging/") || l.contains(" prod/"))
+            .map(|l| l.chars().position(|c| c == '█' || c == '░').expect("a bar"))
+            .collect();
+        assert!(bar_columns.len() >= 6, "{text}");
+        assert!(
+            bar_columns.iter().all(|&c| c == bar_columns[0]),
+            "{bar_columns:?}\n{text}"
+        );
+    }
+}
