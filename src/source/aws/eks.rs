@@ -222,6 +222,7 @@ pub async fn run(
                     status: SourceStatus::Live,
                     last_data: Some(since),
                     reports_every_secs: every,
+                    next_retry: None,
                 };
                 out.extend(health_deltas(&source.targets, &health));
                 out.extend(deltas(&source.targets, &found));
@@ -234,6 +235,7 @@ pub async fn run(
                     status,
                     last_data: last_good,
                     reports_every_secs: every,
+                    next_retry: None,
                 };
                 out.extend(health_deltas(&source.targets, &health));
             }

@@ -164,6 +164,7 @@ impl HealthTracker {
             status,
             last_data: self.last_contact,
             reports_every_secs: None,
+            next_retry: None,
         }
     }
 
