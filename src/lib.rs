@@ -17,5 +17,6 @@ pub mod logging;
 pub mod paths;
 pub mod snapshot;
 pub mod source;
+pub mod text_clean;
 pub mod theme;
 pub mod ui;

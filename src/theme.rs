@@ -63,6 +63,8 @@ pub struct Theme {
     pub critical: Style,
     /// Data older than `stale_after_secs`.
     pub stale: Style,
+    /// Rows whose source's data is no longer current (stale, or failed after data): dimmed.
+    pub stale_row: Style,
     /// Neutral information (in progress, unknown).
     pub info: Style,
     /// Emphasis for production environments, e.g. cell borders.
@@ -82,7 +84,7 @@ pub struct Theme {
 }
 
 /// The slot names as written in theme files, in declaration order.
-pub const SLOT_NAMES: [&str; 18] = [
+pub const SLOT_NAMES: [&str; 19] = [
     "base",
     "muted",
     "accent",
@@ -93,6 +95,7 @@ pub const SLOT_NAMES: [&str; 18] = [
     "warn",
     "critical",
     "stale",
+    "stale_row",
     "info",
     "prod",
     "prod_label",
@@ -137,7 +140,7 @@ const MODIFIER_NAMES: &[(&str, Modifier)] = &[
 macro_rules! slot_match {
     ($self:ident, $name:expr, $kind:ident) => {
         slot_match!(@arms $kind, $self, $name,
-            base muted accent title border header ok warn critical stale info prod prod_label
+            base muted accent title border header ok warn critical stale stale_row info prod prod_label
             selection filter read_only bar_filled bar_empty)
     };
     (@arms shared, $self:ident, $name:expr, $($field:ident)+) => {
@@ -171,6 +174,7 @@ impl Theme {
             warn: s,
             critical: s,
             stale: s,
+            stale_row: s,
             info: s,
             prod: s,
             prod_label: s,

@@ -99,6 +99,7 @@ fn sparklines_denied() {
         status: SourceStatus::Failed(why.into()),
         last_data: None,
         reports_every_secs: Some(60),
+        next_retry: None,
     };
     metrics(&mut state, &id, BTreeMap::new(), health);
     snap_all("sparklines_denied", &state);
@@ -127,6 +128,7 @@ fn capacity_with_eks_discovery_denied() {
         ),
         last_data: Some(state.now - jiff::SignedDuration::from_mins(12)),
         reports_every_secs: Some(300),
+        next_retry: None,
     });
     update(
         &mut state,

@@ -771,3 +771,51 @@ fn rollback_of_every_prod_region_touches_only_where_the_bad_version_is() {
     );
     assert!(t.contains("nothing was sent"), "{t}");
 }
+
+/// An admission webhook's message is the API server's text, printed by the CLI: its escape
+/// sequences (title, clear screen, clipboard), bidi overrides and zero-width characters reach
+/// stdout and stderr only as `�`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admission_webhooks_message_cannot_drive_the_terminal() {
+    let kube = FakeKube::start_with_yaml(include_str!("fixtures/kube/release-actions.yaml")).await;
+    kube.set_user("lee@example.com");
+    let hostile = "pwned\x1b]0;title\x07\x1b[2J\x1b]52;c;ZXZpbA==\x07 \u{202E}evil\u{2066}x\u{2069}\u{200B}y\u{FEFF}z\u{061C}\u{9b}";
+    kube.deny_writes("deployments", Some(hostile));
+    let home = tempfile::tempdir().unwrap();
+    let config = prod_config(home.path(), &kube, "");
+    let args: Vec<String> = [
+        "--config",
+        config.to_str().unwrap(),
+        "approve",
+        "payments/billing",
+        "--reason",
+        "canary clean",
+        "--yes",
+    ]
+    .map(String::from)
+    .to_vec();
+    let out = opsdeck_blocking(home.path(), args).await;
+    let t = text(&out);
+    assert!(!out.status.success(), "{t}");
+    assert!(
+        t.contains("denied the request") && t.contains("pwned"),
+        "the message is shown, cleaned: {t}"
+    );
+    for stream in [&out.stdout, &out.stderr] {
+        let s = String::from_utf8_lossy(stream);
+        let bad: Vec<String> = s
+            .chars()
+            .filter(|&c| {
+                (c.is_control() && c != '\n')
+                    || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+                    || matches!(
+                        c,
+                        '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}' | '\u{061C}'
+                    )
+            })
+            .map(|c| format!("U+{:04X}", c as u32))
+            .collect();
+        assert!(bad.is_empty(), "unsafe characters {bad:?} in {s:?}");
+        assert!(!stream.contains(&0x1b) && !stream.contains(&0x07), "{s:?}");
+    }
+}

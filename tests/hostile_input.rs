@@ -197,6 +197,7 @@ fn every_view(key: &WorkloadKey) -> Vec<View> {
         View::Cost,
         View::Timeline,
         View::Activity,
+        View::Sources,
     ]
 }
 

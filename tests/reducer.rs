@@ -258,6 +258,7 @@ fn one_stale_cluster_is_named_with_its_age() {
         status: SourceStatus::Stale("connection refused".into()),
         last_data: Some(s.now - SignedDuration::from_secs(125)),
         reports_every_secs: None,
+        next_retry: None,
     };
     update(
         &mut s,

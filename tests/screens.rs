@@ -268,6 +268,7 @@ fn a_failed_source_is_named_with_its_age_on_every_screen_that_reads_it() {
         status: SourceStatus::Failed("connection refused".into()),
         last_data: Some(state.now - SignedDuration::from_secs(125)),
         reports_every_secs: None,
+        next_retry: None,
     };
     update(
         &mut state,
@@ -285,7 +286,7 @@ fn a_failed_source_is_named_with_its_age_on_every_screen_that_reads_it() {
         update(&mut state, key(k));
         let text = render(&state, &theme, 80, 24);
         assert!(
-            text.contains("⚠ prod-use1 failed 2m: connection refused"),
+            text.contains("⚠ prod-use1 failed: connection refused (last data 2m ago)"),
             "{name}:\n{text}"
         );
         assert!(text.contains("data age: 6 clusters 2m"), "{name}:\n{text}");
@@ -303,6 +304,7 @@ fn a_failed_source_is_named_with_its_age_on_every_screen_that_reads_it() {
                 status: SourceStatus::Failed("AccessDeniedException".into()),
                 last_data: None,
                 reports_every_secs: None,
+                next_retry: None,
             },
         }),
     );
@@ -350,4 +352,249 @@ fn no_color_keeps_production_and_selection_visible() {
         !buf[(col, y as u16)].modifier.is_empty(),
         "PROD label has a modifier"
     );
+}
+
+/// A cluster name with zero-width and bidi characters is drawn with each of them as a visible
+/// `�`: nothing reorders or hides text, and every column after the name stays in line.
+#[test]
+fn zero_width_and_bidi_characters_in_a_name_keep_the_columns_aligned() {
+    let theme = theme("dark");
+    let mut state = state_with_fleet(20);
+    for c in state.fleet.clusters_mut().values_mut() {
+        if c.info.name == "dev-use1" {
+            c.info.name = "dev\u{200B}\u{202E}u\u{2066}s\u{FEFF}".into();
+        }
+    }
+    update(&mut state, key('5'));
+    for (w, h) in SIZES {
+        let buf = render_buffer(&state, &theme, w, h);
+        let text = buffer_text(&buf);
+        assert!(text.contains("dev��u�s�"), "{text}");
+        let unsafe_cells: Vec<(u16, u16)> = buf
+            .content()
+            .iter()
+            .enumerate()
+            .filter(|(_, cell)| {
+                cell.symbol().chars().any(|c| {
+                    c.is_control()
+                        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}')
+                        || matches!(c, '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\u{061C}')
+                })
+            })
+            .map(|(i, _)| buf.pos_of(i))
+            .collect();
+        assert!(unsafe_cells.is_empty(), "{unsafe_cells:?}\n{text}");
+        // The CPU bar starts in the same column on every cluster's line.
+        let bar_columns: Vec<usize> = text
+            .lines()
+            .filter(|l| l.contains(" dev/") || l.contains(" staging/") || l.contains(" prod/"))
+            .map(|l| l.chars().position(|c| c == '█' || c == '░').expect("a bar"))
+            .collect();
+        assert!(bar_columns.len() >= 6, "{text}");
+        assert!(
+            bar_columns.iter().all(|&c| c == bar_columns[0]),
+            "{bar_columns:?}\n{text}"
+        );
+    }
+}
+
+/// `prod-use1` lost contact 4 minutes ago (its data stays on screen) and so did the alarm
+/// source of its account and region.
+fn state_with_a_stale_cluster() -> opsdeck::app::State {
+    use jiff::SignedDuration;
+    use opsdeck::domain::{ClusterId, SourceHealth, SourceStatus, SourceUpdate};
+    let mut state = state_following_fleet(300);
+    let four_minutes_ago = state.now - SignedDuration::from_secs(240);
+    let stale = SourceHealth {
+        status: SourceStatus::Stale("connection refused".into()),
+        last_data: Some(four_minutes_ago),
+        ..SourceHealth::connecting()
+    };
+    update(
+        &mut state,
+        Msg::Source(SourceUpdate::ClusterHealth {
+            cluster: ClusterId::new("prod", "us-east-1", "prod-use1"),
+            health: stale.clone(),
+        }),
+    );
+    let sources: Vec<String> = state.fleet.alarm_health.keys().cloned().collect();
+    for source in sources.into_iter().filter(|s| s.contains("us-east-1")) {
+        let alarms = state.fleet.alarms()[&source].clone();
+        update(
+            &mut state,
+            Msg::Source(SourceUpdate::Alarms {
+                source,
+                alarms,
+                health: stale.clone(),
+            }),
+        );
+    }
+    state
+}
+
+/// The cells drawn in `theme.stale_row`'s modifiers on the line holding `needle`.
+fn line_is_dimmed(
+    buf: &ratatui::buffer::Buffer,
+    needle: &str,
+    theme: &opsdeck::theme::Theme,
+) -> bool {
+    let text = buffer_text(buf);
+    let Some(y) = text.lines().position(|l| l.contains(needle)) else {
+        panic!("no line with {needle:?}:\n{text}");
+    };
+    let want = theme.stale_row.add_modifier;
+    (0..buf.area.width).any(|x| {
+        let cell = &buf[(x, y as u16)];
+        cell.symbol() != " " && cell.modifier.contains(want)
+    })
+}
+
+/// A stale cluster's rows are dimmed and carry the age of their data on every list screen —
+/// the Services list and the service detail too, which used to show it in live green.
+#[test]
+fn a_stale_clusters_rows_are_dimmed_with_their_age_on_every_list_screen() {
+    let theme = theme("dark");
+    let mut state = state_with_a_stale_cluster();
+    assert!(!theme.stale_row.add_modifier.is_empty());
+    // Overview: the cell says how old, and its numbers are dimmed.
+    let buf = render_buffer(&state, &theme, 200, 50);
+    let text = buffer_text(&buf);
+    assert!(text.contains("● prod-use1 stale 4m"), "{text}");
+    let y = text
+        .lines()
+        .position(|l| l.contains("● prod-use1 stale 4m"))
+        .unwrap() as u16;
+    // The cell's line after the reason: `svc n/m`, in the cell's columns (the first region).
+    let svc_line: String = (1..60)
+        .map(|x| buf[(x, y + 2)].symbol().to_string())
+        .collect();
+    assert!(svc_line.starts_with("svc "), "{svc_line}\n{text}");
+    assert!(
+        (1..4).all(|x| buf[(x, y + 2)]
+            .modifier
+            .contains(theme.stale_row.add_modifier)),
+        "the cell's numbers are dimmed"
+    );
+    // Services: the prod/us-east-1 column says how old and its cells are dimmed.
+    update(&mut state, key('2'));
+    for (w, h) in SIZES {
+        let buf = render_buffer(&state, &theme, w, h);
+        let text = buffer_text(&buf);
+        assert!(text.contains("stale 4m"), "services {w}x{h}:\n{text}");
+        assert!(line_is_dimmed(&buf, "catalog-api", &theme), "{text}");
+    }
+    // The service detail: the prod-use1 instance row.
+    state.ui.stack = vec![
+        View::Services,
+        View::ServiceDetail(WorkloadKey::new("payments", "checkout-api")),
+    ];
+    let buf = render_buffer(&state, &theme, 200, 50);
+    let text = buffer_text(&buf);
+    assert!(text.contains("stale 4m · "), "{text}");
+    assert!(line_is_dimmed(&buf, "prod/us-east-1", &theme), "{text}");
+    // Pipelines, capacity, alerts: the stage, the cluster, the alarm.
+    for (k, needle) in [
+        ('3', "catalog-api"),
+        ('5', "prod-use1 prod"),
+        ('4', "stale 4m · "),
+    ] {
+        update(&mut state, key(k));
+        let buf = render_buffer(&state, &theme, 200, 50);
+        let text = buffer_text(&buf);
+        assert!(text.contains("stale 4m"), "{k}:\n{text}");
+        assert!(line_is_dimmed(&buf, needle, &theme), "{k}:\n{text}");
+    }
+    // Every screen's banner says it in words.
+    update(&mut state, key('7'));
+    let text = render(&state, &theme, 200, 50);
+    assert!(
+        text.contains("prod-use1 stale, last data 4m ago: connection refused"),
+        "{text}"
+    );
+}
+
+#[test]
+fn services_with_a_stale_cluster() {
+    let mut state = state_with_a_stale_cluster();
+    update(&mut state, key('2'));
+    snap_all("services_stale", &state);
+}
+
+/// `:sources` lists every source: live, stale with its age, never connected, failed before
+/// and after data, with the last error and the next retry where the source knows it.
+#[test]
+fn sources_view() {
+    use jiff::SignedDuration;
+    use opsdeck::domain::{ClusterId, SourceHealth, SourceStatus, SourceUpdate};
+    let mut state = state_with_a_stale_cluster();
+    let now = state.now;
+    let ago = |s: i64| Some(now - SignedDuration::from_secs(s));
+    let set = |state: &mut opsdeck::app::State, id: ClusterId, health: SourceHealth| {
+        update(
+            state,
+            Msg::Source(SourceUpdate::ClusterHealth {
+                cluster: id,
+                health,
+            }),
+        );
+    };
+    // Never connected: its data never came (the fleet's layout names it; no workloads).
+    let mut c = state.fleet.clusters()[&ClusterId::new("dev", "us-east-1", "dev-use1")].clone();
+    c.info.id = ClusterId::new("dev", "us-east-1", "dev-use1-b");
+    c.info.name = "dev-use1-b".into();
+    c.workloads.clear();
+    c.pods.clear();
+    c.health = SourceHealth {
+        next_retry: Some(now + SignedDuration::from_secs(8)),
+        ..SourceHealth::connecting()
+    };
+    update(&mut state, Msg::Source(SourceUpdate::Cluster(Box::new(c))));
+    set(
+        &mut state,
+        ClusterId::new("prod", "eu-west-1", "prod-euw1"),
+        SourceHealth {
+            status: SourceStatus::Failed("Unauthorized: run aws sso login".into()),
+            last_data: ago(125),
+            next_retry: Some(now + SignedDuration::from_secs(30)),
+            ..SourceHealth::connecting()
+        },
+    );
+    set(
+        &mut state,
+        ClusterId::new("staging", "eu-west-1", "stg-euw1"),
+        SourceHealth {
+            status: SourceStatus::Degraded("pods forbidden (RBAC)".into()),
+            last_data: ago(5),
+            ..SourceHealth::connecting()
+        },
+    );
+    update(
+        &mut state,
+        Msg::Source(SourceUpdate::Cost {
+            report: Default::default(),
+            health: SourceHealth {
+                status: SourceStatus::Failed("unknown aws_profile \"ops\"".into()),
+                last_data: None,
+                ..SourceHealth::connecting()
+            },
+        }),
+    );
+    // Opened from the command palette.
+    update(&mut state, key(':'));
+    keys(&mut state, "sources");
+    update(&mut state, code(KeyCode::Enter));
+    assert_eq!(*state.view(), View::Sources);
+    let text = render(&state, &theme("dark"), 200, 50);
+    for want in [
+        "never connected",
+        "stale           4m ago",
+        "Unauthorized: run aws sso login",
+        "in 30s",
+        "in 8s",
+        "unknown aws_profile \"ops\" (never connected)",
+        "pods forbidden (RBAC)",
+    ] {
+        assert!(text.contains(want), "{want}:\n{text}");
+    }
+    snap_all("sources", &state);
 }

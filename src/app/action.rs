@@ -20,10 +20,11 @@ pub enum KeyContext {
     Cost,
     Timeline,
     Activity,
+    Sources,
 }
 
 impl KeyContext {
-    pub const ALL: [KeyContext; 12] = [
+    pub const ALL: [KeyContext; 13] = [
         KeyContext::Global,
         KeyContext::List,
         KeyContext::Overview,
@@ -36,6 +37,7 @@ impl KeyContext {
         KeyContext::Cost,
         KeyContext::Timeline,
         KeyContext::Activity,
+        KeyContext::Sources,
     ];
 
     pub fn name(self) -> &'static str {
@@ -52,6 +54,7 @@ impl KeyContext {
             KeyContext::Cost => "cost",
             KeyContext::Timeline => "timeline",
             KeyContext::Activity => "activity",
+            KeyContext::Sources => "sources",
         }
     }
 
@@ -69,6 +72,7 @@ impl KeyContext {
             KeyContext::Cost => "Cost",
             KeyContext::Timeline => "Timeline",
             KeyContext::Activity => "Activity",
+            KeyContext::Sources => "Sources",
         }
     }
 }
@@ -103,6 +107,7 @@ pub enum Action {
     TimeWindow,
     Refresh,
     ViewActivity,
+    ViewSources,
     Approve,
     Reject,
     Rollback,
@@ -113,7 +118,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 34] = [
+    pub const ALL: [Action; 35] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -141,6 +146,7 @@ impl Action {
         Action::TimeWindow,
         Action::Refresh,
         Action::ViewActivity,
+        Action::ViewSources,
         Action::Approve,
         Action::Reject,
         Action::Rollback,
@@ -180,6 +186,7 @@ impl Action {
             Action::TimeWindow => "window",
             Action::Refresh => "refresh",
             Action::ViewActivity => "activity",
+            Action::ViewSources => "sources",
             Action::Approve => "approve",
             Action::Reject => "reject",
             Action::Rollback => "rollback",
@@ -224,6 +231,7 @@ impl Action {
             Action::TimeWindow => "Timeline window: 1h/6h/24h/all",
             Action::Refresh => "Ask every source to refresh now",
             Action::ViewActivity => "Our actions: audit log, results",
+            Action::ViewSources => "Every source: state, data age, error, retry",
             Action::Approve => "Approve the gate (resumes at N of M)",
             Action::Reject => "Reject the gate",
             Action::Rollback => "Roll back this instance",
@@ -250,6 +258,7 @@ impl Action {
             Action::Refresh => &["reload", "r"],
             Action::Sort => &["order"],
             Action::ViewActivity => &["audit", "actions", "log"],
+            Action::ViewSources => &["health", "status", "connections"],
             Action::Approve => &["lgtm", "promote", "ok"],
             Action::Reject => &["deny", "abort"],
             Action::Rollback => &["undo", "revert"],

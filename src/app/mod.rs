@@ -14,8 +14,9 @@ pub use action::{Action, KeyContext};
 pub use effect::{Effect, Perform};
 pub use msg::{Msg, ShutdownReason};
 pub use queries::{
-    PaletteItem, SourceKind, SourceReport, capacity_lines, detail_key, find_service, list_filter,
-    list_len, metric_targets, palette_items, release, selected_index, source_reports,
+    PaletteItem, SourceKind, SourceReport, SourceRow, alert_stale_age, capacity_lines,
+    cluster_stale_age, detail_key, find_service, freshness, list_filter, list_len, metric_targets,
+    palette_items, release, selected_index, source_reports, source_rows, stage_stale_age,
     visible_alerts, visible_capacity, visible_changes, visible_cost_rows, visible_pipelines,
     visible_services,
 };

@@ -8,8 +8,8 @@ use super::state::{
 };
 use crate::app::Action;
 use crate::domain::{
-    Alert, Change, ClusterCapacity, CostRow, CostScope, PipelineRow, ServiceRow, SourceHealth,
-    SourceStatus, Stage, WorkloadKey, cost_rows,
+    Alert, AlertOrigin, Change, ClusterCapacity, ClusterId, CostRow, CostScope, Freshness,
+    PipelineRow, ServiceRow, SourceHealth, SourceStatus, Stage, Timestamp, WorkloadKey, cost_rows,
 };
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
@@ -253,6 +253,7 @@ pub fn list_len(state: &State) -> usize {
         View::Cost => visible_cost_rows(state).len(),
         View::Timeline => visible_changes(state).len(),
         View::Activity => super::activity::activity_rows(state).len(),
+        View::Sources => source_rows(state).len(),
     }
 }
 
@@ -266,7 +267,11 @@ pub fn list_filter(state: &State) -> Option<&str> {
         View::Capacity => &ui.capacity.filter,
         View::Cost => &ui.cost.filter,
         View::Timeline => &ui.timeline.filter,
-        View::Overview | View::ServiceDetail(_) | View::Release(_) | View::Activity => {
+        View::Overview
+        | View::ServiceDetail(_)
+        | View::Release(_)
+        | View::Activity
+        | View::Sources => {
             return None;
         }
     };
@@ -304,6 +309,101 @@ pub fn find_service(
         .and_then(|s| row.instances.iter().position(|i| &i.stage == s))
         .unwrap_or(0);
     Some((row.key.clone(), index))
+}
+
+/// What a source's data is worth now (`SourceHealth::freshness` at the state's clock and
+/// `stale_after_secs`).
+pub fn freshness(state: &State, health: &SourceHealth) -> Freshness {
+    health.freshness(state.now, state.settings.stale_after_secs)
+}
+
+/// The one question every list screen asks of a row's cluster: is what we show of it no longer
+/// current (stale, or failed after data), and how old is it? None: current, or unknown cluster.
+pub fn cluster_stale_age(state: &State, cluster: &ClusterId) -> Option<i64> {
+    let c = state.fleet.clusters().get(cluster)?;
+    freshness(state, &c.health).stale_age()
+}
+
+/// The oldest stale data among a stage's clusters (see [`cluster_stale_age`]).
+pub fn stage_stale_age(state: &State, stage: &Stage) -> Option<i64> {
+    state
+        .fleet
+        .clusters_in(&stage.env, &stage.region)
+        .filter_map(|c| cluster_stale_age(state, &c.info.id))
+        .max()
+}
+
+/// An alert's staleness: its cluster's, or for an alarm the alarm sources' of its account and
+/// region (see [`cluster_stale_age`]).
+pub fn alert_stale_age(state: &State, alert: &Alert) -> Option<i64> {
+    match &alert.origin {
+        AlertOrigin::Cluster { cluster } => cluster_stale_age(state, cluster),
+        AlertOrigin::Alarm { .. } => state
+            .fleet
+            .alarms()
+            .iter()
+            .filter(|(_, alarms)| {
+                alarms
+                    .iter()
+                    .any(|a| a.name == alert.title && a.region == alert.region)
+            })
+            .filter_map(|(source, _)| state.fleet.alarm_health.get(source))
+            .filter_map(|h| freshness(state, h).stale_age())
+            .max(),
+    }
+}
+
+/// One row of the Sources view: a source the console reads, and what its data is worth.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceRow {
+    /// `cluster`, `EKS`, `alarms`, `metrics`, `cost`.
+    pub kind: &'static str,
+    pub name: String,
+    pub freshness: Freshness,
+    pub last_data: Option<Timestamp>,
+    pub next_retry: Option<Timestamp>,
+}
+
+/// Every source in the state: each cluster, then each cluster's EKS discovery and metrics,
+/// the alarm sources and cost; in that order, by name within each kind.
+pub fn source_rows(state: &State) -> Vec<SourceRow> {
+    let fleet = &state.fleet;
+    let row = |kind, name: String, h: &SourceHealth| SourceRow {
+        kind,
+        name,
+        freshness: freshness(state, h),
+        last_data: h.last_data,
+        next_retry: h.next_retry,
+    };
+    let mut out: Vec<SourceRow> = fleet
+        .clusters()
+        .values()
+        .map(|c| row("cluster", c.info.name.clone(), &c.health))
+        .collect();
+    out.extend(fleet.clusters().values().filter_map(|c| {
+        let h = c.nodegroup_health.as_ref()?;
+        Some(row("EKS", c.info.name.clone(), h))
+    }));
+    out.extend(fleet.metrics.iter().map(|(id, m)| {
+        let name = fleet
+            .clusters()
+            .get(id)
+            .map_or_else(|| id.to_string(), |c| c.info.name.clone());
+        row("metrics", name, &m.health)
+    }));
+    out.extend(
+        fleet
+            .alarm_health
+            .iter()
+            .map(|(name, h)| row("alarms", name.clone(), h)),
+    );
+    out.extend(
+        fleet
+            .cost_health
+            .iter()
+            .map(|h| row("cost", "Cost Explorer".into(), h)),
+    );
+    out
 }
 
 /// Kinds of source a screen reads.

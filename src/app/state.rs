@@ -20,6 +20,8 @@ pub enum View {
     Timeline,
     /// Our own actions: pending, done, failed, and incomplete ones from the audit log.
     Activity,
+    /// Every source (clusters, EKS, metrics, alarms, cost): state, data age, error, next retry.
+    Sources,
 }
 
 impl View {
@@ -35,6 +37,7 @@ impl View {
             View::Cost => "Cost",
             View::Timeline => "Timeline",
             View::Activity => "Activity",
+            View::Sources => "Sources",
         }
     }
     pub fn key_context(&self) -> KeyContext {
@@ -49,6 +52,7 @@ impl View {
             View::Cost => KeyContext::Cost,
             View::Timeline => KeyContext::Timeline,
             View::Activity => KeyContext::Activity,
+            View::Sources => KeyContext::Sources,
         }
     }
 }
@@ -292,6 +296,8 @@ pub struct UiState {
     /// The confirmation dialog of an action, when one is open (it has the keyboard).
     pub dialog: Option<Dialog>,
     pub activity_selected: usize,
+    /// The Sources view's selected row.
+    pub sources_selected: usize,
     /// A one-line notice in the footer (e.g. "refresh requested"), with when it was set.
     pub notice: Option<(String, Timestamp)>,
     /// Rows that fit in the main list area at the last resize (for PgUp/PgDn).

@@ -161,7 +161,11 @@ fn list_ui_mut(state: &mut State) -> Option<(&mut String, &mut usize)> {
         View::Capacity => Some((&mut ui.capacity.filter, &mut ui.capacity.selected)),
         View::Cost => Some((&mut ui.cost.filter, &mut ui.cost.selected)),
         View::Timeline => Some((&mut ui.timeline.filter, &mut ui.timeline.selected)),
-        View::Overview | View::ServiceDetail(_) | View::Release(_) | View::Activity => None,
+        View::Overview
+        | View::ServiceDetail(_)
+        | View::Release(_)
+        | View::Activity
+        | View::Sources => None,
     }
 }
 
@@ -274,6 +278,7 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
             return vec![Effect::RefreshSources];
         }
         Action::ViewActivity => switch_to(state, View::Activity),
+        Action::ViewSources => switch_to(state, View::Sources),
         Action::Approve
         | Action::Reject
         | Action::Rollback
@@ -427,6 +432,7 @@ fn select(state: &mut State) {
                 open_service(state, Some(&key.namespace), &key.name, stage.as_ref());
             }
         }
+        View::Sources => {}
         View::Timeline => {
             let change = {
                 let rows = visible_changes(state);
@@ -488,6 +494,7 @@ fn move_selection(state: &mut State, delta: i64) {
     let selected = match ui.stack.last() {
         Some(View::ServiceDetail(_)) => &mut ui.detail_selected,
         Some(View::Activity) => &mut ui.activity_selected,
+        Some(View::Sources) => &mut ui.sources_selected,
         _ => match list_ui_mut(state) {
             Some((_, selected)) => selected,
             None => return,

@@ -104,7 +104,7 @@ pub fn run(cli: Cli, paths: Paths, env_config: Option<std::ffi::OsString>) -> Ex
         };
         let (source_tx, mut source_rx) = mpsc::channel(1024);
         let fleet = if demo_fleet {
-            eprintln!("opsdeck: demo fleet (simulated: nothing persists after this command)");
+            say_err!("opsdeck: demo fleet (simulated: nothing persists after this command)");
             let mut world = demo::DemoWorld::generate(seed, clock.now());
             let fleet = world.to_fleet_state();
             let handle = demo::spawn(world, Duration::from_secs(1), clock.clone(), source_tx);
@@ -177,13 +177,13 @@ async fn act(
     } = command
     {
         let Some(cluster) = args.cluster.as_deref() else {
-            eprintln!("opsdeck: --cluster is required for a nodegroup");
+            say_err!("opsdeck: --cluster is required for a nodegroup");
             return ExitCode::from(2);
         };
         let target = match nodegroup_target(&state.fleet, &args.service, cluster) {
             Ok(t) => t,
             Err(why) => {
-                eprintln!("opsdeck: refused: {why}; nothing was sent");
+                say_err!("opsdeck: refused: {why}; nothing was sent");
                 return ExitCode::FAILURE;
             }
         };
@@ -199,7 +199,7 @@ async fn act(
     let key = match resolve_service(&state.fleet, &args.service) {
         Ok(k) => k,
         Err(why) => {
-            eprintln!("opsdeck: refused: {why}; nothing was sent");
+            say_err!("opsdeck: refused: {why}; nothing was sent");
             return ExitCode::FAILURE;
         }
     };
@@ -215,7 +215,7 @@ async fn act(
     let (targets, from_version) = match resolved {
         Ok(t) => t,
         Err(why) => {
-            eprintln!("opsdeck: refused: {why}; nothing was sent");
+            say_err!("opsdeck: refused: {why}; nothing was sent");
             return ExitCode::FAILURE;
         }
     };
@@ -245,12 +245,12 @@ async fn act(
         },
         Command::Checklist { tick, .. } => {
             let Some((row, i)) = release_stage(&state.fleet, &targets[0]) else {
-                eprintln!("opsdeck: no release of {key} to show a checklist for");
+                say_err!("opsdeck: no release of {key} to show a checklist for");
                 return ExitCode::from(2);
             };
             let version = row.candidate(i).unwrap_or("").to_string();
             let Some(item) = tick else {
-                println!("checklist of {key} {version} in {}", targets[0].cluster);
+                say!("checklist of {key} {version} in {}", targets[0].cluster);
                 for item in release_checklist(&state.fleet, row, i) {
                     use crate::domain::CheckState;
                     let (mark, how) = match &item.state {
@@ -263,7 +263,7 @@ async fn act(
                         ),
                     };
                     let line = format!("[{mark}] {} — {how}", item.label);
-                    println!("{}", crate::ui::text::clean(&line));
+                    say!("{line}");
                 }
                 return ExitCode::SUCCESS;
             };
@@ -272,7 +272,7 @@ async fn act(
             let label = match tickable_item(&state.fleet, row, i, item) {
                 Ok(label) => label,
                 Err(why) => {
-                    eprintln!("opsdeck: refused: {why}; nothing was ticked");
+                    say_err!("opsdeck: refused: {why}; nothing was ticked");
                     return ExitCode::FAILURE;
                 }
             };
@@ -297,22 +297,22 @@ async fn confirm_and_send(
     replies: &mut mpsc::Receiver<Msg>,
 ) -> ExitCode {
     let p = plan(&state.fleet, &targets, &action);
-    println!("{}{}", if p.production { "[PROD] " } else { "" }, p.title);
+    say!("{}{}", if p.production { "[PROD] " } else { "" }, p.title);
     for line in &p.lines {
-        println!("  {line}");
+        say!("  {line}");
     }
     if let Some(why) = &p.blocked {
-        eprintln!("opsdeck: refused: {why}");
+        say_err!("opsdeck: refused: {why}");
         return ExitCode::FAILURE;
     }
     for t in &p.targets {
         if let Err(why) = policy_check(state, t, &action) {
-            eprintln!("opsdeck: refused by policy: {why}");
+            say_err!("opsdeck: refused by policy: {why}");
             return ExitCode::FAILURE;
         }
     }
     if !args.yes && !confirmed(p.confirm_word.as_deref()) {
-        eprintln!("opsdeck: not confirmed: nothing was sent");
+        say_err!("opsdeck: not confirmed: nothing was sent");
         return ExitCode::FAILURE;
     }
     let performs: Vec<Perform> = p
@@ -340,14 +340,14 @@ async fn confirm_and_send(
     for _ in 0..n {
         match tokio::time::timeout(Duration::from_secs(60), replies.recv()).await {
             Ok(Some(Msg::ActionDone { request, result })) => match result {
-                Ok(o) => println!("{}: {}", request.target.cluster, o.summary),
+                Ok(o) => say!("{}: {}", request.target.cluster, o.summary),
                 Err(e) => {
                     failed += 1;
-                    println!("{}: not done: {e}", request.target.cluster);
+                    say!("{}: not done: {e}", request.target.cluster);
                 }
             },
             _ => {
-                eprintln!("opsdeck: no answer within 60 s; see the audit log");
+                say_err!("opsdeck: no answer within 60 s; see the audit log");
                 return ExitCode::FAILURE;
             }
         }
@@ -362,14 +362,14 @@ async fn confirm_and_send(
 /// Ask on the terminal. Production: type the service name. No terminal: no.
 fn confirmed(word: Option<&str>) -> bool {
     if !std::io::stdin().is_terminal() {
-        eprintln!("opsdeck: no terminal to confirm on; pass --yes to confirm in a script");
+        say_err!("opsdeck: no terminal to confirm on; pass --yes to confirm in a script");
         return false;
     }
     let prompt = match word {
         Some(w) => format!("production: type {w} to confirm: "),
         None => "proceed? [y/N] ".to_string(),
     };
-    eprint!("{prompt}");
+    eprint!("{}", crate::text_clean::clean(&prompt));
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     if std::io::stdin().lock().read_line(&mut line).is_err() {

@@ -3,6 +3,23 @@
 //! `completions`.
 //! Every user mistake ends here as a clear message and a non-zero exit, before the screen opens.
 
+/// `println!` for text that may carry external strings (names, reasons, API and config
+/// errors): cleaned line by line ([`crate::text_clean::clean_lines`]), so nothing from a
+/// cluster or AWS reaches the terminal as an escape sequence, bidi override or zero-width
+/// character. The command line prints through these two (JSON aside: serde escapes it).
+macro_rules! say {
+    ($($t:tt)*) => {
+        println!("{}", $crate::text_clean::clean_lines(&format!($($t)*)))
+    };
+}
+
+/// `eprintln!` for text that may carry external strings; see [`say!`].
+macro_rules! say_err {
+    ($($t:tt)*) => {
+        eprintln!("{}", $crate::text_clean::clean_lines(&format!($($t)*)))
+    };
+}
+
 pub mod actions;
 
 use crate::app::Settings;
@@ -153,7 +170,7 @@ pub fn main_with(
         }
         Some(Command::Themes) => {
             for name in theme::available_themes(user_themes_dir(&paths).as_deref()) {
-                println!("{name}");
+                say!("{name}");
             }
             ExitCode::SUCCESS
         }
@@ -309,7 +326,7 @@ pub(crate) fn resolve_config(
     match config::load_origin(&origin) {
         Ok(c) => Ok(Some((origin, c))),
         Err(e) => {
-            eprintln!("{e}");
+            say_err!("{e}");
             Err(ExitCode::from(2))
         }
     }
@@ -322,7 +339,7 @@ fn check_config(flag: Option<&Path>, env: Option<std::ffi::OsString>, paths: &Pa
             .as_ref()
             .map(|d| d.join("config.toml").display().to_string())
             .unwrap_or("(no platform config directory)".into());
-        println!(
+        say!(
             "no config file found (looked at --config, $OPSDECK_CONFIG and {where_}); opsdeck opens the demo fleet"
         );
         return ExitCode::SUCCESS;
@@ -330,14 +347,14 @@ fn check_config(flag: Option<&Path>, env: Option<std::ffi::OsString>, paths: &Pa
     match config::load_origin(&origin) {
         Ok(c) => {
             let clusters: usize = c.environments.iter().map(|e| e.clusters.len()).sum();
-            println!(
+            say!(
                 "{origin}: ok ({} environments, {} regions, {clusters} clusters)",
                 c.environments.len(),
                 c.regions.len()
             );
             if let Err(e) = theme::load_theme(&c.ui.theme, user_themes_dir(paths).as_deref(), false)
             {
-                eprintln!("{}: ui.theme: {e}", origin.path().display());
+                say_err!("{}: ui.theme: {e}", origin.path().display());
                 return ExitCode::from(1);
             }
             // Profiles the AWS SDK would not find: a warning (the files may be set up later).
@@ -349,7 +366,7 @@ fn check_config(flag: Option<&Path>, env: Option<std::ffi::OsString>, paths: &Pa
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("{e}");
+            say_err!("{e}");
             ExitCode::from(1)
         }
     }
@@ -385,14 +402,14 @@ fn run_console(
     let theme = match theme::load_theme(&theme_name, user_themes_dir(&paths).as_deref(), no_color) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("opsdeck: {e}");
+            say_err!("opsdeck: {e}");
             return ExitCode::from(2);
         }
     };
     let keymap = match Keymap::load(paths.config_dir.as_deref()) {
         Ok(k) => k,
         Err(e) => {
-            eprintln!("opsdeck: {e}");
+            say_err!("opsdeck: {e}");
             return ExitCode::from(2);
         }
     };
@@ -429,7 +446,7 @@ fn run_console(
         cache_dir: paths.cache_dir.clone(),
     };
     if let Err(e) = console::terminal::install_panic_hook() {
-        eprintln!("opsdeck: {e}");
+        say_err!("opsdeck: {e}");
     }
     let runtime = match runtime() {
         Ok(r) => r,
@@ -443,7 +460,11 @@ fn run_console(
         Err(e) => {
             // Not `eprintln!`: the error may be that the terminal went away, and then printing
             // it would panic.
-            let _ = writeln!(std::io::stderr(), "opsdeck: {e}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "opsdeck: {}",
+                crate::text_clean::clean_lines(&e.to_string())
+            );
             ExitCode::FAILURE
         }
     }
@@ -467,7 +488,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
         .enable_all()
         .build()
         .map_err(|e| {
-            eprintln!("opsdeck: cannot start the async runtime: {e}");
+            say_err!("opsdeck: cannot start the async runtime: {e}");
             ExitCode::FAILURE
         })
 }

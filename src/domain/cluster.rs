@@ -48,6 +48,70 @@ pub struct SourceHealth {
     /// sources, judged by `stale_after_secs` alone.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reports_every_secs: Option<u64>,
+    /// When the source will try again after a failure, when it knows (the Sources view shows it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_retry: Option<Timestamp>,
+}
+
+/// What a source's data is worth at a moment: the one rule behind "never connected",
+/// "stale, last data 4m ago" and "failed: <fix>", and behind every stale row on every screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Freshness {
+    /// No data has ever arrived: still trying (`failed` None), or failed before any data
+    /// (`failed` says why, e.g. a config error or expired credentials).
+    NeverConnected { failed: Option<String> },
+    /// Data is flowing.
+    Live,
+    /// Data is flowing, but part of it is missing (e.g. a forbidden resource).
+    Degraded(String),
+    /// Had data and lost contact: the data shown is `age_secs` old. `why` is the source's
+    /// reason; None when the source says nothing but has been silent for too long.
+    Stale { age_secs: i64, why: Option<String> },
+    /// Cannot collect at all, after data that is now `age_secs` old.
+    Failed { why: String, age_secs: i64 },
+}
+
+impl Freshness {
+    /// The age of data that is shown but no longer current (stale, or failed after data):
+    /// rows from such a source are drawn dimmed with this age. None: nothing to mark.
+    pub fn stale_age(&self) -> Option<i64> {
+        match self {
+            Freshness::Stale { age_secs, .. } | Freshness::Failed { age_secs, .. } => {
+                Some(*age_secs)
+            }
+            _ => None,
+        }
+    }
+
+    /// The state in one or two words: `never connected`, `live`, `degraded`, `stale`, `failed`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Freshness::NeverConnected { failed: None } => "never connected",
+            Freshness::NeverConnected { failed: Some(_) } | Freshness::Failed { .. } => "failed",
+            Freshness::Live => "live",
+            Freshness::Degraded(_) => "degraded",
+            Freshness::Stale { .. } => "stale",
+        }
+    }
+
+    /// The source's own words about what is wrong (the fix, where it names one).
+    pub fn why(&self) -> Option<&str> {
+        match self {
+            Freshness::NeverConnected { failed: Some(w) }
+            | Freshness::Degraded(w)
+            | Freshness::Failed { why: w, .. }
+            | Freshness::Stale { why: Some(w), .. } => Some(w),
+            _ => None,
+        }
+    }
+
+    /// Whether the source has troubles to show (anything but live, and still connecting).
+    pub fn is_trouble(&self) -> bool {
+        !matches!(
+            self,
+            Freshness::Live | Freshness::NeverConnected { failed: None }
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -69,6 +133,7 @@ impl SourceHealth {
             status: SourceStatus::Connecting,
             last_data: None,
             reports_every_secs: None,
+            next_retry: None,
         }
     }
     pub fn live(at: Timestamp) -> SourceHealth {
@@ -76,6 +141,7 @@ impl SourceHealth {
             status: SourceStatus::Live,
             last_data: Some(at),
             reports_every_secs: None,
+            next_retry: None,
         }
     }
     /// Age of the data in whole seconds at `now` (never negative, even with clock skew).
@@ -83,16 +149,164 @@ impl SourceHealth {
         self.last_data
             .map(|t| (now.as_second() - t.as_second()).max(0))
     }
-    /// Live but silent for longer than `stale_after` counts as stale too.
-    pub fn is_stale(&self, now: Timestamp, stale_after_secs: u64) -> bool {
+    /// What the data is worth at `now` (see [`Freshness`]). A source that is live (or degraded,
+    /// or reconnecting) but silent for longer than `stale_after_secs` — for a polling source,
+    /// twice its reporting interval if that is longer — is stale too.
+    pub fn freshness(&self, now: Timestamp, stale_after_secs: u64) -> Freshness {
+        let Some(age_secs) = self.age_secs(now) else {
+            return Freshness::NeverConnected {
+                failed: match &self.status {
+                    SourceStatus::Failed(why) => Some(why.clone()),
+                    _ => None,
+                },
+            };
+        };
+        let allowed = stale_after_secs.max(self.reports_every_secs.unwrap_or(0) * 2);
+        let silent = age_secs as u64 > allowed;
         match &self.status {
-            SourceStatus::Stale(_) | SourceStatus::Failed(_) => true,
-            SourceStatus::Connecting => false,
-            _ => {
-                let allowed = stale_after_secs.max(self.reports_every_secs.unwrap_or(0) * 2);
-                self.age_secs(now).is_some_and(|a| a as u64 > allowed)
-            }
+            SourceStatus::Failed(why) => Freshness::Failed {
+                why: why.clone(),
+                age_secs,
+            },
+            SourceStatus::Stale(why) => Freshness::Stale {
+                age_secs,
+                why: Some(why.clone()),
+            },
+            _ if silent => Freshness::Stale {
+                age_secs,
+                why: None,
+            },
+            SourceStatus::Degraded(why) => Freshness::Degraded(why.clone()),
+            SourceStatus::Live | SourceStatus::Connecting => Freshness::Live,
         }
+    }
+
+    /// Failed (before or after data), or showing data that is no longer current.
+    pub fn is_stale(&self, now: Timestamp, stale_after_secs: u64) -> bool {
+        matches!(
+            self.freshness(now, stale_after_secs),
+            Freshness::Stale { .. }
+                | Freshness::Failed { .. }
+                | Freshness::NeverConnected { failed: Some(_) }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::SignedDuration;
+
+    fn at(secs: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + secs).unwrap()
+    }
+
+    fn health(status: SourceStatus, last_data: Option<i64>) -> SourceHealth {
+        SourceHealth {
+            status,
+            last_data: last_data.map(at),
+            ..SourceHealth::connecting()
+        }
+    }
+
+    #[test]
+    fn never_connected_stale_and_failed_are_told_apart() {
+        let now = at(300);
+        let f = |h: SourceHealth| h.freshness(now, 30);
+        assert_eq!(
+            f(health(SourceStatus::Connecting, None)),
+            Freshness::NeverConnected { failed: None }
+        );
+        assert_eq!(
+            f(health(
+                SourceStatus::Failed("run aws sso login".into()),
+                None
+            )),
+            Freshness::NeverConnected {
+                failed: Some("run aws sso login".into())
+            }
+        );
+        assert_eq!(f(health(SourceStatus::Live, Some(290))), Freshness::Live);
+        assert_eq!(
+            f(health(
+                SourceStatus::Stale("connection refused".into()),
+                Some(60)
+            )),
+            Freshness::Stale {
+                age_secs: 240,
+                why: Some("connection refused".into())
+            }
+        );
+        assert_eq!(
+            f(health(SourceStatus::Failed("401".into()), Some(60))),
+            Freshness::Failed {
+                why: "401".into(),
+                age_secs: 240
+            }
+        );
+        // Live, degraded or reconnecting, but silent past the allowance: stale with no reason.
+        for status in [
+            SourceStatus::Live,
+            SourceStatus::Degraded("pods forbidden".into()),
+            SourceStatus::Connecting,
+        ] {
+            let got = f(health(status.clone(), Some(200)));
+            assert_eq!(
+                got,
+                Freshness::Stale {
+                    age_secs: 100,
+                    why: None
+                },
+                "{status:?}"
+            );
+            assert_eq!(got.stale_age(), Some(100));
+        }
+        assert_eq!(
+            f(health(
+                SourceStatus::Degraded("pods forbidden".into()),
+                Some(290)
+            )),
+            Freshness::Degraded("pods forbidden".into())
+        );
+    }
+
+    #[test]
+    fn a_polling_source_is_not_stale_within_twice_its_interval() {
+        let h = SourceHealth {
+            reports_every_secs: Some(300),
+            ..SourceHealth::live(at(0))
+        };
+        assert_eq!(h.freshness(at(599), 30), Freshness::Live);
+        assert_eq!(h.freshness(at(601), 30).stale_age(), Some(601));
+        assert!(h.is_stale(at(601), 30));
+        assert!(!h.is_stale(at(599), 30));
+    }
+
+    #[test]
+    fn only_data_no_longer_current_marks_rows() {
+        let now = at(300);
+        assert_eq!(
+            health(SourceStatus::Failed("x".into()), None)
+                .freshness(now, 30)
+                .stale_age(),
+            None,
+            "no data, no rows to mark"
+        );
+        assert_eq!(SourceHealth::live(now).freshness(now, 30).stale_age(), None);
+        // Clock skew never gives a negative age.
+        let ahead = SourceHealth::live(now + SignedDuration::from_secs(60));
+        assert_eq!(ahead.freshness(now, 30), Freshness::Live);
+    }
+
+    #[test]
+    fn next_retry_is_left_out_of_json_when_unknown() {
+        let h = SourceHealth::live(at(0));
+        assert!(!serde_json::to_string(&h).unwrap().contains("next_retry"));
+        let h = SourceHealth {
+            next_retry: Some(at(5)),
+            ..h
+        };
+        assert!(serde_json::to_string(&h).unwrap().contains("next_retry"));
     }
 }
 

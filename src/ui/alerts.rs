@@ -110,6 +110,11 @@ fn alert_row<'a>(
     } else {
         Modifier::empty()
     };
+    // Its source's data is no longer current: dimmed, and the alert says how old it is.
+    let stale = crate::app::alert_stale_age(state, a);
+    let mark = stale
+        .map(|age| format!("{} · ", super::parts::stale_mark(age)))
+        .unwrap_or_default();
     let mut cells = vec![
         Cell::from(Line::from(vec![
             Span::styled(glyph, sev),
@@ -119,6 +124,7 @@ fn alert_row<'a>(
         Cell::from(fit(&stage, stage_w)).style(env_style(theme, a.production)),
         Cell::from(fit(&service, service_w)),
         Cell::from(Line::from(vec![
+            Span::styled(mark, theme.stale),
             Span::styled(if a.rollback.is_some() { "↶ " } else { "" }, theme.critical),
             Span::styled(clean(&a.title).into_owned(), sev.add_modifier(emphasis)),
             Span::styled(format!("  {}", clean(&a.detail)), theme.muted),
@@ -132,7 +138,10 @@ fn alert_row<'a>(
             .unwrap_or_default();
         cells.push(Cell::from(fit(&hint, 30)).style(theme.critical));
     }
-    Row::new(cells)
+    match stale {
+        Some(_) => Row::new(cells).style(super::parts::stale_style(theme)),
+        None => Row::new(cells),
+    }
 }
 
 /// The selected alert in full: what, where, since when, from which source, and the rollback.

@@ -1,9 +1,11 @@
 //! Capacity: per cluster and nodegroup, CPU and memory requested vs allocatable as bars, pending
 //! pods, nodegroup min/desired/max, headroom; HPAs at their max below.
 
-use super::parts::{ListTable, draw_list, env_style, sources_gate, stage_short, ui_title};
+use super::parts::{
+    ListTable, draw_list, env_style, sources_gate, stage_short, stale_mark, stale_style, ui_title,
+};
 use super::text::{bar, clean, fit};
-use crate::app::{SourceKind, State, capacity_lines, visible_capacity};
+use crate::app::{SourceKind, State, capacity_lines, cluster_stale_age, visible_capacity};
 use crate::domain::{ClusterCapacity, NodegroupCapacity, Usage};
 use crate::theme::Theme;
 use ratatui::Frame;
@@ -60,9 +62,14 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let row = |i: usize| {
         let (c, g) = lines[i];
         let c = clusters[c];
-        match g {
-            None => cluster_row(theme, c, name_w, bar_w),
+        let stale = cluster_stale_age(state, &c.cluster);
+        let row = match g {
+            None => cluster_row(theme, c, name_w, bar_w, stale),
             Some(g) => nodegroup_row(theme, &c.nodegroups[g], name_w, bar_w),
+        };
+        match stale {
+            Some(_) => row.style(stale_style(theme)),
+            None => row,
         }
     };
     let usage_w = bar_w as u16 + 5;
@@ -122,7 +129,15 @@ fn gib(mib: u64) -> String {
     format!("{:.0}G", mib as f64 / 1024.0)
 }
 
-fn cluster_row<'a>(theme: &Theme, c: &ClusterCapacity, name_w: usize, bar_w: usize) -> Row<'a> {
+/// A cluster's line; `stale`: the age of its data when no longer current (marked first in the
+/// last column).
+fn cluster_row<'a>(
+    theme: &Theme,
+    c: &ClusterCapacity,
+    name_w: usize,
+    bar_w: usize,
+    stale: Option<i64>,
+) -> Row<'a> {
     let label = if name_w >= 30 {
         format!("{} {}", c.name, c.stage)
     } else {
@@ -135,7 +150,10 @@ fn cluster_row<'a>(theme: &Theme, c: &ClusterCapacity, name_w: usize, bar_w: usi
     };
     let room = c.scale_room();
     let headroom = format!(
-        "{} {}{}",
+        "{}{} {}{}",
+        stale
+            .map(|a| format!("{} · ", stale_mark(a)))
+            .unwrap_or_default(),
         cores(c.headroom_cpu_m()),
         gib(c.headroom_mem_mib()),
         match (room, name_w >= 30) {

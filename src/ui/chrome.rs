@@ -1,7 +1,7 @@
 //! Header (fleet, sources' health and age, read-only badge, views) and footer (key hints).
 
 use super::text::{age, clean};
-use super::{status_style, status_word};
+use super::{freshness_short, freshness_style, status_style};
 use crate::app::{Action, Input, State, View, list_filter};
 use crate::theme::Theme;
 use ratatui::Frame;
@@ -59,22 +59,26 @@ pub fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             let worst = worst.unwrap_or(crate::domain::SourceStatus::Connecting);
             left.push(Span::styled("● ", status_style(theme, &worst)));
             left.push(Span::styled(
-                format!("{} of {} sources not live", problems.len(), healths.len()),
+                format!(
+                    "{} of {} sources not live (:sources)",
+                    problems.len(),
+                    healths.len()
+                ),
                 theme.stale,
             ));
         }
         for (name, h) in problems.iter().take(shown) {
-            let mut word = status_word(&h.status).to_string();
-            if h.is_stale(state.now, stale_after) && word == "live" {
-                word = "stale".into();
-            }
-            let age = h
-                .age_secs(state.now)
-                .map(|a| format!(" {}", age(a)))
-                .unwrap_or_default();
-            left.push(Span::styled("● ", status_style(theme, &h.status)));
+            let f = crate::app::freshness(state, h);
+            let word = match (&f, h.age_secs(state.now)) {
+                // Live or degraded but named here: say how old its data is.
+                (crate::domain::Freshness::Degraded(_), Some(a)) => {
+                    format!("degraded {}", age(a))
+                }
+                _ => freshness_short(&f),
+            };
+            left.push(Span::styled("● ", freshness_style(theme, &f)));
             left.push(Span::styled(
-                format!("{} {word}{age}  ", clean(name)),
+                format!("{} {word}  ", clean(name)),
                 theme.stale,
             ));
         }
@@ -178,6 +182,10 @@ pub fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 }
                 View::Activity => {
                     spans.extend(hint(Action::Select, "service"));
+                }
+                View::Sources => {
+                    spans.extend(hint(Action::Refresh, "refresh"));
+                    spans.extend(hint(Action::Back, "back"));
                 }
                 View::Timeline => {
                     for (a, label) in [

@@ -58,8 +58,14 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, key: &W
                 Some(crate::domain::RolloutState::Stuck(reason)) => reason.clone(),
                 _ => i.health.label().to_string(),
             };
+            // The cluster's data is no longer current: the row is dimmed and says how old.
+            let stale = crate::app::cluster_stale_age(state, &i.cluster);
+            let status = match stale {
+                Some(a) => format!("{} · {status}", super::parts::stale_mark(a)),
+                None => status,
+            };
             let prod = state.fleet.layout().is_production(&i.stage.env);
-            Row::new(vec![
+            let row = Row::new(vec![
                 Cell::from(clean(&i.stage.to_string()).into_owned()).style(if prod {
                     theme.prod
                 } else {
@@ -74,7 +80,11 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, key: &W
                 Cell::from(clean(&status).into_owned()).style(health_style(theme, i.health)),
                 Cell::from(hpa),
                 Cell::from(gate).style(theme.warn),
-            ])
+            ]);
+            match stale {
+                Some(_) => row.style(super::parts::stale_style(theme)),
+                None => row,
+            }
         })
         .collect();
     let widths = [

@@ -15,12 +15,13 @@ mod parts;
 mod pipelines;
 mod release;
 mod services;
+mod sources;
 mod sparklines;
 pub mod text;
 mod timeline;
 
 use crate::app::{Input, State, View};
-use crate::domain::{Health, SourceStatus};
+use crate::domain::{Freshness, Health, SourceStatus};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -57,6 +58,7 @@ pub fn view(state: &State, theme: &Theme, frame: &mut Frame) {
         View::Cost => cost::draw(state, theme, frame, body),
         View::Timeline => timeline::draw(state, theme, frame, body),
         View::Activity => activity::draw(state, theme, frame, body),
+        View::Sources => sources::draw(state, theme, frame, body),
     }
     chrome::footer(state, theme, frame, footer);
     if state.ui.help_open {
@@ -117,12 +119,47 @@ pub(crate) fn status_style(theme: &Theme, s: &SourceStatus) -> Style {
     }
 }
 
-pub(crate) fn status_word(s: &SourceStatus) -> &'static str {
-    match s {
-        SourceStatus::Live => "live",
-        SourceStatus::Connecting => "connecting",
-        SourceStatus::Degraded(_) => "degraded",
-        SourceStatus::Stale(_) => "stale",
-        SourceStatus::Failed(_) => "failed",
+/// Style for what a source's data is worth.
+pub(crate) fn freshness_style(theme: &Theme, f: &Freshness) -> Style {
+    match f {
+        Freshness::Live => theme.ok,
+        Freshness::NeverConnected { failed: None } => theme.muted,
+        Freshness::Degraded(_) => theme.warn,
+        Freshness::Stale { .. } => theme.stale,
+        Freshness::Failed { .. } | Freshness::NeverConnected { failed: Some(_) } => theme.critical,
+    }
+}
+
+/// A source's state in a word and its age: `live`, `never connected`, `stale 4m`, `failed 4m`,
+/// `failed` (before any data), `degraded`.
+pub(crate) fn freshness_short(f: &Freshness) -> String {
+    match f.stale_age() {
+        Some(a) => format!("{} {}", f.label(), text::age(a)),
+        None => f.label().to_string(),
+    }
+}
+
+/// A source's state in words: `live`, `never connected`, `stale, last data 4m ago: why`,
+/// `failed: why (last data 4m ago)`, `failed: why (never connected)`, `degraded: why`.
+pub(crate) fn freshness_words(f: &Freshness) -> String {
+    use text::age;
+    match f {
+        Freshness::Live => "live".into(),
+        Freshness::NeverConnected { failed: None } => "never connected".into(),
+        Freshness::NeverConnected { failed: Some(w) } => format!("failed: {w} (never connected)"),
+        Freshness::Degraded(w) => format!("degraded: {w}"),
+        Freshness::Stale {
+            age_secs,
+            why: None,
+        } => {
+            format!("stale, last data {} ago", age(*age_secs))
+        }
+        Freshness::Stale {
+            age_secs,
+            why: Some(w),
+        } => format!("stale, last data {} ago: {w}", age(*age_secs)),
+        Freshness::Failed { why, age_secs } => {
+            format!("failed: {why} (last data {} ago)", age(*age_secs))
+        }
     }
 }

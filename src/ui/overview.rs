@@ -1,9 +1,10 @@
 //! The fleet matrix: environments down, regions across, one cell per stage.
 
+use super::parts::stale_style;
 use super::text::{bar, clean, fit, money, region_short};
-use super::{status_style, status_word};
-use crate::app::State;
-use crate::domain::{CellSummary, SourceStatus};
+use super::{freshness_short as cell_word, freshness_style};
+use crate::app::{State, freshness};
+use crate::domain::{CellSummary, Freshness};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -37,12 +38,30 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 continue;
             };
             let selected = state.ui.cell == (r, c);
-            draw_cell(theme, frame, cols[c], summary, selected);
+            // What each cluster's data is worth now, in the cell's order.
+            let clusters: Vec<(String, Freshness)> = state
+                .fleet
+                .clusters_in(&env.name, region)
+                .map(|c| {
+                    (
+                        clean(&c.info.name).into_owned(),
+                        freshness(state, &c.health),
+                    )
+                })
+                .collect();
+            draw_cell(theme, frame, cols[c], summary, &clusters, selected);
         }
     }
 }
 
-fn draw_cell(theme: &Theme, frame: &mut Frame, area: Rect, s: &CellSummary, selected: bool) {
+fn draw_cell(
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    s: &CellSummary,
+    clusters: &[(String, Freshness)],
+    selected: bool,
+) {
     // The PROD badge comes first so a narrow cell never cuts it off.
     let mut title = Vec::new();
     if s.production {
@@ -82,63 +101,74 @@ fn draw_cell(theme: &Theme, frame: &mut Frame, area: Rect, s: &CellSummary, sele
     let lines = if s.is_empty() {
         vec![Line::styled("no cluster here", theme.muted)]
     } else {
-        cell_lines(theme, s, width)
+        cell_lines(theme, s, clusters, width)
     };
     let lines: Vec<Line> = lines.into_iter().take(inner.height as usize).collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// Lines in priority order; as many are shown as fit the cell's height.
-fn cell_lines(theme: &Theme, s: &CellSummary, width: usize) -> Vec<Line<'static>> {
+/// How bad a cluster's state is, for the cell's worst (live first, failed last).
+fn rank(f: &Freshness) -> u8 {
+    match f {
+        Freshness::Live => 0,
+        Freshness::NeverConnected { failed: None } => 1,
+        Freshness::Degraded(_) => 2,
+        Freshness::Stale { .. } => 3,
+        Freshness::Failed { .. } | Freshness::NeverConnected { failed: Some(_) } => 4,
+    }
+}
+
+/// Lines in priority order; as many are shown as fit the cell's height. `clusters`: each
+/// cluster of the cell and what its data is worth now; when some of it is no longer current,
+/// the cell's numbers are dimmed.
+fn cell_lines(
+    theme: &Theme,
+    s: &CellSummary,
+    clusters: &[(String, Freshness)],
+    width: usize,
+) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     // Clusters and their connection state.
-    let status = s.worst_status.clone().unwrap_or(SourceStatus::Connecting);
-    let names: Vec<String> = s
-        .clusters
-        .iter()
-        .map(|(n, _)| clean(n).into_owned())
-        .collect();
-    let label = if names.len() == 1 {
-        names[0].clone()
+    let worst = clusters.iter().max_by_key(|(_, f)| rank(f));
+    let status = worst.map_or(Freshness::NeverConnected { failed: None }, |(_, f)| {
+        f.clone()
+    });
+    let label = if clusters.len() == 1 {
+        clusters[0].0.clone()
     } else {
-        format!("{} clusters", names.len())
+        format!("{} clusters", clusters.len())
     };
     let mut first = vec![
-        Span::styled("● ", status_style(theme, &status)),
+        Span::styled("● ", freshness_style(theme, &status)),
         Span::styled(fit(&label, width.saturating_sub(12)), theme.base),
     ];
-    if status != SourceStatus::Live {
+    if status != Freshness::Live {
         // With several clusters, say how many are in the worst state, not that all are.
-        let rank = crate::domain::status_rank(&status);
-        let count = s
-            .clusters
+        let count = clusters
             .iter()
-            .filter(|(_, st)| crate::domain::status_rank(st) == rank)
+            .filter(|(_, f)| rank(f) == rank(&status))
             .count();
-        let word = if count == names.len() {
-            format!(" {}", status_word(&status))
+        let word = if count == clusters.len() {
+            format!(" {}", cell_word(&status))
         } else {
-            format!(" · {count} {}", status_word(&status))
+            format!(" · {count} {}", cell_word(&status))
         };
-        first.push(Span::styled(word, status_style(theme, &status)));
+        first.push(Span::styled(word, freshness_style(theme, &status)));
     }
     lines.push(Line::from(first));
     // The worst cluster we cannot fully see: say why first; its last numbers follow.
-    let worst = s
-        .clusters
-        .iter()
-        .max_by_key(|(_, st)| crate::domain::status_rank(st));
-    if let Some((name, st)) = worst
-        && let SourceStatus::Failed(why) | SourceStatus::Stale(why) | SourceStatus::Degraded(why) =
-            st
+    if let Some((name, f)) = worst
+        && let Some(why) = f.why()
     {
-        let why = if names.len() > 1 {
-            format!("{}: {why}", clean(name))
+        let why = if clusters.len() > 1 {
+            format!("{name}: {}", clean(why))
         } else {
-            why.clone()
+            clean(why).into_owned()
         };
-        lines.push(Line::styled(fit(&why, width), status_style(theme, st)));
+        lines.push(Line::styled(fit(&why, width), freshness_style(theme, f)));
     }
+    let stale = clusters.iter().any(|(_, f)| f.stale_age().is_some());
+    let numbers_from = lines.len();
     // Services.
     let unhealthy = s.services_total - s.services_healthy;
     let svc_style = if s.failing > 0 {
@@ -238,16 +268,21 @@ fn cell_lines(theme: &Theme, s: &CellSummary, width: usize) -> Vec<Line<'static>
         format!("pending pods {}", s.capacity.pending_pods),
         pending_style,
     ));
-    for (name, st) in s.clusters.iter().filter(|_| s.clusters.len() > 1) {
-        let word = if *st == SourceStatus::Live {
+    if stale {
+        for l in &mut lines[numbers_from..] {
+            *l = std::mem::take(l).patch_style(stale_style(theme));
+        }
+    }
+    for (name, f) in clusters.iter().filter(|_| clusters.len() > 1) {
+        let word = if *f == Freshness::Live {
             String::new()
         } else {
-            format!(" {}", status_word(st))
+            format!(" {}", cell_word(f))
         };
         lines.push(Line::from(vec![
-            Span::styled("● ", status_style(theme, st)),
-            Span::raw(fit(name, width.saturating_sub(2 + word.len()))),
-            Span::styled(word, status_style(theme, st)),
+            Span::styled("● ", freshness_style(theme, f)),
+            Span::raw(fit(name, width.saturating_sub(2 + word.chars().count()))),
+            Span::styled(word, freshness_style(theme, f)),
         ]));
     }
     lines

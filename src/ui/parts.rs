@@ -1,8 +1,8 @@
 //! Pieces every list screen shares: its title (count, filter, sort), the data age of the sources
 //! it reads, and the loading / trouble / empty states.
 
+use super::status_style;
 use super::text::{age_coarse, clean, fit, region_short};
-use super::{status_style, status_word};
 use crate::app::{
     Input, ListUi, SortOrder, SourceKind, SourceReport, State, selected_index, source_reports,
 };
@@ -44,11 +44,25 @@ pub fn screen_block<'a>(
     title: Line<'a>,
     kinds: &[SourceKind],
 ) -> Block<'a> {
-    Block::default()
+    let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(title)
-        .title_bottom(data_age(state, theme, kinds).right_aligned())
+        .title(title);
+    if kinds.is_empty() {
+        return block;
+    }
+    block.title_bottom(data_age(state, theme, kinds).right_aligned())
+}
+
+/// The style of a row whose data is no longer current (see `app::cluster_stale_age`):
+/// dimmed; its age is in the row (`stale_mark`).
+pub fn stale_style(theme: &Theme) -> Style {
+    theme.stale_row
+}
+
+/// `stale 4m`: the mark a row of data that is no longer current carries, with its age.
+pub fn stale_mark(age_secs: i64) -> String {
+    format!("stale {}", super::text::age(age_secs))
 }
 
 /// ` data age: 6 clusters <1m · 3 alarm sources <1m ` — the oldest data of each kind.
@@ -133,24 +147,10 @@ pub fn sources_gate(
     })
 }
 
-/// `prod-use1 stale 2m: connection refused`.
+/// `prod-use1 stale, last data 2m ago: connection refused`, `cost failed: … (never connected)`.
 fn trouble_text(state: &State, r: &SourceReport) -> String {
-    let mut word = status_word(&r.health.status);
-    if word == "live" {
-        word = "stale";
-    }
-    let age = r
-        .health
-        .age_secs(state.now)
-        .map(|a| format!(" {}", age_coarse(a)))
-        .unwrap_or_default();
-    let why = match &r.health.status {
-        SourceStatus::Stale(w) | SourceStatus::Failed(w) | SourceStatus::Degraded(w) => {
-            format!(": {w}")
-        }
-        _ => String::new(),
-    };
-    clean(&format!("{} {word}{age}{why}", r.name)).into_owned()
+    let f = crate::app::freshness(state, &r.health);
+    clean(&format!("{} {}", r.name, super::freshness_words(&f))).into_owned()
 }
 
 /// A workload's revisions, newest first, the template's marked and what runs counted:

@@ -1,10 +1,13 @@
 //! Pipelines: services x stages (in the layout's order), the version at each stage with drift
 //! highlighted, rollouts in progress, gates with their approvals, stuck rollouts.
 
-use super::parts::{ListTable, draw_list, sources_gate, stage_short, ui_title, version_text};
+use super::parts::{
+    ListTable, draw_list, sources_gate, stage_short, stale_mark, stale_style, ui_title,
+    version_text,
+};
 use super::text::{clean, fit, region_short};
 use super::{health_glyph, health_style};
-use crate::app::{SourceKind, State, visible_pipelines};
+use crate::app::{SourceKind, State, stage_stale_age, visible_pipelines};
 use crate::domain::{Attention, PipelineRow, RolloutState, StageState};
 use crate::theme::Theme;
 use ratatui::Frame;
@@ -33,17 +36,23 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let status_w = rest.saturating_sub(name_w).max(1);
     let wide = stage_w >= 14;
 
+    // A stage whose data is no longer current: its cells dimmed, its age under its name.
+    let stale: Vec<Option<i64>> = stages.iter().map(|s| stage_stale_age(state, s)).collect();
+    let any_stale = stale.iter().any(Option::is_some);
     let mut header = vec![Cell::from("SERVICE")];
-    for s in stages {
+    for (s, stale) in stages.iter().zip(&stale) {
         let region = if wide {
             s.region.clone()
         } else {
             region_short(&s.region)
         };
-        let label = Text::from(vec![
+        let mut label = Text::from(vec![
             Line::from(fit(&s.env, stage_w)),
             Line::from(fit(&region, stage_w)),
         ]);
+        if let Some(a) = stale {
+            label.push_line(Line::styled(fit(&stale_mark(*a), stage_w), theme.stale));
+        }
         let prod = state.fleet.layout().is_production(&s.env);
         header.push(Cell::from(label).style(if prod { theme.prod } else { theme.title }));
     }
@@ -57,16 +66,17 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         Row::new(header),
         widths,
         rows.len(),
-        move |i| pipeline_row(theme, rows[i], name_w, stage_w, status_w),
+        move |i| pipeline_row(theme, rows[i], &stale, name_w, stage_w, status_w),
         "no services in the fleet yet",
     );
-    list.header_height = 2;
+    list.header_height = if any_stale { 3 } else { 2 };
     draw_list(state, theme, frame, area, KINDS, list);
 }
 
 fn pipeline_row<'a>(
     theme: &Theme,
     r: &PipelineRow,
+    stale: &[Option<i64>],
     name_w: usize,
     stage_w: usize,
     status_w: usize,
@@ -77,10 +87,14 @@ fn pipeline_row<'a>(
         r.key.name.clone()
     };
     let mut cells = vec![Cell::from(fit(&name, name_w))];
-    for s in &r.stages {
-        cells.push(match s {
+    for (i, s) in r.stages.iter().enumerate() {
+        let cell = match s {
             None => Cell::from(Span::styled("—", theme.muted)),
             Some(s) => stage_cell(theme, s, stage_w),
+        };
+        cells.push(match stale.get(i) {
+            Some(Some(_)) => cell.style(stale_style(theme)),
+            _ => cell,
         });
     }
     let (text, style) = status(theme, r, status_w);

@@ -1,9 +1,11 @@
 //! Every service across the fleet, one column per stage (env/region).
 
-use super::parts::{list_title, version_text, visible_window};
+use super::parts::{
+    list_title, sources_gate, stale_mark, stale_style, version_text, visible_window,
+};
 use super::text::{clean, fit, region_short};
 use super::{health_glyph, health_style};
-use crate::app::{SortOrder, State, selected_index, visible_services};
+use crate::app::{SortOrder, SourceKind, State, selected_index, stage_stale_age, visible_services};
 use crate::domain::{ServiceRow, Stage};
 use crate::theme::Theme;
 use ratatui::Frame;
@@ -12,6 +14,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
 
 pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(area) = sources_gate(state, theme, frame, area, &[SourceKind::Clusters]) else {
+        return;
+    };
     let rows = visible_services(state);
     let stages = state.fleet.stages();
     let total = state.fleet.service_count();
@@ -50,17 +55,24 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .saturating_sub(team_w + alarm_w + n * (stage_w + 1) + 3)
         .max(10);
 
+    // A stage whose data is no longer current: its cells dimmed, its age under its name.
+    let stale: Vec<Option<i64>> = stages.iter().map(|s| stage_stale_age(state, s)).collect();
+    let header_h: u16 = if stale.iter().any(Option::is_some) {
+        3
+    } else {
+        2
+    };
     let mut header = vec![Cell::from("SERVICE")];
     if show_team {
         header.push(Cell::from("TEAM"));
     }
-    for s in stages {
+    for (s, stale) in stages.iter().zip(&stale) {
         let style = if state.fleet.layout().is_production(&s.env) {
             theme.prod
         } else {
             theme.title
         };
-        let label = ratatui::text::Text::from(vec![
+        let mut label = ratatui::text::Text::from(vec![
             Line::from(fit(&s.env, stage_w)),
             Line::from(fit(
                 &if stage_w >= 14 {
@@ -71,15 +83,20 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 stage_w,
             )),
         ]);
+        if let Some(a) = stale {
+            label.push_line(Line::styled(fit(&stale_mark(*a), stage_w), theme.stale));
+        }
         header.push(Cell::from(label).style(style));
     }
     header.push(Cell::from("AL"));
     // Only the rows on screen are built (a large fleet has hundreds of services).
     let selected = selected_index(state.ui.services_selected, rows.len());
-    let window = visible_window(rows.len(), selected, area.height.saturating_sub(4) as usize);
+    let columns: Vec<(&Stage, Option<i64>)> = stages.iter().zip(stale.iter().copied()).collect();
+    let lines = area.height.saturating_sub(2 + header_h) as usize;
+    let window = visible_window(rows.len(), selected, lines);
     let body: Vec<Row> = rows[window.clone()]
         .iter()
-        .map(|r| service_row(theme, r, stages, name_w, stage_w, detailed, show_team))
+        .map(|r| service_row(theme, r, &columns, name_w, stage_w, detailed, show_team))
         .collect();
     let mut widths = vec![Constraint::Length(name_w as u16)];
     if show_team {
@@ -92,7 +109,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     widths.push(Constraint::Length(alarm_w as u16));
     let empty = rows.is_empty();
     let table = Table::new(body, widths)
-        .header(Row::new(header).style(theme.title).height(2))
+        .header(Row::new(header).style(theme.title).height(header_h))
         .block(block)
         .row_highlight_style(theme.selection)
         .column_spacing(1);
@@ -125,7 +142,7 @@ fn short(region: &str) -> String {
 fn service_row<'a>(
     theme: &Theme,
     r: &ServiceRow,
-    stages: &[Stage],
+    columns: &[(&Stage, Option<i64>)],
     name_w: usize,
     stage_w: usize,
     detailed: bool,
@@ -153,7 +170,7 @@ fn service_row<'a>(
         .last()
         .map(|i| i.version.clone())
         .unwrap_or_default();
-    for s in stages {
+    for &(s, stale) in columns {
         let cell = match r.instance_at(s) {
             None => Cell::from(Span::styled("—", theme.muted)),
             Some(i) => {
@@ -182,7 +199,10 @@ fn service_row<'a>(
                 Cell::from(Line::from(spans))
             }
         };
-        cells.push(cell);
+        cells.push(match stale {
+            Some(_) => cell.style(stale_style(theme)),
+            None => cell,
+        });
     }
     cells.push(if r.firing_alarms > 0 {
         Cell::from(Span::styled(format!("{}", r.firing_alarms), theme.critical))

@@ -1,7 +1,5 @@
 //! Formatting helpers for the screens: ages, money, bars, and making untrusted text safe.
 
-use std::borrow::Cow;
-
 /// Compact age: `42s`, `5m`, `3h`, `12d`.
 pub fn age(secs: i64) -> String {
     let s = secs.max(0);
@@ -41,19 +39,10 @@ pub fn bar(pct: u32, width: usize) -> (String, String) {
     ("█".repeat(filled), "░".repeat(width - filled))
 }
 
-/// Cluster and cloud data is untrusted: control characters (escape sequences!) are replaced so
-/// nothing from a pod name or alarm reason can drive the terminal.
-pub fn clean(s: &str) -> Cow<'_, str> {
-    if s.chars().any(|c| c.is_control()) {
-        Cow::Owned(
-            s.chars()
-                .map(|c| if c.is_control() { '�' } else { c })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
-    }
-}
+/// Cluster and cloud data is untrusted: control characters (escape sequences!), bidi overrides
+/// and zero-width characters are replaced so nothing from a pod name or alarm reason can drive
+/// the terminal or shift a column. The rule lives in [`crate::text_clean`], shared with the CLI.
+pub use crate::text_clean::{clean, clean_lines};
 
 /// Short region code: `us-east-1` -> `use1`, `ap-southeast-2` -> `apse2`.
 pub fn region_short(region: &str) -> String {
@@ -124,6 +113,9 @@ mod tests {
         assert_eq!(fit("checkout-api-7d9f", 8), "checkou…");
         assert_eq!(fit("日本語のポッド", 5), "日本…");
         assert_eq!(fit("abc", 0), "");
+        // A zero-width or bidi character is a visible column, not a shift.
+        assert_eq!(fit("ab\u{200B}cd\u{202E}ef", 20), "ab�cd�ef");
+        assert_eq!(fit("ab\u{200B}cd\u{202E}ef", 5), "ab�c…");
     }
 
     #[test]

@@ -61,9 +61,18 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             Cell::from(c.kind.label()).style(kind_style(theme, &c.kind)),
             Cell::from(clean(&c.kind.describe()).into_owned()),
         ]);
-        // Automatic scaling is context, not news: muted.
+        // Automatic scaling is context, not news: muted. A cluster whose data is no longer
+        // current: dimmed (nothing newer is known from it; the banner says how old).
         let hpa = matches!(c.kind, ChangeKind::Scale { by_hpa: true, .. });
-        Row::new(cells).style(if hpa { theme.muted } else { theme.base })
+        let stale = c
+            .cluster
+            .as_ref()
+            .and_then(|id| crate::app::cluster_stale_age(state, id));
+        Row::new(cells).style(match (stale, hpa) {
+            (Some(_), _) => super::parts::stale_style(theme),
+            (None, true) => theme.muted,
+            (None, false) => theme.base,
+        })
     };
     let mut header = vec!["AGE"];
     let mut widths = vec![Constraint::Length(4)];

@@ -251,6 +251,7 @@ pub async fn run(
                 status: status.clone(),
                 last_data: last_good,
                 reports_every_secs: Some(heartbeat_secs),
+                next_retry: None,
             };
             let update = SourceUpdate::Alarms {
                 source: label.clone(),

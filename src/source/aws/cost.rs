@@ -301,6 +301,7 @@ pub async fn refresh(
         status,
         last_data: report.as_of,
         reports_every_secs: Some(options.cost.ttl.as_secs()),
+        next_retry: None,
     };
     (report, health)
 }

@@ -274,6 +274,7 @@ pub async fn run(
                     status: SourceStatus::Live,
                     last_data: Some(since),
                     reports_every_secs: every,
+                    next_retry: None,
                 };
                 out.extend(discovered_deltas(
                     &source.targets,
@@ -290,6 +291,7 @@ pub async fn run(
                     status,
                     last_data: last_good,
                     reports_every_secs: every,
+                    next_retry: None,
                 };
                 out.extend(health_deltas(&source.targets, &health));
             }

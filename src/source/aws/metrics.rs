@@ -331,6 +331,7 @@ pub async fn run(
                         status: status.clone(),
                         last_data: last_good,
                         reports_every_secs: Some(poll.as_secs()),
+                        next_retry: None,
                     },
                 };
                 if tx

@@ -194,6 +194,7 @@ impl HealthTracker {
             status,
             last_data: stalled_since.or(self.last_contact),
             reports_every_secs: None,
+            next_retry: None,
         }
     }
 

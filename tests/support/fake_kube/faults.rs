@@ -89,6 +89,8 @@ pub struct Faults {
     latency: Mutex<Duration>,
     /// The log, and how many records `clear_requests` dropped before it.
     requests: Mutex<(Vec<RequestRecord>, usize)>,
+    /// Writes denied as by an admission webhook: resource → the webhook's message.
+    denied_writes: Mutex<BTreeMap<String, String>>,
 }
 
 pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -106,6 +108,7 @@ impl Faults {
             hang: watch::Sender::new(false),
             latency: Mutex::new(Duration::ZERO),
             requests: Mutex::new((Vec::new(), 0)),
+            denied_writes: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -136,6 +139,19 @@ impl Faults {
             }
             _ => false,
         }
+    }
+
+    pub fn deny_writes(&self, resource: &str, message: Option<&str>) {
+        let mut d = lock(&self.denied_writes);
+        match message {
+            Some(m) => d.insert(resource.to_string(), m.to_string()),
+            None => d.remove(resource),
+        };
+    }
+
+    /// The admission webhook's message when writes to `resource` are denied.
+    pub fn write_denial(&self, resource: &str) -> Option<String> {
+        lock(&self.denied_writes).get(resource).cloned()
     }
 
     pub fn set_hang(&self, on: bool) {

@@ -359,6 +359,12 @@ impl FakeKube {
         self.shared.faults.inject_conflicts(resource, n);
     }
 
+    /// Writes (PATCH, PUT, POST) to `resource` (`"deployments"`, `"events"`, ...) are denied with
+    /// 400 as by a validating admission webhook whose message is `message`; None lets them in.
+    pub fn deny_writes(&self, resource: &str, message: Option<&str>) {
+        self.shared.faults.deny_writes(resource, message);
+    }
+
     /// Stop listening and drop every open connection (watch streams end abruptly).
     pub async fn go_down(&self) {
         let running = lock(&self.running).take();

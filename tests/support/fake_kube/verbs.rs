@@ -56,6 +56,15 @@ pub fn resource(
     {
         return Err(ApiError::conflict(def, t.name()));
     }
+    if matches!(*method, Method::PATCH | Method::PUT | Method::POST)
+        && let Some(message) = shared.faults.write_denial(&t.resource())
+    {
+        return Err(ApiError::new(
+            400,
+            "BadRequest",
+            format!("admission webhook \"policy.example.com\" denied the request: {message}"),
+        ));
+    }
     match (method.clone(), &t.name) {
         (Method::GET, _) if q.flag("watch") => watch(shared, t, q),
         (Method::GET, None) => list(shared, def, ns, q),
