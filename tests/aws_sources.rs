@@ -439,6 +439,9 @@ async fn expired_credentials_name_the_command_that_refreshes_them() {
         }
         s => panic!("{s:?}"),
     }
+    // The Sources view says when it asks again: at the next poll.
+    let poll = jiff::SignedDuration::try_from(acct.options().alarm_poll);
+    assert_eq!(health.next_retry, Some(now() + poll.unwrap()));
 }
 
 // ---- Cost Explorer ----
@@ -647,10 +650,15 @@ async fn access_denied_on_cost_explorer_only_the_cost_panel_says_so() {
         }
         s => panic!("{s:?}"),
     }
+    assert!(
+        fleet.cost_health.as_ref().unwrap().next_retry > Some(now()),
+        "degraded: asked again at the next recheck"
+    );
     // The forecast and anomalies still came.
     assert_eq!(fleet.cost().reported_anomalies.len(), 1);
     let alarms = fleet.alarm_health.values().next().unwrap();
     assert_eq!(alarms.status, SourceStatus::Live);
+    assert_eq!(alarms.next_retry, None, "live: nothing to retry");
     assert_eq!(fleet.all_alarms().count(), 1);
 }
 

@@ -102,6 +102,13 @@ async fn fault_case_with(fault: Injected, expect: fn(&SourceStatus) -> bool, no_
         "{fault:?}: the status changed while the fault lasted: {:?}",
         only(&h.fleet).health.status
     );
+    // The console can say when the cluster is asked again: within a backoff step (the cap).
+    let retry = only(&h.fleet).health.next_retry;
+    let now = jiff::Timestamp::now();
+    assert!(
+        retry.is_some_and(|at| at <= now + jiff::SignedDuration::from_secs(31)),
+        "{fault:?}: the next retry is not known or too far: {retry:?} at {now}"
+    );
     if no_data {
         assert_eq!(
             only(&h.fleet).health.last_data,
@@ -119,6 +126,11 @@ async fn fault_case_with(fault: Injected, expect: fn(&SourceStatus) -> bool, no_
         |f| only(f).health.status == SourceStatus::Live && payments(f) == 6,
     )
     .await;
+    assert_eq!(
+        only(&h.fleet).health.next_retry,
+        None,
+        "{fault:?}: live, nothing to retry"
+    );
 }
 
 /// A server that answers every request with 500 serves no data: stale, not live, its age

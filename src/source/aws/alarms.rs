@@ -236,12 +236,14 @@ pub async fn run(
                 failed_status(&options, &failure, "CloudWatch alarms", profile.as_deref())
             }
         };
+        let next_retry = super::retry_at(&status, now, options.alarm_poll);
         let due = match &sent {
             None => true,
             Some(_) if refreshed => true,
             Some((a, s, at)) => {
                 *a != alarms
                     || *s != status
+                    || next_retry.is_some()
                     || (status == SourceStatus::Live
                         && now.as_second() - at.as_second() >= heartbeat_secs as i64)
             }
@@ -251,7 +253,7 @@ pub async fn run(
                 status: status.clone(),
                 last_data: last_good,
                 reports_every_secs: Some(heartbeat_secs),
-                next_retry: None,
+                next_retry,
             };
             let update = SourceUpdate::Alarms {
                 source: label.clone(),

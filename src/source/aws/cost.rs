@@ -298,10 +298,10 @@ pub async fn refresh(
         }
     };
     let health = SourceHealth {
+        next_retry: super::retry_at(&status, now, options.cost.recheck),
         status,
         last_data: report.as_of,
         reports_every_secs: Some(options.cost.ttl.as_secs()),
-        next_retry: None,
     };
     (report, health)
 }

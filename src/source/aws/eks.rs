@@ -203,6 +203,7 @@ pub fn discovered_deltas(
     found: &[EksCluster],
     scope: &clients::Scope,
     live: &SourceHealth,
+    next_poll: Option<Timestamp>,
 ) -> Vec<ClusterDelta> {
     let mut out = Vec::new();
     for t in targets {
@@ -214,6 +215,8 @@ pub fn discovered_deltas(
                 status: SourceStatus::Failed(not_found(&t.eks_cluster, scope, found)),
                 last_data: None,
                 reports_every_secs: live.reports_every_secs,
+                // Looked for again at the next discovery.
+                next_retry: next_poll,
             }
         });
         out.push(d);
@@ -276,11 +279,13 @@ pub async fn run(
                     reports_every_secs: every,
                     next_retry: None,
                 };
+                let next_poll = super::next_poll(now, options.eks_poll);
                 out.extend(discovered_deltas(
                     &source.targets,
                     &found,
                     &source.scope,
                     &health,
+                    next_poll,
                 ));
             }
             Err(failure) => {
@@ -288,10 +293,10 @@ pub async fn run(
                 let status = failed_status(&options, &failure, "EKS", profile.as_deref());
                 tracing::warn!(source = %label, ?status, "EKS discovery failed");
                 let health = SourceHealth {
+                    next_retry: super::retry_at(&status, now, options.eks_poll),
                     status,
                     last_data: last_good,
                     reports_every_secs: every,
-                    next_retry: None,
                 };
                 out.extend(health_deltas(&source.targets, &health));
             }
@@ -348,7 +353,13 @@ mod tests {
             profile: Some("acme-prod".into()),
             region: "eu-west-1".into(),
         };
-        let all = discovered_deltas(&targets, &found, &scope, &SourceHealth::connecting());
+        let all = discovered_deltas(
+            &targets,
+            &found,
+            &scope,
+            &SourceHealth::connecting(),
+            Some(jiff::Timestamp::UNIX_EPOCH),
+        );
         match &all[1].nodegroup_health.as_ref().unwrap().status {
             SourceStatus::Failed(why) => assert_eq!(
                 why,
@@ -357,6 +368,11 @@ mod tests {
             ),
             s => panic!("{s:?}"),
         }
+        assert_eq!(
+            all[1].nodegroup_health.as_ref().unwrap().next_retry,
+            Some(jiff::Timestamp::UNIX_EPOCH),
+            "looked for again at the next discovery"
+        );
         let d = deltas(&targets, &found);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].cluster, id);

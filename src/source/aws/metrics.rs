@@ -249,8 +249,13 @@ pub fn window(now: Timestamp, period_secs: u32) -> (Timestamp, Timestamp) {
     (at(end - 3600), at(end))
 }
 
-/// What a cluster was last sent: its series per service (without fetch times) and status.
-type Sent = (Vec<(WorkloadKey, Vec<MetricSeries>)>, SourceStatus);
+/// What a cluster was last sent: its series per service (without fetch times), status and next
+/// retry.
+type Sent = (
+    Vec<(WorkloadKey, Vec<MetricSeries>)>,
+    SourceStatus,
+    Option<Timestamp>,
+);
 
 /// Fetch the watched instances' metrics until the console goes away.
 pub async fn run(
@@ -319,7 +324,8 @@ pub async fn run(
                     .iter()
                     .map(|(k, m)| (k.clone(), m.series.clone()))
                     .collect();
-                let now_sent = (shape, status.clone());
+                let next_retry = super::retry_at(&status, now, poll);
+                let now_sent = (shape, status.clone(), next_retry);
                 if sent.get(&t.cluster) == Some(&now_sent) {
                     continue; // nothing new: no update, no redraw
                 }
@@ -331,7 +337,7 @@ pub async fn run(
                         status: status.clone(),
                         last_data: last_good,
                         reports_every_secs: Some(poll.as_secs()),
-                        next_retry: None,
+                        next_retry,
                     },
                 };
                 if tx

@@ -138,6 +138,31 @@ pub struct AlarmSource {
 
 /// Does this config use AWS? Only configured fleets that name a profile or an EKS cluster, and
 /// never with `aws.enabled = false` (nor in demo mode).
+/// When a poller asks again after a poll that did not fully work (failed, stale, degraded): at
+/// its next poll. None while it works.
+pub(crate) fn retry_at(
+    status: &crate::domain::SourceStatus,
+    now: crate::domain::Timestamp,
+    every: Duration,
+) -> Option<crate::domain::Timestamp> {
+    use crate::domain::SourceStatus;
+    match status {
+        SourceStatus::Live | SourceStatus::Connecting => None,
+        SourceStatus::Stale(_) | SourceStatus::Degraded(_) | SourceStatus::Failed(_) => {
+            next_poll(now, every)
+        }
+    }
+}
+
+/// A poll `every` after `now`.
+pub(crate) fn next_poll(
+    now: crate::domain::Timestamp,
+    every: Duration,
+) -> Option<crate::domain::Timestamp> {
+    now.checked_add(jiff::SignedDuration::try_from(every).ok()?)
+        .ok()
+}
+
 pub fn in_use(config: &Config) -> bool {
     config.aws.enabled
         && !config.is_demo()

@@ -250,7 +250,7 @@ pub async fn run_refreshable(
                     batch.arm();
                     continue;
                 }
-                let health_changed = worth_sending(sent_health.as_ref(), &current);
+                let health_changed = worth_sending(sent_health.as_ref(), &current, clock.now());
                 if !(health_changed || model.has_changes()) {
                     continue;
                 }
@@ -280,11 +280,20 @@ pub async fn run_refreshable(
 /// `HEALTH_AGE_STEP` newer. Contact comes with every bookmark and probe (a dozen times a minute
 /// on an idle cluster); the console judges staleness at a 30 s granularity and shows ages to
 /// the minute, so sending each one would only wake it up.
-fn worth_sending(sent: Option<&SourceHealth>, current: &SourceHealth) -> bool {
+fn worth_sending(
+    sent: Option<&SourceHealth>,
+    current: &SourceHealth,
+    now: crate::domain::Timestamp,
+) -> bool {
     let Some(sent) = sent else {
         return true;
     };
     if sent.status != current.status || sent.reports_every_secs != current.reports_every_secs {
+        return true;
+    }
+    // A new retry time, once the one the console shows has come (once per backoff step, not
+    // at every watch's failure).
+    if sent.next_retry != current.next_retry && sent.next_retry.is_none_or(|at| at <= now) {
         return true;
     }
     match (sent.last_data, current.last_data) {
@@ -465,7 +474,11 @@ fn ingest(
     incoming: Incoming,
     now: crate::domain::Timestamp,
 ) -> bool {
-    let Incoming { watch, result } = incoming;
+    let Incoming {
+        watch,
+        result,
+        retry_in,
+    } = incoming;
     match result {
         Ok(step) => {
             let data = match &step {
@@ -500,6 +513,12 @@ fn ingest(
         Err(failure) => {
             tracing::debug!(resource = watch.0.plural(), ?failure, "watch failed");
             health.failed(&watch, failure, now);
+            if let Some(at) = retry_in
+                .and_then(|d| jiff::SignedDuration::try_from(d).ok())
+                .and_then(|d| now.checked_add(d).ok())
+            {
+                health.retrying(&watch, at);
+            }
             false
         }
     }
@@ -891,17 +910,34 @@ mod tests {
     fn health_goes_to_the_console_when_it_says_something_new() {
         let at = |s: i64| jiff::Timestamp::from_second(1_800_000_000 + s).unwrap();
         let live = SourceHealth::live(at(0));
-        assert!(worth_sending(None, &live));
-        assert!(!worth_sending(Some(&live), &SourceHealth::live(at(4))));
-        assert!(worth_sending(Some(&live), &SourceHealth::live(at(5))));
+        let now = at(10);
+        assert!(worth_sending(None, &live, now));
+        assert!(!worth_sending(Some(&live), &SourceHealth::live(at(4)), now));
+        assert!(worth_sending(Some(&live), &SourceHealth::live(at(5)), now));
         let stale = SourceHealth {
             status: SourceStatus::Stale("x".into()),
             ..live.clone()
         };
-        assert!(worth_sending(Some(&live), &stale));
+        assert!(worth_sending(Some(&live), &stale, now));
         assert!(
-            worth_sending(Some(&SourceHealth::live(at(3))), &live),
+            worth_sending(Some(&SourceHealth::live(at(3))), &live, now),
             "older data"
+        );
+        let retrying = |s| SourceHealth {
+            next_retry: Some(at(s)),
+            ..stale.clone()
+        };
+        assert!(
+            worth_sending(Some(&stale), &retrying(12), now),
+            "the first retry time"
+        );
+        assert!(
+            !worth_sending(Some(&retrying(12)), &retrying(14), now),
+            "another watch's retry, while the one shown is still ahead"
+        );
+        assert!(
+            worth_sending(Some(&retrying(9)), &retrying(14), now),
+            "the retry shown has come: the next one"
         );
     }
 

@@ -56,6 +56,8 @@ pub struct HealthTracker {
     unreadable: BTreeMap<WatchId, String>,
     /// When each watch last brought data: a stalled watch's data is as old as this.
     last_data: BTreeMap<WatchId, Timestamp>,
+    /// When each failed watch tries again, until it brings data.
+    retry_at: BTreeMap<WatchId, Timestamp>,
 }
 
 impl HealthTracker {
@@ -69,6 +71,7 @@ impl HealthTracker {
             last_failure: BTreeMap::new(),
             unreadable: BTreeMap::new(),
             last_data: BTreeMap::new(),
+            retry_at: BTreeMap::new(),
         }
     }
 
@@ -98,6 +101,7 @@ impl HealthTracker {
     pub fn delivered(&mut self, id: &WatchId, synced: bool, now: Timestamp) {
         self.contact(now);
         self.last_data.insert(id.clone(), now);
+        self.retry_at.remove(id);
         if let Some(state) = self.watches.get_mut(id)
             && (synced || !matches!(state, WatchState::Syncing))
         {
@@ -122,6 +126,11 @@ impl HealthTracker {
         // says whether the server answers).
         self.watches.insert(id.clone(), state);
         self.last_failure.insert(id.clone(), now);
+    }
+
+    /// A failed watch tries again at `at` (its backoff step).
+    pub fn retrying(&mut self, id: &WatchId, at: Timestamp) {
+        self.retry_at.insert(id.clone(), at);
     }
 
     /// A watch is alive: a bookmark arrived, or its watch started again after a failure (the
@@ -163,6 +172,7 @@ impl HealthTracker {
                 )
             {
                 *state = WatchState::Synced;
+                self.retry_at.remove(id);
             }
         }
     }
@@ -190,11 +200,16 @@ impl HealthTracker {
             .filter_map(|(id, _)| self.last_data.get(id))
             .min()
             .copied();
+        // The first failed watch to try again is when the cluster is next asked.
+        let next_retry = match status {
+            SourceStatus::Live => None,
+            _ => self.retry_at.values().min().copied(),
+        };
         SourceHealth {
             status,
             last_data: stalled_since.or(self.last_contact),
             reports_every_secs: None,
-            next_retry: None,
+            next_retry,
         }
     }
 
@@ -470,6 +485,25 @@ mod tests {
         let health = h.health();
         assert!(matches!(health.status, SourceStatus::Degraded(_)));
         assert_eq!(health.last_data, Some(t(1)), "the age keeps growing");
+    }
+
+    #[test]
+    fn the_next_retry_is_the_first_failed_watch_to_try_again_until_data_comes() {
+        let mut h = tracker();
+        let pods = (Resource::Pods, None);
+        let hpas = (Resource::Deployments, None);
+        h.delivered(&pods, true, t(1));
+        h.delivered(&hpas, true, t(1));
+        h.failed(&pods, Failure::Other("HTTP 500".into()), t(2));
+        h.retrying(&pods, t(6));
+        h.failed(&hpas, Failure::Other("HTTP 500".into()), t(3));
+        h.retrying(&hpas, t(4));
+        assert_eq!(h.health().next_retry, Some(t(4)));
+        h.delivered(&hpas, false, t(4));
+        assert_eq!(h.health().next_retry, Some(t(6)), "hpas retried and work");
+        h.delivered(&pods, false, t(6));
+        assert_eq!(h.health().status, SourceStatus::Live);
+        assert_eq!(h.health().next_retry, None);
     }
 
     #[test]

@@ -77,7 +77,15 @@ pub enum Fault {
     NoResourceVersion,
 }
 
-pub type Item<K> = Result<Seen<K>, Fault>;
+/// A failed step, and how long the loop waits before it tries again (None: the stream goes on
+/// at once). A kick can cut the wait short; it is never longer.
+#[derive(Debug)]
+pub struct Failed {
+    pub fault: Fault,
+    pub retry_in: Option<Duration>,
+}
+
+pub type Item<K> = Result<Seen<K>, Failed>;
 
 /// How a loop retries after a failure.
 pub struct Retry {
@@ -447,14 +455,22 @@ where
         };
         self.page.clear();
         self.wait = self.retry.backoff.next();
-        self.failed(fault)
+        self.failing = true;
+        self.resuming = false;
+        Err(Failed {
+            fault,
+            retry_in: self.wait,
+        })
     }
 
     /// A failure that does not stop the current step (the stream goes on).
     fn failed(&mut self, fault: Fault) -> Item<K> {
         self.failing = true;
         self.resuming = false;
-        Err(fault)
+        Err(Failed {
+            fault,
+            retry_in: None,
+        })
     }
 
     /// Wait out a backoff step, or less when kicked; true when asked to relist meanwhile.

@@ -2,7 +2,7 @@
 //! steps, with its faults classified for the health tracker.
 
 use super::health::{Failure, WatchId};
-use super::list_watch::{Fault, Seen, Spec, list_watch};
+use super::list_watch::{Failed, Fault, Seen, Spec, list_watch};
 use super::model::{Record, Step};
 use futures::stream::{BoxStream, StreamExt};
 use kube::Client;
@@ -16,6 +16,8 @@ pub use super::list_watch::Retry;
 pub struct Incoming {
     pub watch: WatchId,
     pub result: Result<Option<Step>, Failure>,
+    /// After a failure: when the watcher tries again (None: it goes on at once, or no failure).
+    pub retry_in: Option<Duration>,
 }
 
 /// Exponential backoff with jitter between `min` and `max`, reset after a success.
@@ -70,6 +72,7 @@ where
     list_watch::<K>(client, spec, retry)
         .map(move |item| Incoming {
             watch: watch.clone(),
+            retry_in: item.as_ref().err().and_then(|f| f.retry_in),
             result: match item {
                 Ok(Seen::Listing) => Ok(Some(Step::Begin)),
                 Ok(Seen::Synced) => Ok(Some(Step::Synced)),
@@ -77,7 +80,7 @@ where
                 Ok(Seen::Deleted(o)) => Ok(translate(&o).map(Step::Delete)),
                 Ok(Seen::Alive) => Ok(Some(Step::Alive)),
                 Ok(Seen::Unreadable(why)) => Ok(Some(Step::Unreadable(why))),
-                Err(fault) => Err(classify(&fault)),
+                Err(Failed { fault, .. }) => Err(classify(&fault)),
             },
         })
         .boxed()
