@@ -58,6 +58,9 @@ pub struct SourceState {
     pub state: &'static str,
     pub reason: Option<String>,
     pub last_data: Option<Timestamp>,
+    /// When a source that is not fully working asks again (its backoff step or next poll).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_retry: Option<Timestamp>,
 }
 
 impl SourceState {
@@ -76,6 +79,7 @@ impl SourceState {
             state,
             reason,
             last_data: health.and_then(|h| h.last_data),
+            next_retry: health.and_then(|h| h.next_retry),
         }
     }
 
@@ -135,6 +139,7 @@ pub fn source_states(fleet: &FleetState, expected: Option<&Expected>) -> Vec<Sou
                     "a snapshot opens no service; the console asks for the open one".into(),
                 ),
                 last_data: None,
+                next_retry: None,
             }));
             if e.cost {
                 out.push(SourceState::of(
@@ -503,6 +508,32 @@ mod tests {
         let snap = build_expecting(&fleet, now, Some(&expected()));
         assert!(snap.complete, "{:?}", snap.sources);
         assert!(snap.cost.is_some());
+    }
+
+    #[test]
+    fn a_failing_source_says_when_it_is_asked_again() {
+        let now: Timestamp = "2026-11-21T14:30:00Z".parse().unwrap();
+        let mut fleet = FleetState::default();
+        fleet.apply(SourceUpdate::Alarms {
+            source: "prod/eu-west-1".into(),
+            alarms: Vec::new(),
+            health: SourceHealth {
+                status: SourceStatus::Stale("CloudWatch alarms unreachable".into()),
+                last_data: Some(now - jiff::SignedDuration::from_secs(120)),
+                reports_every_secs: Some(60),
+                next_retry: Some(now + jiff::SignedDuration::from_secs(30)),
+            },
+        });
+        let snap = build_expecting(&fleet, now, Some(&expected()));
+        let json: serde_json::Value = serde_json::from_str(&to_json(&snap)).unwrap();
+        let alarms = &json["sources"][1];
+        assert_eq!(alarms["source"], "alarms prod/eu-west-1");
+        assert_eq!(alarms["state"], "stale");
+        assert_eq!(alarms["next_retry"], "2026-11-21T14:30:30Z");
+        assert!(
+            json["sources"][0].get("next_retry").is_none(),
+            "never answered: no retry known"
+        );
     }
 
     #[test]

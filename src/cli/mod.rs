@@ -361,7 +361,7 @@ fn check_config(flag: Option<&Path>, env: Option<std::ffi::OsString>, paths: &Pa
             let text = std::fs::read_to_string(origin.path()).unwrap_or_default();
             let file = origin.path().display().to_string();
             for w in config::aws_profiles::unknown_profiles(&c, &text, &file, &aws_files()) {
-                eprintln!("{w}");
+                say_err!("{w}");
             }
             ExitCode::SUCCESS
         }
