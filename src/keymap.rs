@@ -1,4 +1,4 @@
-//! Key bindings: which key triggers which [`Action`] in which [`KeyContext`].
+//! Key bindings: which key triggers which [`Intent`] in which [`KeyContext`].
 //!
 //! The defaults live in `config/keymap.toml` (embedded). A user `<config_dir>/keymap.toml` may
 //! rebind single actions: an action it lists replaces that action's keys in that context, and
@@ -7,7 +7,7 @@
 
 use crate::hints::{did_you_mean, line_col};
 
-use crate::app::action::{Action, KeyContext};
+use crate::app::intent::{Intent, KeyContext};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -202,9 +202,20 @@ impl fmt::Display for KeyBinding {
 /// All bindings, per context. Build with [`Keymap::load`] or [`Keymap::from_toml_str`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keymap {
-    /// Per context, per action (in [`Action::ALL`] order), the keys in file order.
-    contexts: BTreeMap<KeyContext, BTreeMap<Action, Vec<KeyBinding>>>,
-    index: HashMap<(KeyContext, KeyBinding), Action>,
+    /// Per context, per action (in [`Intent::ALL`] order), the keys in file order.
+    contexts: BTreeMap<KeyContext, BTreeMap<Intent, Vec<KeyBinding>>>,
+    index: HashMap<(KeyContext, KeyBinding), Intent>,
+    /// What each intent is, in words, for help and the palette (`[intents]`).
+    about: BTreeMap<Intent, About>,
+}
+
+/// An intent in words (`[intents]` in the keymap file): one line for help and the palette, the
+/// extra names the palette accepts, and whether the palette lists it (movement is noise there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct About {
+    pub description: String,
+    pub aliases: Vec<String>,
+    pub palette: bool,
 }
 
 impl Default for Keymap {
@@ -246,24 +257,53 @@ impl Keymap {
             });
         }
         // Per context and action: keys with where each was written.
-        let mut merged: BTreeMap<KeyContext, BTreeMap<Action, Vec<(KeyBinding, Location)>>> =
+        let mut merged: BTreeMap<KeyContext, BTreeMap<Intent, Vec<(KeyBinding, Location)>>> =
             KeyContext::ALL
                 .iter()
                 .map(|c| (*c, BTreeMap::new()))
                 .collect();
+        let mut about: BTreeMap<Intent, About> = BTreeMap::new();
         for layer in &layers {
-            for (context, action, keys) in layer.parse()? {
+            let parsed = layer.parse()?;
+            for (context, action, keys) in parsed.bindings {
                 merged
                     .get_mut(&context)
                     .expect("every context present")
                     .insert(action, keys);
             }
+            for (intent, raw) in parsed.about {
+                match about.get_mut(&intent) {
+                    Some(known) => raw.apply_to(known),
+                    None => {
+                        let Some(description) = raw.description.clone() else {
+                            return Err(raw.at.error(format!(
+                                "[intents] {} needs a description, e.g. {} = {{ description = \"…\" }}",
+                                intent.name(),
+                                intent.name()
+                            )));
+                        };
+                        let mut new = About {
+                            description,
+                            aliases: Vec::new(),
+                            palette: true,
+                        };
+                        raw.apply_to(&mut new);
+                        about.insert(intent, new);
+                    }
+                }
+            }
+        }
+        if let Some(missing) = Intent::ALL.iter().find(|i| !about.contains_key(i)) {
+            return Err(layers[0].at(0..0).error(format!(
+                "[intents] does not describe \"{}\": every intent needs a line there",
+                missing.name()
+            )));
         }
 
         let mut index = HashMap::new();
         let mut contexts = BTreeMap::new();
         for (context, actions) in merged {
-            let mut seen: HashMap<KeyBinding, (Action, Location)> = HashMap::new();
+            let mut seen: HashMap<KeyBinding, (Intent, Location)> = HashMap::new();
             let mut out = BTreeMap::new();
             for (action, keys) in actions {
                 let mut list: Vec<KeyBinding> = Vec::new();
@@ -298,13 +338,22 @@ impl Keymap {
             }
             contexts.insert(context, out);
         }
-        Ok(Keymap { contexts, index })
+        Ok(Keymap {
+            contexts,
+            index,
+            about,
+        })
+    }
+
+    /// What `intent` is, in words (from `[intents]`; every intent has one).
+    pub fn about(&self, intent: Intent) -> &About {
+        &self.about[&intent]
     }
 
     /// The action for `key` in `contexts` (most specific first, e.g.
     /// `[ServiceDetail, List, Global]`): the first context that binds the key wins. Key
     /// releases give `None`; repeats count as presses.
-    pub fn action_for(&self, contexts: &[KeyContext], key: &KeyEvent) -> Option<Action> {
+    pub fn intent_for(&self, contexts: &[KeyContext], key: &KeyEvent) -> Option<Intent> {
         if key.kind == KeyEventKind::Release {
             return None;
         }
@@ -314,9 +363,9 @@ impl Keymap {
             .find_map(|c| self.index.get(&(*c, binding)).copied())
     }
 
-    /// The actions bound in `context` with their keys, in [`Action::ALL`] order (for the help
+    /// The actions bound in `context` with their keys, in [`Intent::ALL`] order (for the help
     /// screen). Actions without keys there are left out.
-    pub fn bindings(&self, context: KeyContext) -> Vec<(Action, Vec<String>)> {
+    pub fn bindings(&self, context: KeyContext) -> Vec<(Intent, Vec<String>)> {
         self.contexts
             .get(&context)
             .into_iter()
@@ -327,7 +376,7 @@ impl Keymap {
     }
 
     /// The keys for `action` in the first context (in [`KeyContext::ALL`] order) that binds it.
-    pub fn keys_for(&self, action: Action) -> Vec<String> {
+    pub fn keys_for(&self, action: Intent) -> Vec<String> {
         KeyContext::ALL
             .iter()
             .find_map(|c| {
@@ -339,7 +388,7 @@ impl Keymap {
 
     /// The keys that trigger `action` when `contexts` are active (most specific first), leaving
     /// out keys a more specific context shadows. For footer hints in a given view.
-    pub fn keys_for_in(&self, contexts: &[KeyContext], action: Action) -> Vec<String> {
+    pub fn keys_for_in(&self, contexts: &[KeyContext], action: Intent) -> Vec<String> {
         let mut out = Vec::new();
         for (i, context) in contexts.iter().enumerate() {
             let Some(keys) = self.contexts.get(context).and_then(|a| a.get(&action)) else {
@@ -403,14 +452,92 @@ impl Location {
 
 type RawKeys = Spanned<Vec<Spanned<String>>>;
 type RawContext = Spanned<BTreeMap<Spanned<String>, RawKeys>>;
-type RawKeymap = BTreeMap<Spanned<String>, RawContext>;
+
+/// The name of the table that describes intents; every other table is a context.
+const INTENTS_TABLE: &str = "intents";
+
+/// One `[intents]` entry as written: every field optional, so a user file can change one.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAboutFields {
+    description: Option<String>,
+    aliases: Option<Vec<String>>,
+    palette: Option<bool>,
+}
+
+struct RawAbout {
+    description: Option<String>,
+    aliases: Option<Vec<String>>,
+    palette: Option<bool>,
+    at: Location,
+}
+
+impl RawAbout {
+    fn apply_to(self, about: &mut About) {
+        if let Some(d) = self.description {
+            about.description = d;
+        }
+        if let Some(a) = self.aliases {
+            about.aliases = a;
+        }
+        if let Some(p) = self.palette {
+            about.palette = p;
+        }
+    }
+}
+
+/// A keymap file: context tables of bindings, and the `[intents]` table. Read table by table
+/// (not through `#[serde(flatten)]`, which would lose the spans errors point at).
+struct RawKeymap {
+    contexts: Vec<(Spanned<String>, RawContext)>,
+    intents: Vec<(Spanned<String>, Spanned<RawAboutFields>)>,
+}
+
+impl<'de> serde::Deserialize<'de> for RawKeymap {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = RawKeymap;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("tables of key bindings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawKeymap, A::Error> {
+                let mut out = RawKeymap {
+                    contexts: Vec::new(),
+                    intents: Vec::new(),
+                };
+                while let Some(name) = map.next_key::<Spanned<String>>()? {
+                    if name.get_ref() == INTENTS_TABLE {
+                        let table: BTreeMap<Spanned<String>, Spanned<RawAboutFields>> =
+                            map.next_value()?;
+                        out.intents.extend(table);
+                    } else {
+                        let context: RawContext = map.next_value()?;
+                        out.contexts.push((name, context));
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
 
 struct Layer<'a> {
     label: String,
     text: &'a str,
 }
 
-type Parsed = Vec<(KeyContext, Action, Vec<(KeyBinding, Location)>)>;
+/// One context's binding of an intent: the keys with where each was written.
+type ParsedBinding = (KeyContext, Intent, Vec<(KeyBinding, Location)>);
+
+struct Parsed {
+    bindings: Vec<ParsedBinding>,
+    about: Vec<(Intent, RawAbout)>,
+}
 
 impl Layer<'_> {
     fn at(&self, span: std::ops::Range<usize>) -> Location {
@@ -434,8 +561,23 @@ impl Layer<'_> {
             }
             self.at(e.span().unwrap_or(0..0)).error(message)
         })?;
+        let mut about = Vec::new();
+        for (name, fields) in raw.intents {
+            let intent = self.intent_named(&name, INTENTS_TABLE)?;
+            let at = self.at(fields.span());
+            let f = fields.into_inner();
+            about.push((
+                intent,
+                RawAbout {
+                    description: f.description,
+                    aliases: f.aliases,
+                    palette: f.palette,
+                    at,
+                },
+            ));
+        }
         let mut out = Vec::new();
-        for (context_name, actions) in raw {
+        for (context_name, actions) in raw.contexts {
             let Some(context) = KeyContext::ALL
                 .into_iter()
                 .find(|c| c.name() == context_name.get_ref())
@@ -449,16 +591,7 @@ impl Layer<'_> {
                 )));
             };
             for (action_name, keys) in actions.into_inner() {
-                let Some(action) = Action::from_name(action_name.get_ref()) else {
-                    let names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
-                    return Err(self.at(action_name.span()).error(format!(
-                        "unknown action \"{}\" in [{}]{}; valid actions: {}",
-                        action_name.get_ref(),
-                        context.name(),
-                        did_you_mean(action_name.get_ref(), names.iter().copied()),
-                        names.join(", ")
-                    )));
-                };
+                let action = self.intent_named(&action_name, context.name())?;
                 let mut parsed = Vec::new();
                 for key in keys.into_inner() {
                     let binding: KeyBinding = key
@@ -470,7 +603,23 @@ impl Layer<'_> {
                 out.push((context, action, parsed));
             }
         }
-        Ok(out)
+        Ok(Parsed {
+            bindings: out,
+            about,
+        })
+    }
+
+    /// The intent `name` names in `[table]`, or an error saying which names there are.
+    fn intent_named(&self, name: &Spanned<String>, table: &str) -> Result<Intent, KeymapError> {
+        Intent::from_name(name.get_ref()).ok_or_else(|| {
+            let names: Vec<&str> = Intent::ALL.iter().map(|a| a.name()).collect();
+            self.at(name.span()).error(format!(
+                "unknown action \"{}\" in [{table}]{}; valid actions: {}",
+                name.get_ref(),
+                did_you_mean(name.get_ref(), names.iter().copied()),
+                names.join(", ")
+            ))
+        })
     }
 }
 

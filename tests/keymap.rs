@@ -1,7 +1,7 @@
 //! Keymap: the shipped defaults, user overrides, key normalisation and errors.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
-use opsdeck::app::action::{Action, KeyContext};
+use opsdeck::app::intent::{Intent, KeyContext};
 use opsdeck::keymap::{DEFAULT_KEYMAP, KeyBinding, Keymap, KeymapError};
 use std::path::Path;
 
@@ -40,7 +40,7 @@ fn shipped_keymap_parses_and_binds_every_action() {
     assert_eq!(file, DEFAULT_KEYMAP);
     let keymap = Keymap::from_toml_str(DEFAULT_KEYMAP, None).unwrap();
     assert_eq!(keymap, Keymap::default());
-    for action in Action::ALL {
+    for &action in Intent::ALL {
         assert!(
             !keymap.keys_for(action).is_empty(),
             "{} has no key",
@@ -62,61 +62,61 @@ fn shipped_keymap_parses_and_binds_every_action() {
 fn default_bindings() {
     let keymap = Keymap::default();
     assert_eq!(
-        keymap.action_for(&ALL_CONTEXTS, &ch('q')),
-        Some(Action::Quit)
+        keymap.intent_for(&ALL_CONTEXTS, &ch('q')),
+        Some(Intent::Quit)
     );
     assert_eq!(
-        keymap.action_for(&ALL_CONTEXTS, &ch('?')),
-        Some(Action::Help)
+        keymap.intent_for(&ALL_CONTEXTS, &ch('?')),
+        Some(Intent::Help)
     );
     assert_eq!(
-        keymap.action_for(
+        keymap.intent_for(
             &ALL_CONTEXTS,
             &press(KeyCode::Char('?'), KeyModifiers::SHIFT)
         ),
-        Some(Action::Help)
+        Some(Intent::Help)
     );
     // G arrives with SHIFT on most terminals, without on some.
     assert_eq!(
-        keymap.action_for(&ALL_CONTEXTS, &ch('G')),
-        Some(Action::Bottom)
+        keymap.intent_for(&ALL_CONTEXTS, &ch('G')),
+        Some(Intent::Bottom)
     );
     assert_eq!(
-        keymap.action_for(
+        keymap.intent_for(
             &ALL_CONTEXTS,
             &press(KeyCode::Char('G'), KeyModifiers::SHIFT)
         ),
-        Some(Action::Bottom)
+        Some(Intent::Bottom)
     );
     assert_eq!(
-        keymap.action_for(&ALL_CONTEXTS, &ch('g')),
-        Some(Action::Top)
+        keymap.intent_for(&ALL_CONTEXTS, &ch('g')),
+        Some(Intent::Top)
     );
     assert_eq!(
-        keymap.action_for(
+        keymap.intent_for(
             &ALL_CONTEXTS,
             &press(KeyCode::Char('r'), KeyModifiers::CONTROL)
         ),
-        Some(Action::Refresh)
+        Some(Intent::Refresh)
     );
     // In the service detail, a bare `r` is rollback (which opens a confirmation, never acts).
     assert_eq!(
-        keymap.action_for(&ALL_CONTEXTS, &ch('r')),
-        Some(Action::Rollback)
+        keymap.intent_for(&ALL_CONTEXTS, &ch('r')),
+        Some(Intent::Rollback)
     );
     assert_eq!(
-        keymap.action_for(&ALL_CONTEXTS, &press(KeyCode::BackTab, KeyModifiers::SHIFT)),
-        Some(Action::PrevView)
+        keymap.intent_for(&ALL_CONTEXTS, &press(KeyCode::BackTab, KeyModifiers::SHIFT)),
+        Some(Intent::PrevView)
     );
     assert_eq!(
-        keymap.action_for(&ALL_CONTEXTS, &press(KeyCode::Enter, KeyModifiers::NONE)),
-        Some(Action::Select)
+        keymap.intent_for(&ALL_CONTEXTS, &press(KeyCode::Enter, KeyModifiers::NONE)),
+        Some(Intent::Select)
     );
     // List bindings do not apply outside lists.
-    assert_eq!(keymap.action_for(&[KeyContext::Global], &ch('j')), None);
+    assert_eq!(keymap.intent_for(&[KeyContext::Global], &ch('j')), None);
     assert_eq!(
-        keymap.action_for(&[KeyContext::List], &ch('j')),
-        Some(Action::Down)
+        keymap.intent_for(&[KeyContext::List], &ch('j')),
+        Some(Intent::Down)
     );
 }
 
@@ -129,31 +129,31 @@ fn releases_are_ignored_and_repeats_count() {
         KeyEventKind::Release,
         KeyEventState::NONE,
     );
-    assert_eq!(keymap.action_for(&ALL_CONTEXTS, &event), None);
+    assert_eq!(keymap.intent_for(&ALL_CONTEXTS, &event), None);
     event.kind = KeyEventKind::Repeat;
-    assert_eq!(keymap.action_for(&ALL_CONTEXTS, &event), Some(Action::Down));
+    assert_eq!(keymap.intent_for(&ALL_CONTEXTS, &event), Some(Intent::Down));
 }
 
 #[test]
 fn help_and_hints() {
     let keymap = Keymap::default();
     let global = keymap.bindings(KeyContext::Global);
-    assert_eq!(global[0], (Action::Quit, vec!["q".to_string()]));
-    let order: Vec<Action> = global.iter().map(|(a, _)| *a).collect();
+    assert_eq!(global[0], (Intent::Quit, vec!["q".to_string()]));
+    let order: Vec<Intent> = global.iter().map(|(a, _)| *a).collect();
     let mut sorted = order.clone();
-    sorted.sort_by_key(|a| Action::ALL.iter().position(|b| b == a));
+    sorted.sort_by_key(|a| Intent::ALL.iter().position(|b| b == a));
     assert_eq!(order, sorted);
-    assert!(global.contains(&(Action::Refresh, vec!["ctrl-r".to_string()])));
+    assert!(global.contains(&(Intent::Refresh, vec!["ctrl-r".to_string()])));
     let list = keymap.bindings(KeyContext::List);
-    assert!(list.contains(&(Action::Bottom, vec!["G".to_string(), "end".to_string()])));
+    assert!(list.contains(&(Intent::Bottom, vec!["G".to_string(), "end".to_string()])));
     assert!(list.contains(&(
-        Action::PageUp,
+        Intent::PageUp,
         vec!["pageup".to_string(), "ctrl-b".to_string()]
     )));
     assert!(keymap.bindings(KeyContext::Overview).is_empty());
-    assert_eq!(keymap.keys_for(Action::Refresh), ["ctrl-r"]);
-    assert_eq!(keymap.keys_for(Action::Up), ["k", "up"]);
-    assert_eq!(keymap.keys_for(Action::PrevView), ["backtab"]);
+    assert_eq!(keymap.keys_for(Intent::Refresh), ["ctrl-r"]);
+    assert_eq!(keymap.keys_for(Intent::Up), ["k", "up"]);
+    assert_eq!(keymap.keys_for(Intent::PrevView), ["backtab"]);
 }
 
 #[test]
@@ -162,45 +162,45 @@ fn user_override_replaces_only_listed_actions() {
         user("[global]\nquit = [\"ctrl-q\", \"Q\"]\n\n[services]\nrefresh = [\"r\"]\n").unwrap();
     let ctrl_q = press(KeyCode::Char('q'), KeyModifiers::CONTROL);
     assert_eq!(
-        keymap.action_for(&ALL_CONTEXTS, &ctrl_q),
-        Some(Action::Quit)
+        keymap.intent_for(&ALL_CONTEXTS, &ctrl_q),
+        Some(Intent::Quit)
     );
     assert_eq!(
-        keymap.action_for(&ALL_CONTEXTS, &ch('Q')),
-        Some(Action::Quit)
+        keymap.intent_for(&ALL_CONTEXTS, &ch('Q')),
+        Some(Intent::Quit)
     );
     assert_eq!(
-        keymap.action_for(&ALL_CONTEXTS, &ch('q')),
+        keymap.intent_for(&ALL_CONTEXTS, &ch('q')),
         None,
         "q was replaced"
     );
-    assert_eq!(keymap.keys_for(Action::Quit), ["ctrl-q", "Q"]);
+    assert_eq!(keymap.keys_for(Intent::Quit), ["ctrl-q", "Q"]);
     // Everything else keeps its default.
     assert_eq!(
-        keymap.action_for(&ALL_CONTEXTS, &ch('?')),
-        Some(Action::Help)
+        keymap.intent_for(&ALL_CONTEXTS, &ch('?')),
+        Some(Intent::Help)
     );
     assert_eq!(
-        keymap.action_for(&ALL_CONTEXTS, &ch('G')),
-        Some(Action::Bottom)
+        keymap.intent_for(&ALL_CONTEXTS, &ch('G')),
+        Some(Intent::Bottom)
     );
     // The view-specific binding adds to the global one there only.
     let services = [KeyContext::Services, KeyContext::List, KeyContext::Global];
     assert_eq!(
-        keymap.action_for(&services, &ch('r')),
-        Some(Action::Refresh)
+        keymap.intent_for(&services, &ch('r')),
+        Some(Intent::Refresh)
     );
     // In the service detail, a bare `r` is rollback (which opens a confirmation, never acts).
     assert_eq!(
-        keymap.action_for(&ALL_CONTEXTS, &ch('r')),
-        Some(Action::Rollback)
+        keymap.intent_for(&ALL_CONTEXTS, &ch('r')),
+        Some(Intent::Rollback)
     );
     assert_eq!(
-        keymap.action_for(&services, &press(KeyCode::Char('r'), KeyModifiers::CONTROL)),
-        Some(Action::Refresh)
+        keymap.intent_for(&services, &press(KeyCode::Char('r'), KeyModifiers::CONTROL)),
+        Some(Intent::Refresh)
     );
     assert_eq!(
-        keymap.keys_for_in(&services, Action::Refresh),
+        keymap.keys_for_in(&services, Intent::Refresh),
         ["r", "ctrl-r"]
     );
 }
@@ -210,29 +210,29 @@ fn more_specific_context_shadows() {
     // Binding `q` in [list] is allowed (different context) and wins in lists.
     let keymap = user("[list]\nsort = [\"q\", \"s\"]\n").unwrap();
     assert_eq!(
-        keymap.action_for(&ALL_CONTEXTS, &ch('q')),
-        Some(Action::Sort)
+        keymap.intent_for(&ALL_CONTEXTS, &ch('q')),
+        Some(Intent::Sort)
     );
     assert_eq!(
-        keymap.action_for(&[KeyContext::Global], &ch('q')),
-        Some(Action::Quit)
+        keymap.intent_for(&[KeyContext::Global], &ch('q')),
+        Some(Intent::Quit)
     );
-    assert!(keymap.keys_for_in(&ALL_CONTEXTS, Action::Quit).is_empty());
+    assert!(keymap.keys_for_in(&ALL_CONTEXTS, Intent::Quit).is_empty());
 }
 
 #[test]
 fn empty_list_unbinds() {
     let keymap = user("[global]\nquit = []\nhelp = [\"q\", \"?\"]\n").unwrap();
     assert_eq!(
-        keymap.action_for(&ALL_CONTEXTS, &ch('q')),
-        Some(Action::Help)
+        keymap.intent_for(&ALL_CONTEXTS, &ch('q')),
+        Some(Intent::Help)
     );
-    assert!(keymap.keys_for(Action::Quit).is_empty());
+    assert!(keymap.keys_for(Intent::Quit).is_empty());
     assert!(
         !keymap
             .bindings(KeyContext::Global)
             .iter()
-            .any(|(a, _)| *a == Action::Quit)
+            .any(|(a, _)| *a == Intent::Quit)
     );
 }
 
@@ -243,7 +243,7 @@ fn user_file_is_read_from_the_config_dir() {
     assert_eq!(Keymap::load(None).unwrap(), Keymap::default());
     std::fs::write(dir.path().join("keymap.toml"), "[global]\nquit = [\"x\"]\n").unwrap();
     let keymap = Keymap::load(Some(dir.path())).unwrap();
-    assert_eq!(keymap.keys_for(Action::Quit), ["x"]);
+    assert_eq!(keymap.keys_for(Intent::Quit), ["x"]);
     std::fs::write(
         dir.path().join("keymap.toml"),
         "[global]\nquit = [\"xx\"]\n",
@@ -348,4 +348,70 @@ fn key_bindings_display_back() {
         KeyModifiers::CONTROL | KeyModifiers::ALT
     );
     assert_eq!(ctrl_alt.to_string(), "ctrl-alt-x");
+}
+
+#[test]
+fn every_intent_is_described_in_the_shipped_file() {
+    let keymap = Keymap::default();
+    for &intent in Intent::ALL {
+        assert!(
+            !keymap.about(intent).description.is_empty(),
+            "{} has no description",
+            intent.name()
+        );
+    }
+    assert_eq!(keymap.about(Intent::Quit).description, "Quit opsdeck");
+    assert_eq!(keymap.about(Intent::Rollback).aliases, ["undo", "revert"]);
+    assert!(
+        !keymap.about(Intent::Down).palette,
+        "movement is not in the palette"
+    );
+    assert!(keymap.about(Intent::Rollback).palette);
+}
+
+#[test]
+fn a_user_file_changes_one_field_of_one_intent() {
+    let keymap = user("[intents]\nrollback = { aliases = [\"back-out\"] }\n").unwrap();
+    let about = keymap.about(Intent::Rollback);
+    assert_eq!(about.aliases, ["back-out"]);
+    assert_eq!(about.description, "Roll back this instance", "kept");
+    assert_eq!(
+        keymap.about(Intent::Quit),
+        Keymap::default().about(Intent::Quit)
+    );
+    let names: Vec<Intent> = opsdeck::app::palette_items(&keymap, "back-out")
+        .into_iter()
+        .map(|i| i.action)
+        .collect();
+    assert_eq!(
+        names.first(),
+        Some(&Intent::Rollback),
+        "the palette knows it"
+    );
+}
+
+#[test]
+fn a_bad_intents_entry_reports_location_and_fix() {
+    let err = user_err("[intents]\nrollbak = { description = \"x\" }\n");
+    assert!(
+        err.contains("keymap.toml:2:1: unknown action \"rollbak\" in [intents]"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean \"rollback\""), "{err}");
+    let err = user_err("[intents]\nrollback = { descripton = \"x\" }\n");
+    assert!(err.contains("keymap.toml:2:"), "{err}");
+    assert!(err.contains("descripton"), "{err}");
+}
+
+#[test]
+fn a_keymap_without_a_description_for_an_intent_is_refused() {
+    let without_tick: String = DEFAULT_KEYMAP
+        .lines()
+        .filter(|l| !l.starts_with("tick = {"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let err = Keymap::from_toml_str(&without_tick, None)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("does not describe \"tick\""), "{err}");
 }

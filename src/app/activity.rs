@@ -100,7 +100,7 @@ pub fn loaded(state: &mut State, records: Vec<ops::audit::Record>) {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActivityRow {
     pub at: crate::domain::Timestamp,
-    /// `approve`, `scale`, … as `Action::name` says it.
+    /// `approve`, `scale`, … as `actions::Action::name` says it.
     pub action: String,
     pub cluster: crate::domain::ClusterId,
     pub service: crate::domain::WorkloadKey,

@@ -49,7 +49,7 @@ pub fn release_stage<'a>(fleet: &'a FleetState, t: &Target) -> Option<(&'a Pipel
 
 /// Open the dialog for `which` (a key or palette action), or say why not. On real clusters the
 /// dialog asks them whether we may (RBAC) at once.
-pub fn open(state: &mut State, which: super::Action) -> Vec<Effect> {
+pub fn open(state: &mut State, which: super::Intent) -> Vec<Effect> {
     let notice = |state: &mut State, text: String| {
         state.ui.notice = Some((text, state.now));
         vec![]
@@ -62,7 +62,7 @@ pub fn open(state: &mut State, which: super::Action) -> Vec<Effect> {
     }
     if state.view() == &View::Capacity {
         return match which {
-            super::Action::Scale => open_nodegroup(state),
+            super::Intent::Scale => open_nodegroup(state),
             _ => notice(state, "on Capacity, S scales the selected nodegroup".into()),
         };
     }
@@ -87,19 +87,19 @@ pub fn open(state: &mut State, which: super::Action) -> Vec<Effect> {
     let (desired, hpa) = (w.desired, w.hpa.clone());
     let mut items = Vec::new();
     let (action, fields) = match which {
-        super::Action::Approve => (
+        super::Intent::Approve => (
             ops::Action::Approve {
                 reason: String::new(),
             },
             vec![],
         ),
-        super::Action::Reject => (
+        super::Intent::Reject => (
             ops::Action::Reject {
                 reason: String::new(),
             },
             vec![],
         ),
-        super::Action::Rollback | super::Action::RollbackProd => (
+        super::Intent::Rollback | super::Intent::RollbackProd => (
             ops::Action::Rollback {
                 to_revision: None,
                 reason: String::new(),
@@ -107,7 +107,7 @@ pub fn open(state: &mut State, which: super::Action) -> Vec<Effect> {
             },
             vec![],
         ),
-        super::Action::Scale => (
+        super::Intent::Scale => (
             ops::Action::Scale {
                 replicas: desired,
                 reason: String::new(),
@@ -115,7 +115,7 @@ pub fn open(state: &mut State, which: super::Action) -> Vec<Effect> {
             },
             vec![DialogField::Replicas],
         ),
-        super::Action::ScaleHpa => {
+        super::Intent::ScaleHpa => {
             let Some(h) = hpa else {
                 return notice(state, format!("{} has no HPA here", target.workload));
             };
@@ -129,7 +129,7 @@ pub fn open(state: &mut State, which: super::Action) -> Vec<Effect> {
                 vec![DialogField::Bounds],
             )
         }
-        super::Action::Tick => {
+        super::Intent::Tick => {
             let Some((row, i)) = release_stage(&state.fleet, &target) else {
                 return notice(state, "no release to tick a checklist for".into());
             };
@@ -157,7 +157,7 @@ pub fn open(state: &mut State, which: super::Action) -> Vec<Effect> {
         }
         _ => return vec![],
     };
-    let (action, targets) = if which == super::Action::RollbackProd {
+    let (action, targets) = if which == super::Intent::RollbackProd {
         match prod_rollback_scope(state, &target) {
             Ok(scope) => {
                 let action = match action {

@@ -1,17 +1,17 @@
 //! The console's core: messages in, a pure reducer, effects out.
 
-pub mod action;
 pub mod activity;
 pub mod dialog;
 pub mod effect;
 pub mod filter;
+pub mod intent;
 pub mod msg;
 pub mod queries;
 pub mod state;
 pub mod update;
 
-pub use action::{Action, KeyContext};
 pub use effect::{Effect, Perform};
+pub use intent::{Intent, KeyContext};
 pub use msg::{Msg, ShutdownReason};
 pub use queries::{
     PaletteItem, SourceKind, SourceReport, SourceRow, alert_stale_age, capacity_lines,
@@ -25,4 +25,4 @@ pub use state::{
     ListUi, PipelineSort, ServiceSort, Settings, SortOrder, State, TOP_VIEWS, TimeWindow,
     TimelineSort, UiState, View,
 };
-pub use update::{apply_action, update};
+pub use update::{apply_intent, update};

@@ -6,7 +6,7 @@ use super::filter::{Fields, ListFilter};
 use super::state::{
     AlertSort, CapacitySort, CostSort, PipelineSort, ServiceSort, State, TimelineSort, View,
 };
-use crate::app::Action;
+use crate::app::Intent;
 use crate::domain::{
     Alert, AlertOrigin, Change, ClusterCapacity, ClusterId, CostRow, CostScope, Freshness,
     PipelineRow, ServiceRow, SourceHealth, SourceStatus, Stage, Timestamp, WorkloadKey, cost_rows,
@@ -463,13 +463,16 @@ pub fn source_reports(state: &State, kinds: &[SourceKind]) -> Vec<SourceReport> 
 /// A palette entry: an action and how well it matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaletteItem {
-    pub action: Action,
+    pub action: Intent,
     pub score: u32,
 }
 
 /// Palette actions matching the query by name or alias (fuzzy), best first.
-pub fn palette_items(query: &str) -> Vec<PaletteItem> {
-    let candidates = Action::ALL.into_iter().filter(|a| a.in_palette());
+pub fn palette_items(keymap: &crate::keymap::Keymap, query: &str) -> Vec<PaletteItem> {
+    let candidates = Intent::ALL
+        .iter()
+        .copied()
+        .filter(|a| keymap.about(*a).palette);
     let query = query.trim();
     if query.is_empty() {
         return candidates
@@ -481,7 +484,8 @@ pub fn palette_items(query: &str) -> Vec<PaletteItem> {
     let mut buf = Vec::new();
     let mut items: Vec<PaletteItem> = candidates
         .filter_map(|action| {
-            let names = std::iter::once(action.name()).chain(action.aliases().iter().copied());
+            let aliases = keymap.about(action).aliases.iter().map(String::as_str);
+            let names = std::iter::once(action.name()).chain(aliases);
             let best = names
                 .filter_map(|n| {
                     // An exact alias outranks any fuzzy hit.

@@ -7,7 +7,7 @@ use super::queries::{
     visible_capacity, visible_changes, visible_cost_rows, visible_pipelines, visible_services,
 };
 use super::state::{Input, SortOrder, State, TOP_VIEWS, View};
-use super::{Action, KeyContext, Msg};
+use super::{Intent, KeyContext, Msg};
 use crate::domain::{CostScope, Stage};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -102,23 +102,23 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Input::None if state.ui.help_open => {
             match state
                 .keymap
-                .action_for(&[KeyContext::List, KeyContext::Global], &key)
+                .intent_for(&[KeyContext::List, KeyContext::Global], &key)
             {
-                Some(Action::Quit) => state.should_quit = true,
-                Some(Action::Help | Action::Back) => state.ui.help_open = false,
-                Some(Action::Down) => state.ui.help_scroll += 1,
-                Some(Action::Up) => state.ui.help_scroll = state.ui.help_scroll.saturating_sub(1),
-                Some(Action::PageDown) => state.ui.help_scroll += state.ui.page_rows,
-                Some(Action::PageUp) => {
+                Some(Intent::Quit) => state.should_quit = true,
+                Some(Intent::Help | Intent::Back) => state.ui.help_open = false,
+                Some(Intent::Down) => state.ui.help_scroll += 1,
+                Some(Intent::Up) => state.ui.help_scroll = state.ui.help_scroll.saturating_sub(1),
+                Some(Intent::PageDown) => state.ui.help_scroll += state.ui.page_rows,
+                Some(Intent::PageUp) => {
                     state.ui.help_scroll = state.ui.help_scroll.saturating_sub(state.ui.page_rows)
                 }
-                Some(Action::Top) => state.ui.help_scroll = 0,
+                Some(Intent::Top) => state.ui.help_scroll = 0,
                 _ => {}
             }
             vec![]
         }
-        Input::None => match state.keymap.action_for(&state.key_contexts(), &key) {
-            Some(action) => apply_action(state, action),
+        Input::None => match state.keymap.intent_for(&state.key_contexts(), &key) {
+            Some(action) => apply_intent(state, action),
             None => vec![],
         },
     }
@@ -183,8 +183,8 @@ fn on_palette_key(
         }
         KeyCode::Enter => {
             state.ui.input = Input::None;
-            return match palette_items(&query).get(selected) {
-                Some(item) => apply_action(state, item.action),
+            return match palette_items(&state.keymap, &query).get(selected) {
+                Some(item) => apply_intent(state, item.action),
                 None => {
                     state.ui.notice = Some((format!("no command matches \"{query}\""), state.now));
                     vec![]
@@ -197,7 +197,8 @@ fn on_palette_key(
         }
         KeyCode::Up => selected = selected.saturating_sub(1),
         KeyCode::Down | KeyCode::Tab => {
-            selected = (selected + 1).min(palette_items(&query).len().saturating_sub(1))
+            selected =
+                (selected + 1).min(palette_items(&state.keymap, &query).len().saturating_sub(1))
         }
         KeyCode::Char('u') if ctrl => query.clear(),
         KeyCode::Char(c) if !ctrl && !c.is_control() => {
@@ -211,81 +212,81 @@ fn on_palette_key(
 }
 
 /// Carry out an action (from a key or the palette).
-pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
+pub fn apply_intent(state: &mut State, action: Intent) -> Vec<Effect> {
     state.dirty = true;
     match action {
-        Action::Quit => state.should_quit = true,
-        Action::Help => {
+        Intent::Quit => state.should_quit = true,
+        Intent::Help => {
             state.ui.help_open = true;
             state.ui.help_scroll = 0;
         }
-        Action::Palette => {
+        Intent::Palette => {
             state.ui.input = Input::Palette {
                 query: String::new(),
                 selected: 0,
             }
         }
-        Action::Filter => {
+        Intent::Filter => {
             // Views without a list of their own filter the services.
             if list_ui_mut(state).is_none() {
                 state.ui.stack = vec![View::Services];
             }
             state.ui.input = Input::Filter;
         }
-        Action::Back => back(state),
-        Action::NextView | Action::PrevView => {
+        Intent::Back => back(state),
+        Intent::NextView | Intent::PrevView => {
             let current = TOP_VIEWS
                 .iter()
                 .position(|v| Some(v) == state.ui.stack.first())
                 .unwrap_or(0);
             let n = TOP_VIEWS.len();
-            let next = if action == Action::NextView {
+            let next = if action == Intent::NextView {
                 (current + 1) % n
             } else {
                 (current + n - 1) % n
             };
             switch_to(state, TOP_VIEWS[next].clone());
         }
-        Action::ViewOverview => switch_to(state, View::Overview),
-        Action::ViewServices => switch_to(state, View::Services),
-        Action::ViewPipelines => switch_to(state, View::Pipelines),
-        Action::ViewAlerts => switch_to(state, View::Alerts),
-        Action::ViewCapacity => switch_to(state, View::Capacity),
-        Action::ViewCost => switch_to(state, View::Cost),
-        Action::ViewTimeline => switch_to(state, View::Timeline),
-        Action::Up => move_selection(state, -1),
-        Action::Down => move_selection(state, 1),
-        Action::PageUp => move_selection(state, -(state.ui.page_rows as i64)),
-        Action::PageDown => move_selection(state, state.ui.page_rows as i64),
-        Action::Top => move_selection(state, i64::MIN / 2),
-        Action::Bottom => move_selection(state, i64::MAX / 2),
-        Action::Left => move_cell(state, 0, -1),
-        Action::Right => move_cell(state, 0, 1),
-        Action::Select => select(state),
-        Action::Sort => {
+        Intent::ViewOverview => switch_to(state, View::Overview),
+        Intent::ViewServices => switch_to(state, View::Services),
+        Intent::ViewPipelines => switch_to(state, View::Pipelines),
+        Intent::ViewAlerts => switch_to(state, View::Alerts),
+        Intent::ViewCapacity => switch_to(state, View::Capacity),
+        Intent::ViewCost => switch_to(state, View::Cost),
+        Intent::ViewTimeline => switch_to(state, View::Timeline),
+        Intent::Up => move_selection(state, -1),
+        Intent::Down => move_selection(state, 1),
+        Intent::PageUp => move_selection(state, -(state.ui.page_rows as i64)),
+        Intent::PageDown => move_selection(state, state.ui.page_rows as i64),
+        Intent::Top => move_selection(state, i64::MIN / 2),
+        Intent::Bottom => move_selection(state, i64::MAX / 2),
+        Intent::Left => move_cell(state, 0, -1),
+        Intent::Right => move_cell(state, 0, 1),
+        Intent::Select => select(state),
+        Intent::Sort => {
             let label = cycle_sort(state);
             state.ui.notice = Some((format!("sorted by {label}"), state.now));
         }
-        Action::TimeWindow => {
+        Intent::TimeWindow => {
             let window = state.ui.timeline_window.next();
             state.ui.timeline_window = window;
             state.ui.timeline.selected = 0;
             let notice = format!("timeline: {}", window.label());
             state.ui.notice = Some((notice, state.now));
         }
-        Action::Refresh => {
+        Intent::Refresh => {
             state.ui.notice = Some(("refresh requested from every source".into(), state.now));
             return vec![Effect::RefreshSources];
         }
-        Action::ViewActivity => switch_to(state, View::Activity),
-        Action::ViewSources => switch_to(state, View::Sources),
-        Action::Approve
-        | Action::Reject
-        | Action::Rollback
-        | Action::RollbackProd
-        | Action::Scale
-        | Action::ScaleHpa
-        | Action::Tick => return super::dialog::open(state, action),
+        Intent::ViewActivity => switch_to(state, View::Activity),
+        Intent::ViewSources => switch_to(state, View::Sources),
+        Intent::Approve
+        | Intent::Reject
+        | Intent::Rollback
+        | Intent::RollbackProd
+        | Intent::Scale
+        | Intent::ScaleHpa
+        | Intent::Tick => return super::dialog::open(state, action),
     }
     vec![]
 }

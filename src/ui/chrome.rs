@@ -2,7 +2,7 @@
 
 use super::text::{age, clean};
 use super::{freshness_short, freshness_style, status_style};
-use crate::app::{Action, Input, State, View, list_filter};
+use crate::app::{Input, Intent, State, View, list_filter};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
@@ -140,7 +140,7 @@ pub fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         ]),
         _ => {
             let contexts = state.key_contexts();
-            let hint = |a: Action, label: &str| -> Vec<Span<'static>> {
+            let hint = |a: Intent, label: &str| -> Vec<Span<'static>> {
                 match state.keymap.keys_for_in(&contexts, a).first() {
                     Some(k) => vec![
                         Span::styled(format!(" {k}"), theme.accent),
@@ -152,8 +152,8 @@ pub fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             let mut spans = Vec::new();
             match state.view() {
                 View::Overview => {
-                    spans.extend(hint(Action::Select, "open"));
-                    let keys: Vec<String> = [Action::Left, Action::Down, Action::Up, Action::Right]
+                    spans.extend(hint(Intent::Select, "open"));
+                    let keys: Vec<String> = [Intent::Left, Intent::Down, Intent::Up, Intent::Right]
                         .iter()
                         .filter_map(|a| state.keymap.keys_for_in(&contexts, *a).into_iter().next())
                         .collect();
@@ -166,32 +166,32 @@ pub fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                     } else {
                         "instance"
                     };
-                    spans.extend(hint(Action::Down, what));
+                    spans.extend(hint(Intent::Down, what));
                     // The actions, when there is room for them (help lists them all).
                     if area.width >= 100 {
                         for (a, label) in [
-                            (Action::Approve, "approve"),
-                            (Action::Rollback, "rollback"),
-                            (Action::Scale, "scale"),
-                            (Action::Tick, "tick"),
+                            (Intent::Approve, "approve"),
+                            (Intent::Rollback, "rollback"),
+                            (Intent::Scale, "scale"),
+                            (Intent::Tick, "tick"),
                         ] {
                             spans.extend(hint(a, label));
                         }
                     }
-                    spans.extend(hint(Action::Back, "back"));
+                    spans.extend(hint(Intent::Back, "back"));
                 }
                 View::Activity => {
-                    spans.extend(hint(Action::Select, "service"));
+                    spans.extend(hint(Intent::Select, "service"));
                 }
                 View::Sources => {
-                    spans.extend(hint(Action::Refresh, "refresh"));
-                    spans.extend(hint(Action::Back, "back"));
+                    spans.extend(hint(Intent::Refresh, "refresh"));
+                    spans.extend(hint(Intent::Back, "back"));
                 }
                 View::Timeline => {
                     for (a, label) in [
-                        (Action::Filter, "filter"),
-                        (Action::Sort, "sort"),
-                        (Action::TimeWindow, "window"),
+                        (Intent::Filter, "filter"),
+                        (Intent::Sort, "sort"),
+                        (Intent::TimeWindow, "window"),
                     ] {
                         spans.extend(hint(a, label));
                     }
@@ -203,17 +203,17 @@ pub fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                         _ => "open",
                     };
                     for (a, label) in [
-                        (Action::Select, open),
-                        (Action::Filter, "filter"),
-                        (Action::Sort, "sort"),
+                        (Intent::Select, open),
+                        (Intent::Filter, "filter"),
+                        (Intent::Sort, "sort"),
                     ] {
                         spans.extend(hint(a, label));
                     }
                 }
             }
-            spans.extend(hint(Action::Palette, "commands"));
-            spans.extend(hint(Action::Help, "help"));
-            spans.extend(hint(Action::Quit, "quit"));
+            spans.extend(hint(Intent::Palette, "commands"));
+            spans.extend(hint(Intent::Help, "help"));
+            spans.extend(hint(Intent::Quit, "quit"));
             Line::from(spans)
         }
     };

@@ -1,6 +1,6 @@
 //! Help, generated from the keymap: what every key does in every context.
 
-use crate::app::{Action, KeyContext, State};
+use crate::app::{Intent, KeyContext, State};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -44,7 +44,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 pub fn help_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     for ctx in KeyContext::ALL {
-        let bindings: Vec<(Action, Vec<String>)> = state
+        let bindings: Vec<(Intent, Vec<String>)> = state
             .keymap
             .bindings(ctx)
             .into_iter()
@@ -60,7 +60,7 @@ pub fn help_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
         for (action, keys) in bindings {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {:<18}", keys.join(" ")), theme.accent),
-                Span::styled(action.description().to_string(), theme.base),
+                Span::styled(state.keymap.about(action).description.clone(), theme.base),
             ]));
         }
     }

@@ -16,7 +16,7 @@ pub fn draw(
     query: &str,
     selected: usize,
 ) {
-    let items = palette_items(query);
+    let items = palette_items(&state.keymap, query);
     let w = area.width.min(64);
     let h = (items.len() as u16 + 3).clamp(4, area.height.min(14));
     let r = Rect {
@@ -44,7 +44,7 @@ pub fn draw(
         lines.push(Line::from(vec![
             Span::styled(format!(" {:<12}", item.action.name()), style),
             Span::styled(
-                format!("{:<34}", item.action.description()),
+                format!("{:<34}", state.keymap.about(item.action).description),
                 if i == selected { style } else { theme.muted },
             ),
             Span::styled(

@@ -89,7 +89,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     ]);
     let key = state
         .keymap
-        .keys_for_in(&state.key_contexts(), crate::app::Action::TimeWindow)
+        .keys_for_in(&state.key_contexts(), crate::app::Intent::TimeWindow)
         .into_iter()
         .next();
     let nothing = match key {
