@@ -438,10 +438,10 @@ mod tests {
 
     fn expected() -> Expected {
         Expected {
-            clusters: vec![ClusterId::new("prod", "eu-west-1", "a")],
+            clusters: vec![ClusterId::parse("prod", "eu-west-1", "a").unwrap()],
             alarms: vec!["prod/eu-west-1".into()],
             eks: Vec::new(),
-            metrics: vec![ClusterId::new("prod", "eu-west-1", "a")],
+            metrics: vec![ClusterId::parse("prod", "eu-west-1", "a").unwrap()],
             cost: true,
         }
     }
@@ -484,7 +484,7 @@ mod tests {
         let now: Timestamp = "2026-11-21T14:30:00Z".parse().unwrap();
         let mut fleet = FleetState::default();
         let mut cluster = ClusterState::new(ClusterInfo {
-            id: ClusterId::new("prod", "eu-west-1", "a"),
+            id: ClusterId::parse("prod", "eu-west-1", "a").unwrap(),
             name: "a".into(),
             env: "prod".into(),
             region: "eu-west-1".into(),

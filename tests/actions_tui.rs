@@ -73,7 +73,7 @@ fn production_needs_the_typed_service_name_and_a_reason() {
     s.ui.detail_selected = row
         .instances
         .iter()
-        .position(|i| i.cluster.0.ends_with("prod-euw1"))
+        .position(|i| i.cluster.name == "prod-euw1")
         .unwrap();
     press(&mut s, 'r');
     assert!(s.ui.dialog.is_some());
@@ -148,7 +148,12 @@ fn rollback_in_every_prod_region_from_the_release_touches_only_where_it_is_deplo
     press(&mut s, 'R');
     let d = s.ui.dialog.as_ref().unwrap();
     assert_eq!(d.plan.blocked, None, "{:?}", d.plan.lines);
-    let got: Vec<&str> = d.plan.targets.iter().map(|t| t.cluster.name()).collect();
+    let got: Vec<&str> = d
+        .plan
+        .targets
+        .iter()
+        .map(|t| t.cluster.name.as_str())
+        .collect();
     assert_eq!(got, want);
     assert!(
         d.plan
@@ -697,7 +702,7 @@ fn scaling_prod_to_zero_needs_the_acknowledgement_typed() {
     s.ui.detail_selected = row
         .instances
         .iter()
-        .position(|i| i.cluster.0.ends_with("prod-euw1"))
+        .position(|i| i.cluster.name == "prod-euw1")
         .unwrap();
     press(&mut s, 'S');
     assert!(

@@ -146,7 +146,7 @@ async fn eks_clusters_and_nodegroups_in_two_regions() {
         );
     }
     // The collector gives configured clusters their nodegroups.
-    let id = ClusterId::new("prod", "eu-west-1", "prod-euw1");
+    let id = ClusterId::parse("prod", "eu-west-1", "prod-euw1").unwrap();
     let mut plan = empty_plan();
     plan.eks.push(EksSource {
         scope: scope("eu-west-1"),
@@ -201,7 +201,7 @@ async fn eks_discovery_failures_reach_the_clusters_and_clear_by_themselves() {
     let acct = Account::new("100000000012");
     acct.create_cluster("eu-west-1", "prod-euw1", "1.31");
     acct.create_nodegroup("eu-west-1", "prod-euw1", "web", (3, 3, 9), &["m6i.xlarge"]);
-    let id = ClusterId::new("prod", "eu-west-1", "prod-euw1");
+    let id = ClusterId::parse("prod", "eu-west-1", "prod-euw1").unwrap();
     let mut plan = empty_plan();
     plan.eks.push(EksSource {
         scope: scope("eu-west-1"),
@@ -742,7 +742,7 @@ fn metrics_source() -> MetricsSource {
         scope: scope("eu-west-1"),
         targets: vec![EksTarget {
             eks_cluster: "prod-euw1".into(),
-            cluster: ClusterId::new("prod", "eu-west-1", "prod-euw1"),
+            cluster: ClusterId::parse("prod", "eu-west-1", "prod-euw1").unwrap(),
         }],
         rules: opsdeck::config::MetricRules::default(),
     }
@@ -796,7 +796,7 @@ async fn sparklines_of_the_open_service_come_from_get_metric_data() {
         ],
         &[(t0 - 60, 99.0)],
     );
-    let id = ClusterId::new("prod", "eu-west-1", "prod-euw1");
+    let id = ClusterId::parse("prod", "eu-west-1", "prod-euw1").unwrap();
     let web = WorkloadKey::new("shop", "web");
     let (tx, mut rx) = mpsc::channel(64);
     let (show, watched) = tokio::sync::watch::channel(Vec::new());
@@ -867,7 +867,7 @@ async fn sparklines_of_the_open_service_come_from_get_metric_data() {
 async fn many_instances_are_asked_in_batches_of_500_queries() {
     let acct = Account::new("100000000010");
     let source = metrics_source();
-    let id = ClusterId::new("prod", "eu-west-1", "prod-euw1");
+    let id = ClusterId::parse("prod", "eu-west-1", "prod-euw1").unwrap();
     let watched: Vec<(ClusterId, WorkloadKey)> = (0..200)
         .map(|i| (id.clone(), WorkloadKey::new("shop", format!("svc{i}"))))
         .collect();
@@ -1124,7 +1124,7 @@ async fn access_denied_names_the_api_call() {
 async fn an_eks_cluster_missing_from_its_region_fails_at_once() {
     let acct = Account::new("100000000312");
     acct.create_cluster("eu-west-1", "prod-euw1", "1.31");
-    let id = ClusterId::new("prod", "eu-west-1", "ghost");
+    let id = ClusterId::parse("prod", "eu-west-1", "ghost").unwrap();
     let mut plan = empty_plan();
     plan.eks.push(EksSource {
         scope: scope("eu-west-1"),
@@ -1191,7 +1191,7 @@ async fn a_natively_reached_eks_cluster_that_does_not_exist_fails_at_once() {
         "{:?}",
         started.elapsed()
     );
-    let cluster = &fleet.clusters()[&ClusterId::new("prod", "eu-west-1", "ghost")];
+    let cluster = &fleet.clusters()[&ClusterId::parse("prod", "eu-west-1", "ghost").unwrap()];
     match &cluster.health.status {
         SourceStatus::Failed(why) => assert!(
             why.starts_with("EKS cluster ghost not found in eu-west-1 (AWS profile default)"),
@@ -1352,7 +1352,7 @@ async fn ctrl_r_polls_every_aws_source_now_rate_limited_and_none_is_dropped() {
         scope: scope("eu-west-1"),
         targets: vec![EksTarget {
             eks_cluster: "prod-euw1".into(),
-            cluster: ClusterId::new("prod", "eu-west-1", "prod-euw1"),
+            cluster: ClusterId::parse("prod", "eu-west-1", "prod-euw1").unwrap(),
         }],
     });
     plan.cost = Some(cost_source());

@@ -94,7 +94,7 @@ fn the_fleet_is_alive() {
     let mut world = DemoWorld::generate(1, start());
     let before = world.to_fleet_state();
     let key = WorkloadKey::new("catalog", "catalog-api");
-    let use1 = ClusterId::new("prod", "us-east-1", "prod-use1");
+    let use1 = ClusterId::parse("prod", "us-east-1", "prod-use1").unwrap();
     assert_eq!(
         before.clusters()[&use1].workloads[&key].rollout,
         RolloutState::Progressing
@@ -110,7 +110,7 @@ fn the_fleet_is_alive() {
             .state
     };
     let crash = |f: &FleetState| {
-        let stg = ClusterId::new("staging", "eu-west-1", "stg-euw1");
+        let stg = ClusterId::parse("staging", "eu-west-1", "stg-euw1").unwrap();
         f.clusters()[&stg]
             .pods
             .values()
@@ -140,14 +140,14 @@ fn the_fleet_is_alive() {
     // Cost accrued.
     assert!(after.cost().mtd_total() > before.cost().mtd_total());
     // The gate holds: a paused deployment does not progress.
-    let euw1 = ClusterId::new("prod", "eu-west-1", GATE_CLUSTER);
+    let euw1 = ClusterId::parse("prod", "eu-west-1", GATE_CLUSTER).unwrap();
     let g = &after.clusters()[&euw1].workloads[&WorkloadKey::new("payments", GATE_SERVICE)];
     assert!(g.paused && g.gate.is_some());
     assert_eq!(g.updated, 1);
     // The crash-looping rollout becomes stuck after its progress deadline.
     run(&mut world, 200);
     let later = world.to_fleet_state();
-    let stg = ClusterId::new("staging", "eu-west-1", "stg-euw1");
+    let stg = ClusterId::parse("staging", "eu-west-1", "stg-euw1").unwrap();
     let r = &later.clusters()[&stg].workloads[&WorkloadKey::new("catalog", "recommendations")];
     assert!(
         matches!(r.rollout, RolloutState::Stuck(_)),
@@ -163,7 +163,7 @@ fn scaling_converges_pods_like_a_deployment() {
     assert_eq!(world.scale("prod-apse2", &key, 5).unwrap(), 2);
     run(&mut world, 20);
     let fleet = world.to_fleet_state();
-    let c = &fleet.clusters()[&ClusterId::new("prod", "ap-southeast-2", "prod-apse2")];
+    let c = &fleet.clusters()[&ClusterId::parse("prod", "ap-southeast-2", "prod-apse2").unwrap()];
     assert_eq!(c.pods_of(&key).count(), 5);
     assert_eq!(c.workloads[&key].ready, 5);
     assert_eq!(

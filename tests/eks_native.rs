@@ -78,7 +78,7 @@ async fn an_eks_cluster_is_watched_with_an_in_process_token() {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let layout = opsdeck::console::configured_layout(&config);
     let fleet = settle(layout, targets, timings(), clock, Duration::from_secs(10)).await;
-    let id = ClusterId::new("prod", "eu-west-1", "prod-euw1");
+    let id = ClusterId::parse("prod", "eu-west-1", "prod-euw1").unwrap();
     let cluster = &fleet.clusters()[&id];
     assert_eq!(
         cluster.health.status,
@@ -146,7 +146,7 @@ async fn a_denied_describe_cluster_names_the_cluster_and_the_reason() {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let layout = opsdeck::console::configured_layout(&config);
     let fleet = settle(layout, targets, timings(), clock, Duration::from_secs(10)).await;
-    let cluster = &fleet.clusters()[&ClusterId::new("prod", "eu-west-1", "prod-euw1")];
+    let cluster = &fleet.clusters()[&ClusterId::parse("prod", "eu-west-1", "prod-euw1").unwrap()];
     let SourceStatus::Failed(why) = &cluster.health.status else {
         panic!("{:?}", cluster.health);
     };
@@ -175,7 +175,10 @@ async fn scale_nodegroup(
 ) -> Result<opsdeck::actions::Outcome, opsdeck::actions::ActionError> {
     use opsdeck::actions::{Action, ActionRequest, Target};
     let request = ActionRequest {
-        target: Target::nodegroup(ClusterId::new("prod", "eu-west-1", "prod-euw1"), "general"),
+        target: Target::nodegroup(
+            ClusterId::parse("prod", "eu-west-1", "prod-euw1").unwrap(),
+            "general",
+        ),
         action: Action::ScaleNodegroup {
             min: sizes.0,
             desired: sizes.1,
@@ -344,7 +347,7 @@ async fn approve_billing(
     use opsdeck::domain::{WorkloadKey, WorkloadKind};
     let request = ActionRequest {
         target: Target {
-            cluster: ClusterId::new("prod", "eu-west-1", "prod-euw1"),
+            cluster: ClusterId::parse("prod", "eu-west-1", "prod-euw1").unwrap(),
             workload: WorkloadKey::new("payments", "billing"),
             kind: WorkloadKind::Deployment.into(),
         },

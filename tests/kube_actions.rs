@@ -44,7 +44,7 @@ fn ctx() -> PerformContext {
 fn req(ns: &str, name: &str, kind: WorkloadKind, who: &str, action: Action) -> ActionRequest {
     ActionRequest {
         target: Target {
-            cluster: ClusterId::new("prod", "eu-west-1", "fake"),
+            cluster: ClusterId::parse("prod", "eu-west-1", "fake").unwrap(),
             workload: WorkloadKey::new(ns, name),
             kind: kind.into(),
         },

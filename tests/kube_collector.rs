@@ -465,7 +465,7 @@ async fn a_hanging_cluster_delays_neither_the_others_nor_the_ui() {
     h.until("hung cluster stale", Duration::from_secs(3), |f| {
         matches!(
             f.clusters()
-                .get(&ClusterId::new(ENV, REGION, "fake-hung"))
+                .get(&ClusterId::parse(ENV, REGION, "fake-hung").unwrap())
                 .map(|c| &c.health.status),
             Some(SourceStatus::Stale(_))
         )
@@ -558,7 +558,7 @@ async fn screens_from_fake_clusters() {
         live(f, "fake-a")
             && matches!(
                 f.clusters()
-                    .get(&ClusterId::new(ENV, REGION, "fake-b"))
+                    .get(&ClusterId::parse(ENV, REGION, "fake-b").unwrap())
                     .map(|c| &c.health.status),
                 Some(SourceStatus::Degraded(_))
             )
@@ -791,7 +791,8 @@ async fn argo_rollouts_are_watched_when_the_crd_exists() {
     r["status"]["phase"] = json!("Progressing");
     with_argo.apply(r);
     h.until("rollout resumed", Duration::from_secs(1), |f| {
-        f.clusters()[&ClusterId::new(ENV, REGION, "argo")].workloads[&key("storefront", "search")]
+        f.clusters()[&ClusterId::parse(ENV, REGION, "argo").unwrap()].workloads
+            [&key("storefront", "search")]
             .rollout
             == RolloutState::Progressing
     })
@@ -856,7 +857,7 @@ async fn actions_go_through_the_collector_with_the_clusters_identity() {
         let job = ActionJob {
             request: ActionRequest {
                 target: ActionTarget {
-                    cluster: ClusterId::new(ENV, REGION, cluster),
+                    cluster: ClusterId::parse(ENV, REGION, cluster).unwrap(),
                     workload: key("payments", "billing"),
                     kind: opsdeck::actions::TargetKind::Deployment,
                 },
@@ -890,7 +891,7 @@ async fn actions_go_through_the_collector_with_the_clusters_identity() {
             .count()
     };
     let (job, answer) = ask("prod-ro");
-    jobs[&ClusterId::new(ENV, REGION, "prod-ro")]
+    jobs[&ClusterId::parse(ENV, REGION, "prod-ro").unwrap()]
         .send(job)
         .await
         .unwrap();
@@ -905,7 +906,7 @@ async fn actions_go_through_the_collector_with_the_clusters_identity() {
     assert_eq!(changes(), 0, "read-only: nothing written");
 
     let (job, answer) = ask("prod-a");
-    jobs[&ClusterId::new(ENV, REGION, "prod-a")]
+    jobs[&ClusterId::parse(ENV, REGION, "prod-a").unwrap()]
         .send(job)
         .await
         .unwrap();
@@ -935,7 +936,7 @@ async fn actions_go_through_the_collector_with_the_clusters_identity() {
 
     // The Event the action recorded reaches every console watching the cluster: one that did
     // not act lists it in Activity, with the cluster's identity and the reason.
-    let id = ClusterId::new(ENV, REGION, "prod-a");
+    let id = ClusterId::parse(ENV, REGION, "prod-a").unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(3);
     let rows = loop {
         let mut other = opsdeck::app::State::new(
@@ -970,7 +971,7 @@ async fn actions_go_through_the_collector_with_the_clusters_identity() {
     let before = changes();
     let (mut job, answer) = ask("prod-a");
     job.mode = opsdeck::actions::JobMode::CheckAccess;
-    jobs[&ClusterId::new(ENV, REGION, "prod-a")]
+    jobs[&ClusterId::parse(ENV, REGION, "prod-a").unwrap()]
         .send(job)
         .await
         .unwrap();

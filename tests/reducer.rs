@@ -253,7 +253,7 @@ fn stale_sources_are_marked_and_redraw_every_second() {
 fn one_stale_cluster_is_named_with_its_age() {
     use opsdeck::domain::{ClusterId, SourceHealth, SourceStatus, SourceUpdate};
     let mut s = state_with_fleet(0);
-    let id = ClusterId::new("prod", "us-east-1", "prod-use1");
+    let id = ClusterId::parse("prod", "us-east-1", "prod-use1").unwrap();
     let health = SourceHealth {
         status: SourceStatus::Stale("connection refused".into()),
         last_data: Some(s.now - SignedDuration::from_secs(125)),

@@ -202,7 +202,7 @@ fn every_new_screen_says_what_it_waits_for_before_data() {
     }
     // A cluster the source announced but has not delivered yet: counted.
     let info = ClusterInfo {
-        id: ClusterId::new("prod", "us-east-1", "c1"),
+        id: ClusterId::parse("prod", "us-east-1", "c1").unwrap(),
         name: "c1".into(),
         env: "prod".into(),
         region: "us-east-1".into(),
@@ -223,7 +223,7 @@ fn empty_screens_say_so() {
     let theme = theme("dark");
     let mut state = opsdeck::app::State::new(opsdeck::keymap::Keymap::default(), settings(), t0());
     let mut cluster = ClusterState::new(ClusterInfo {
-        id: ClusterId::new("prod", "us-east-1", "c1"),
+        id: ClusterId::parse("prod", "us-east-1", "c1").unwrap(),
         name: "c1".into(),
         env: "prod".into(),
         region: "us-east-1".into(),
@@ -273,7 +273,7 @@ fn a_failed_source_is_named_with_its_age_on_every_screen_that_reads_it() {
     update(
         &mut state,
         Msg::Source(SourceUpdate::ClusterHealth {
-            cluster: ClusterId::new("prod", "us-east-1", "prod-use1"),
+            cluster: ClusterId::parse("prod", "us-east-1", "prod-use1").unwrap(),
             health,
         }),
     );
@@ -413,7 +413,7 @@ fn state_with_a_stale_cluster() -> opsdeck::app::State {
     update(
         &mut state,
         Msg::Source(SourceUpdate::ClusterHealth {
-            cluster: ClusterId::new("prod", "us-east-1", "prod-use1"),
+            cluster: ClusterId::parse("prod", "us-east-1", "prod-use1").unwrap(),
             health: stale.clone(),
         }),
     );
@@ -539,8 +539,9 @@ fn sources_view() {
         );
     };
     // Never connected: its data never came (the fleet's layout names it; no workloads).
-    let mut c = state.fleet.clusters()[&ClusterId::new("dev", "us-east-1", "dev-use1")].clone();
-    c.info.id = ClusterId::new("dev", "us-east-1", "dev-use1-b");
+    let mut c =
+        state.fleet.clusters()[&ClusterId::parse("dev", "us-east-1", "dev-use1").unwrap()].clone();
+    c.info.id = ClusterId::parse("dev", "us-east-1", "dev-use1-b").unwrap();
     c.info.name = "dev-use1-b".into();
     c.workloads.clear();
     c.pods.clear();
@@ -551,7 +552,7 @@ fn sources_view() {
     update(&mut state, Msg::Source(SourceUpdate::Cluster(Box::new(c))));
     set(
         &mut state,
-        ClusterId::new("prod", "eu-west-1", "prod-euw1"),
+        ClusterId::parse("prod", "eu-west-1", "prod-euw1").unwrap(),
         SourceHealth {
             status: SourceStatus::Failed("Unauthorized: run aws sso login".into()),
             last_data: ago(125),
@@ -561,7 +562,7 @@ fn sources_view() {
     );
     set(
         &mut state,
-        ClusterId::new("staging", "eu-west-1", "stg-euw1"),
+        ClusterId::parse("staging", "eu-west-1", "stg-euw1").unwrap(),
         SourceHealth {
             status: SourceStatus::Degraded("pods forbidden (RBAC)".into()),
             last_data: ago(5),

@@ -175,7 +175,7 @@ mod tests {
     fn request() -> ActionRequest {
         ActionRequest {
             target: Target {
-                cluster: ClusterId::new("prod", "eu-west-1", "prod-euw1"),
+                cluster: ClusterId::parse("prod", "eu-west-1", "prod-euw1").unwrap(),
                 workload: WorkloadKey::new("payments", "checkout-api"),
                 kind: TargetKind::Deployment,
             },

@@ -189,7 +189,7 @@ fn scaling_estimates_the_monthly_cost() {
 fn a_vanished_target_blocks_the_plan() {
     let f = fleet();
     let t = Target {
-        cluster: ClusterId::new("prod", "eu-west-1", "nope"),
+        cluster: ClusterId::parse("prod", "eu-west-1", "nope").unwrap(),
         workload: WorkloadKey::new("a", "b"),
         kind: TargetKind::Deployment,
     };

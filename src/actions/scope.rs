@@ -51,7 +51,7 @@ pub fn prod_rollback(
     if targets.is_empty() {
         let runs: Vec<String> = unchanged
             .iter()
-            .map(|(c, v)| format!("{} runs {v}", c.name()))
+            .map(|(c, v)| format!("{} runs {v}", c.name))
             .collect();
         return Err(format!(
             "no production cluster runs {key} {version} ({})",
@@ -177,7 +177,7 @@ mod tests {
             });
             prop_assert_eq!(p.blocked, None, "{:?}", p.lines);
             for (id, _) in &scope.unchanged {
-                let line = format!("{}: unchanged (runs ", id.name());
+                let line = format!("{}: unchanged (runs ", id.name);
                 prop_assert!(p.lines.iter().any(|l| l.starts_with(&line)), "{:?}", p.lines);
             }
             prop_assert!(p.lines.iter().all(|l| !l.contains("left alone")), "{:?}", p.lines);

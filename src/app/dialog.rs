@@ -226,7 +226,7 @@ fn open_nodegroup(state: &mut State) -> Vec<Effect> {
         ));
         return vec![];
     };
-    let env = target.cluster.env().to_string();
+    let env = target.cluster.env.to_string();
     if state.fleet.layout().env(&env).is_some_and(|e| e.read_only) {
         state.ui.notice = Some((
             format!("read-only: environment {env} does not allow actions"),

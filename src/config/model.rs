@@ -358,6 +358,14 @@ impl Config {
 }
 
 impl EnvironmentConfig {
+    /// The id of one of this environment's clusters. `config::parse` refuses a config whose
+    /// names cannot make one (`config::validate`), and every `Config` the console and the
+    /// CLI run with comes from it.
+    pub fn cluster_id(&self, c: &ClusterConfig) -> crate::domain::ClusterId {
+        crate::domain::ClusterId::parse(&self.name, &c.region, &c.name)
+            .expect("config::parse refuses environment, region and cluster names that are not")
+    }
+
     /// The effective policy (defaults filled in). A malformed window was reported by
     /// `check-config`; here it is treated as "no window" only if validation was skipped.
     pub fn policy(&self) -> crate::actions::policy::Policy {

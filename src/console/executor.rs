@@ -108,7 +108,7 @@ impl Executor {
             tracing::error!("an action was confirmed but the executor has no reply channel");
             return;
         };
-        let env = p.request.target.cluster.env();
+        let env = p.request.target.cluster.env.as_str();
         let refused = if self.read_only {
             Some(ActionError::ReadOnly("the console runs read-only".into()))
         } else if self.read_only_envs.contains(env) {

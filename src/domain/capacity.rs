@@ -244,7 +244,7 @@ mod tests {
             "eu-west-1",
             vec![workload("ns", "api", "1.0.0")],
         );
-        let id = ClusterId::new("prod", "eu-west-1", "prod-eu-west-1");
+        let id = ClusterId::parse("prod", "eu-west-1", "prod-eu-west-1").unwrap();
         let c = fleet.clusters_mut().get_mut(&id).unwrap();
         for n in [node("a", "g", true), node("b", "g", false)] {
             c.nodes.insert(n.name.clone(), n);
@@ -280,7 +280,7 @@ mod tests {
         w.hpa = Some(hpa(3, 3, 3));
         add_cluster(&mut fleet, "prod", "eu-west-1", vec![w]);
         add_cluster(&mut fleet, "dev", "us-east-1", vec![]);
-        let id = ClusterId::new("prod", "eu-west-1", "prod-eu-west-1");
+        let id = ClusterId::parse("prod", "eu-west-1", "prod-eu-west-1").unwrap();
         let c = fleet.clusters_mut().get_mut(&id).unwrap();
         c.nodegroups.push(Nodegroup {
             name: "general".into(),

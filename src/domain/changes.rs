@@ -381,7 +381,7 @@ mod tests {
 
     #[test]
     fn a_new_revision_is_a_deploy_dated_by_the_revision() {
-        let id = ClusterId::new("prod", "us-east-1", "c1");
+        let id = ClusterId::parse("prod", "us-east-1", "c1").unwrap();
         let old = workload("payments", "api", "1.2.3");
         let mut new = old.clone();
         deploy(&mut new, "1.2.4", t(60));
@@ -403,7 +403,7 @@ mod tests {
 
     #[test]
     fn going_back_to_a_known_version_is_a_rollback() {
-        let id = ClusterId::new("prod", "us-east-1", "c1");
+        let id = ClusterId::parse("prod", "us-east-1", "c1").unwrap();
         let old = workload("payments", "api", "1.2.3");
         let mut new = old.clone();
         // The testkit's workload ran 0.9.0 as revision 1.
@@ -415,7 +415,7 @@ mod tests {
 
     #[test]
     fn scaling_pausing_and_gates_are_changes() {
-        let id = ClusterId::new("prod", "us-east-1", "c1");
+        let id = ClusterId::parse("prod", "us-east-1", "c1").unwrap();
         let old = workload("payments", "api", "1.2.3");
         let mut new = old.clone();
         new.desired = 7;
@@ -459,7 +459,7 @@ mod tests {
 
     #[test]
     fn status_only_updates_are_not_changes() {
-        let id = ClusterId::new("prod", "us-east-1", "c1");
+        let id = ClusterId::parse("prod", "us-east-1", "c1").unwrap();
         let old = workload("payments", "api", "1.2.3");
         let mut new = old.clone();
         new.ready = 1;
@@ -543,7 +543,7 @@ mod tests {
 
     #[test]
     fn hpa_steps_of_one_workload_merge_manual_scaling_does_not() {
-        let id = ClusterId::new("prod", "us-east-1", "c1");
+        let id = ClusterId::parse("prod", "us-east-1", "c1").unwrap();
         let scale = |from: u32, to: u32, by_hpa: bool, at: i64| {
             let mut old = workload("ns", "api", "1.0");
             old.desired = from;

@@ -374,7 +374,7 @@ mod tests {
             Ok("Monitoring and alerts enabled")
         );
         // Every person item ticked: nothing is open.
-        let id = crate::domain::ClusterId::new("prod", "us-east-1", "prod-us-east-1");
+        let id = crate::domain::ClusterId::parse("prod", "us-east-1", "prod-us-east-1").unwrap();
         let w = fleet
             .clusters_mut()
             .get_mut(&id)
@@ -442,7 +442,7 @@ mod tests {
             "eu-west-1",
             vec![workload("ns", "api", "1.0")],
         );
-        let eu = crate::domain::ClusterId::new("prod", "eu-west-1", "prod-eu-west-1");
+        let eu = crate::domain::ClusterId::parse("prod", "eu-west-1", "prod-eu-west-1").unwrap();
         {
             let w = fleet
                 .clusters_mut()
@@ -490,7 +490,8 @@ mod tests {
         );
         // An earlier stage that is not healthy fails validation.
         let mut fleet = fleet_with("1.1", vec![]);
-        let stg = crate::domain::ClusterId::new("staging", "us-east-1", "staging-us-east-1");
+        let stg =
+            crate::domain::ClusterId::parse("staging", "us-east-1", "staging-us-east-1").unwrap();
         let w = fleet.clusters_mut().get_mut(&stg).unwrap();
         w.workloads
             .get_mut(&crate::domain::WorkloadKey::new("ns", "api"))
@@ -510,7 +511,7 @@ mod tests {
     fn earlier_stages_that_moved_on_count_ones_that_never_ran_it_fail() {
         use crate::domain::{ClusterId, WorkloadKey};
         fn redeploy(fleet: &mut FleetState, env: &str, version: &str) {
-            let id = ClusterId::new(env, "us-east-1", &format!("{env}-us-east-1"));
+            let id = ClusterId::parse(env, "us-east-1", &format!("{env}-us-east-1")).unwrap();
             let c = fleet.clusters_mut().get_mut(&id).unwrap();
             let w = c.workloads.get_mut(&WorkloadKey::new("ns", "api")).unwrap();
             deploy(w, version, t(-10));

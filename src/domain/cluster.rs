@@ -1,32 +1,8 @@
 //! Clusters, nodes, nodegroups and the health of the source that feeds them.
 
-use super::{Pod, Timestamp, Workload, WorkloadKey};
-use serde::{Deserialize, Serialize};
+use super::{ClusterId, Pod, Timestamp, Workload, WorkloadKey};
+use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// Stable identity of a cluster: `env/region/name`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
-pub struct ClusterId(pub String);
-
-impl ClusterId {
-    pub fn new(env: &str, region: &str, name: &str) -> ClusterId {
-        ClusterId(format!("{env}/{region}/{name}"))
-    }
-    /// The environment part of `env/region/name`.
-    pub fn env(&self) -> &str {
-        self.0.split('/').next().unwrap_or("")
-    }
-    /// The cluster's name, the last part of `env/region/name`.
-    pub fn name(&self) -> &str {
-        self.0.rsplit('/').next().unwrap_or("")
-    }
-}
-
-impl std::fmt::Display for ClusterId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClusterInfo {

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::hash::Hash;
 
 /// What changed in one cluster since the previous delta. `None` in an entry means removed.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClusterDelta {
     pub cluster: ClusterId,
     pub kubernetes_version: Option<String>,
@@ -31,7 +31,14 @@ impl ClusterDelta {
     pub fn new(cluster: ClusterId) -> ClusterDelta {
         ClusterDelta {
             cluster,
-            ..ClusterDelta::default()
+            kubernetes_version: None,
+            health: None,
+            workloads: Vec::new(),
+            pods: Vec::new(),
+            nodes: Vec::new(),
+            events: None,
+            nodegroups: None,
+            nodegroup_health: None,
         }
     }
 
@@ -139,7 +146,7 @@ mod tests {
 
     #[test]
     fn nodegroups_replace_as_a_whole_and_only_change_once() {
-        let id = ClusterId::new("prod", "us-east-1", "c1");
+        let id = ClusterId::parse("prod", "us-east-1", "c1").unwrap();
         let mut c = ClusterState::new(ClusterInfo {
             id: id.clone(),
             name: "c1".into(),

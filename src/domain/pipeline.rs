@@ -286,7 +286,7 @@ mod tests {
     #[test]
     fn attention_ranks_stuck_over_gates_over_rolling_over_drift() {
         let mut fleet = pipeline();
-        let id = ClusterId::new("prod", "eu-west-1", "prod-eu-west-1");
+        let id = ClusterId::parse("prod", "eu-west-1", "prod-eu-west-1").unwrap();
         let w = fleet
             .clusters_mut()
             .get_mut(&id)

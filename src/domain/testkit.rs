@@ -109,7 +109,7 @@ pub fn hpa(current: u32, desired: u32, max: u32) -> Hpa {
 /// An empty cluster that has not delivered data yet.
 pub fn cluster(env: &str, region: &str, name: &str) -> ClusterState {
     ClusterState::new(ClusterInfo {
-        id: ClusterId::new(env, region, name),
+        id: ClusterId::parse(env, region, name).unwrap(),
         name: name.into(),
         env: env.into(),
         region: region.into(),

@@ -69,7 +69,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 Cell::from(age_coarse((state.now - e.at).get_seconds())),
                 Cell::from(e.action.clone()),
                 Cell::from(clean(&e.service.name).into_owned()),
-                Cell::from(clean(e.cluster.name()).into_owned()),
+                Cell::from(clean(e.cluster.name.as_str()).into_owned()),
                 Cell::from(status).style(style),
             ];
             if wide {

@@ -84,7 +84,7 @@ fn deployment(i: usize) -> Deployment {
 }
 
 fn id() -> ClusterId {
-    ClusterId::new("prod", "us-east-1", "prod-use1")
+    ClusterId::parse("prod", "us-east-1", "prod-use1").unwrap()
 }
 
 /// A console state with nothing in it, or with the whole L fleet.

@@ -26,7 +26,7 @@ async fn main() {
     let kube = FakeKube::start_with_yaml(include_str!("../fixtures/kube/small-cluster.yaml")).await;
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = fake_kube::write_kubeconfig(dir.path(), &[("bench", &kube)]);
-    let id = ClusterId::new("prod", "eu-west-1", "bench");
+    let id = ClusterId::parse("prod", "eu-west-1", "bench").unwrap();
     let target = Target {
         info: ClusterInfo {
             id: id.clone(),

@@ -57,7 +57,7 @@ pub fn layout() -> FleetLayout {
 pub fn target(kubeconfig: &std::path::Path, name: &str, namespaces: &[&str]) -> Target {
     Target {
         info: ClusterInfo {
-            id: ClusterId::new(ENV, REGION, name),
+            id: ClusterId::parse(ENV, REGION, name).unwrap(),
             name: name.into(),
             env: ENV.into(),
             region: REGION.into(),
@@ -177,7 +177,7 @@ impl Harness {
     }
 
     pub fn cluster(&self, name: &str) -> &ClusterState {
-        &self.fleet.clusters()[&ClusterId::new(ENV, REGION, name)]
+        &self.fleet.clusters()[&ClusterId::parse(ENV, REGION, name).unwrap()]
     }
 }
 
@@ -188,7 +188,7 @@ pub fn only(f: &FleetState) -> &ClusterState {
 
 pub fn live(f: &FleetState, name: &str) -> bool {
     f.clusters()
-        .get(&ClusterId::new(ENV, REGION, name))
+        .get(&ClusterId::parse(ENV, REGION, name).unwrap())
         .is_some_and(|c| c.health.status == SourceStatus::Live)
 }
 

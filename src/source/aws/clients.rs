@@ -174,10 +174,7 @@ impl EksEndpoint {
         for env in &config.environments {
             for c in &env.clusters {
                 if let Some(e) = EksEndpoint::of(config, env, c) {
-                    out.insert(
-                        crate::domain::ClusterId::new(&env.name, &c.region, &c.name),
-                        e,
-                    );
+                    out.insert(env.cluster_id(c), e);
                 }
             }
         }

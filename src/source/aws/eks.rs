@@ -338,7 +338,7 @@ mod tests {
                 instance_types: vec!["m6i.large".into(), "m6a.large".into()],
             }],
         }];
-        let id = ClusterId::new("prod", "eu-west-1", "prod-euw1");
+        let id = ClusterId::parse("prod", "eu-west-1", "prod-euw1").unwrap();
         let targets = vec![
             EksTarget {
                 eks_cluster: "prod-euw1".into(),
@@ -346,7 +346,7 @@ mod tests {
             },
             EksTarget {
                 eks_cluster: "gone".into(),
-                cluster: ClusterId::new("prod", "eu-west-1", "gone"),
+                cluster: ClusterId::parse("prod", "eu-west-1", "gone").unwrap(),
             },
         ];
         let scope = clients::Scope {

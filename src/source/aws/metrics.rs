@@ -90,8 +90,8 @@ fn vars<'a>(
 ) -> [(&'a str, &'a str); 6] {
     [
         ("eks_cluster", target.eks_cluster.as_str()),
-        ("cluster", target.cluster.name()),
-        ("env", target.cluster.env()),
+        ("cluster", target.cluster.name.as_str()),
+        ("env", target.cluster.env.as_str()),
         ("region", region),
         ("namespace", service.namespace.as_str()),
         ("service", service.name.as_str()),
@@ -372,7 +372,7 @@ mod tests {
             },
             targets: vec![EksTarget {
                 eks_cluster: "acme-prod-euw1".into(),
-                cluster: ClusterId::new("prod", "eu-west-1", "prod-euw1"),
+                cluster: ClusterId::parse("prod", "eu-west-1", "prod-euw1").unwrap(),
             }],
             rules: MetricRules::default(),
         }
@@ -393,8 +393,8 @@ mod tests {
 
     #[test]
     fn the_default_queries_name_the_instance() {
-        let id = ClusterId::new("prod", "eu-west-1", "prod-euw1");
-        let other = ClusterId::new("prod", "us-east-1", "prod-use1");
+        let id = ClusterId::parse("prod", "eu-west-1", "prod-euw1").unwrap();
+        let other = ClusterId::parse("prod", "us-east-1", "prod-use1").unwrap();
         let web = WorkloadKey::new("shop", "web");
         let q = queries(
             &source(),
@@ -428,7 +428,7 @@ mod tests {
 
     #[test]
     fn answers_become_series_in_config_order_and_missing_answers_are_empty() {
-        let id = ClusterId::new("prod", "eu-west-1", "prod-euw1");
+        let id = ClusterId::parse("prod", "eu-west-1", "prod-euw1").unwrap();
         let web = WorkloadKey::new("shop", "web");
         let q = queries(&source(), &[(id.clone(), web.clone())]);
         let t: Timestamp = "2026-11-21T14:00:00Z".parse().unwrap();

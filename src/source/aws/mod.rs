@@ -244,7 +244,7 @@ pub fn plan(config: &Config) -> Plan {
             };
             let target = eks::EksTarget {
                 eks_cluster: name.clone(),
-                cluster: crate::domain::ClusterId::new(&env.name, &c.region, &c.name),
+                cluster: env.cluster_id(c),
             };
             match out.eks.iter_mut().find(|s| s.scope == scope) {
                 Some(s) => s.targets.push(target),

@@ -122,7 +122,7 @@ mod tests {
     }
 
     fn id() -> ClusterId {
-        ClusterId::new("prod", "eu-west-1", "prod-euw1")
+        ClusterId::parse("prod", "eu-west-1", "prod-euw1").unwrap()
     }
 
     fn scale(min: u32, desired: u32, max: u32) -> Action {

@@ -66,7 +66,7 @@ impl DemoWorld {
         let mut clusters = Vec::new();
         for (env, region, name, k8s) in CLUSTERS {
             let info = ClusterInfo {
-                id: ClusterId::new(env, region, name),
+                id: ClusterId::parse(env, region, name).expect("the demo's names are valid"),
                 name: name.to_string(),
                 env: env.to_string(),
                 region: region.to_string(),

@@ -36,7 +36,7 @@ pub fn targets(config: &Config) -> Vec<Target> {
         for c in &env.clusters {
             out.push(Target {
                 info: ClusterInfo {
-                    id: ClusterId::new(&env.name, &c.region, &c.name),
+                    id: env.cluster_id(c),
                     name: c.name.clone(),
                     env: env.name.clone(),
                     region: c.region.clone(),

@@ -61,7 +61,7 @@ fn pod(name: &str) -> Pod {
 
 fn model(production: bool) -> ClusterModel {
     ClusterModel::new(
-        ClusterId::new("prod", "eu-west-1", "prod-euw1"),
+        ClusterId::parse("prod", "eu-west-1", "prod-euw1").unwrap(),
         ModelOptions {
             production,
             ..ModelOptions::default()
@@ -249,7 +249,7 @@ fn paused_production_deployment_is_a_gate() {
 #[test]
 fn events_are_bounded_newest_kept() {
     let mut m = ClusterModel::new(
-        ClusterId::new("dev", "us-east-1", "dev"),
+        ClusterId::parse("dev", "us-east-1", "dev").unwrap(),
         ModelOptions {
             max_events: 3,
             ..ModelOptions::default()

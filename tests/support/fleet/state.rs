@@ -69,7 +69,7 @@ fn record(obj: &Value) -> Option<(Resource, Record)> {
 pub fn initial_updates(size: &FleetSize, now: Timestamp) -> Vec<SourceUpdate> {
     let mut out = vec![SourceUpdate::Layout(layout(size))];
     for c in size.all_clusters() {
-        let id = ClusterId::new(c.env, c.region, &c.name);
+        let id = ClusterId::parse(c.env, c.region, &c.name).unwrap();
         let info = ClusterInfo {
             id: id.clone(),
             name: c.name.clone(),
