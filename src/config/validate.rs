@@ -5,6 +5,7 @@ use super::diagnostic::Problem;
 use super::doc::{KeyPath, value_span};
 use super::model::Config;
 use super::suggest::did_you_mean;
+use crate::domain::{ClusterName, EnvName, RegionName};
 use std::collections::HashSet;
 use toml::de::DeTable;
 
@@ -93,6 +94,8 @@ fn check_regions(c: &mut Checker<'_>, config: &Config) {
                 "empty region name in `regions`".into(),
                 "remove the empty entry".into(),
             );
+        } else if let Err(e) = RegionName::new(region.as_str()) {
+            c.report(at, e.to_string(), e.fix());
         } else if !seen.insert(region.as_str()) {
             c.report(
                 at,
@@ -114,6 +117,8 @@ fn check_environments(c: &mut Checker<'_>, config: &Config) {
                 format!("environment #{} has an empty name", i + 1),
                 "give it a name such as \"prod\" (shown as the overview's row label)".into(),
             );
+        } else if let Err(e) = EnvName::new(env.name.as_str()) {
+            c.report(env_path.clone().key("name"), e.to_string(), e.fix());
         } else if !env_names.insert(env.name.as_str()) {
             c.report(
                 env_path.clone().key("name"),
@@ -173,6 +178,8 @@ fn check_environments(c: &mut Checker<'_>, config: &Config) {
                     ),
                     "give it a display name such as \"prod-use1\"".into(),
                 );
+            } else if let Err(e) = ClusterName::new(cluster.name.as_str()) {
+                c.report(cl_path.clone().key("name"), e.to_string(), e.fix());
             } else if !cluster_names.insert(cluster.name.as_str()) {
                 c.report(
                     cl_path.clone().key("name"),
@@ -232,6 +239,8 @@ fn check_waves(
                     ),
                     region_hint(region, regions),
                 );
+            } else if let Err(e) = RegionName::new(region.as_str()) {
+                c.report(at, e.to_string(), e.fix());
             } else if !seen.insert(region.as_str()) {
                 c.report(
                     at,
