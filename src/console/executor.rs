@@ -285,3 +285,101 @@ async fn audited(
     }
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actions::{Action, Target};
+
+    const READ_ONLY_ENV: &str = r#"
+regions = ["eu-west-1"]
+[[environments]]
+name = "ENV"
+read_only = true
+[[environments.clusters]]
+name = "main"
+region = "eu-west-1"
+eks_cluster = "main"
+[[environments]]
+name = "prod"
+[[environments.clusters]]
+name = "main"
+region = "eu-west-1"
+eks_cluster = "main"
+"#;
+
+    /// The executor's answer to scaling a nodegroup of each configured EKS cluster.
+    async fn scale_every_nodegroup(
+        config: &crate::config::Config,
+    ) -> Vec<(ClusterId, Result<Outcome, ActionError>)> {
+        let (tx, mut rx) = mpsc::channel(4);
+        let eks = EksEndpoint::all(config);
+        let mut clusters: Vec<ClusterId> = eks.keys().cloned().collect();
+        clusters.sort();
+        let mut exec = Executor {
+            eks,
+            reply: Some(tx),
+            read_only_envs: config.read_only_envs(),
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        for cluster in clusters {
+            exec.run(Effect::Perform(vec![Perform {
+                request: ActionRequest {
+                    target: Target::nodegroup(cluster.clone(), "general"),
+                    action: Action::ScaleNodegroup {
+                        min: 1,
+                        desired: 2,
+                        max: 3,
+                        reason: "peak".into(),
+                        allow: Default::default(),
+                    },
+                    who: "lee".into(),
+                    local_user: String::new(),
+                },
+                before: "1/1/3".into(),
+                production: false,
+            }]));
+            let Some(Msg::ActionDone { result, .. }) = rx.recv().await else {
+                panic!("no ActionDone for {cluster}")
+            };
+            out.push((cluster, result));
+        }
+        out
+    }
+
+    /// Issue 16: a read-only environment named `prod/eu` had its nodegroups scaled: the check
+    /// took the text of `prod/eu/eu-west-1/main` before its first '/' (`prod`) as the
+    /// environment. Such a name is now refused when the config is read, and the check compares
+    /// the id's own environment, exactly.
+    #[tokio::test]
+    async fn a_read_only_environment_scales_no_nodegroup() {
+        let err = crate::config::parse(&READ_ONLY_ENV.replace("ENV", "prod/eu"), "opsdeck.toml")
+            .expect_err("an environment name with a '/' is refused");
+        let shown = err.to_string();
+        assert!(
+            shown.contains("opsdeck.toml:4:8") && shown.contains("contains '/'"),
+            "{shown}"
+        );
+
+        // `prod-eu` is read-only, `prod` is not: each is judged by its own name.
+        let config =
+            crate::config::parse(&READ_ONLY_ENV.replace("ENV", "prod-eu"), "opsdeck.toml").unwrap();
+        let results = scale_every_nodegroup(&config).await;
+        assert_eq!(results.len(), 2);
+        for (cluster, result) in results {
+            if cluster.env == "prod-eu" {
+                assert!(
+                    matches!(result, Err(ActionError::ReadOnly(ref why)) if why.contains("prod-eu")),
+                    "{cluster}: {result:?}"
+                );
+            } else {
+                // Past the read-only check, stopped before any request: no audit log here.
+                assert!(
+                    matches!(result, Err(ActionError::Failed(ref why)) if why.contains("no audit log")),
+                    "{cluster}: {result:?}"
+                );
+            }
+        }
+    }
+}
