@@ -272,11 +272,11 @@ async fn alarms_in_every_state_are_attributed_and_unchanged_polls_send_nothing()
     acct.put_alarm(
         region,
         "cpu-high",
-        "ALARM",
+        AlarmState::Alarm,
         &[("ClusterName", "prod-euw1"), ("Service", "checkout")],
     );
-    acct.put_alarm(region, "dev-ledger-latency", "OK", &[]);
-    acct.put_alarm(region, "orphan", "INSUFFICIENT_DATA", &[]);
+    acct.put_alarm(region, "dev-ledger-latency", AlarmState::Ok, &[]);
+    acct.put_alarm(region, "orphan", AlarmState::InsufficientData, &[]);
     acct.put_composite_alarms(
         region,
         json!([{
@@ -351,7 +351,7 @@ async fn alarms_in_every_state_are_attributed_and_unchanged_polls_send_nothing()
     acct.set_alarm_state(
         region,
         "dev-ledger-latency",
-        "ALARM",
+        AlarmState::Alarm,
         "latency p95 above 800 ms",
     );
     let (alarms, _) = next_alarms(&mut rx, &label).await;
@@ -377,7 +377,7 @@ async fn throttling_is_retried_with_backoff_then_succeeds() {
 #[tokio::test]
 async fn one_region_unreachable_leaves_the_other_working() {
     let acct = Account::new("100000000004");
-    acct.put_alarm("eu-west-1", "prod-web-5xx", "ALARM", &[]);
+    acct.put_alarm("eu-west-1", "prod-web-5xx", AlarmState::Alarm, &[]);
     let mut options = acct.options();
     // A closed port: bind, note the port, close.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
@@ -630,7 +630,7 @@ async fn cost_explorer_is_asked_once_per_query_per_ttl_across_runs() {
 async fn access_denied_on_cost_explorer_only_the_cost_panel_says_so() {
     let acct = Account::new("100000000008");
     seed_costs(&acct);
-    acct.put_alarm("us-east-1", "prod-api-5xx", "ALARM", &[]);
+    acct.put_alarm("us-east-1", "prod-api-5xx", AlarmState::Alarm, &[]);
     acct.fail("GetCostAndUsage", "AccessDenied", 1000);
     let dir = tempfile::tempdir().unwrap();
     let mut options = acct.options();
@@ -709,7 +709,7 @@ fn one_alarm_failing(
     fault: &str,
     count: u32,
 ) -> (mpsc::Receiver<Msg>, Vec<tokio::task::JoinHandle<()>>) {
-    acct.put_alarm("us-east-1", "prod-api-5xx", "ALARM", &[]);
+    acct.put_alarm("us-east-1", "prod-api-5xx", AlarmState::Alarm, &[]);
     acct.fail("DescribeAlarms", fault, count);
     let mut plan = empty_plan();
     plan.alarms.push(alarm_source("us-east-1"));
@@ -905,7 +905,7 @@ async fn alarm_tags_attribute_first_and_are_read_once_per_alarm() {
     acct.put_alarm(
         region,
         "cpu-high",
-        "ALARM",
+        AlarmState::Alarm,
         &[("ClusterName", "prod-euw1"), ("Service", "checkout")],
     );
     acct.tag_alarm(
@@ -913,7 +913,7 @@ async fn alarm_tags_attribute_first_and_are_read_once_per_alarm() {
         "cpu-high",
         &[("opsdeck:env", "staging"), ("opsdeck:service", "payments")],
     );
-    acct.put_alarm(region, "dev-ledger-latency", "OK", &[]);
+    acct.put_alarm(region, "dev-ledger-latency", AlarmState::Ok, &[]);
     let mut plan = empty_plan();
     plan.alarms.push(alarm_source(region));
     let (mut rx, _tasks) = start(plan, acct.options());
@@ -941,7 +941,7 @@ async fn alarm_tags_attribute_first_and_are_read_once_per_alarm() {
     assert_eq!(acct.count("ListTagsForResource"), 2);
     // A new alarm's tags are read when it appears; a denied read degrades, the alarms stay.
     acct.fail("ListTagsForResource", "AccessDenied", 1000);
-    acct.put_alarm(region, "web-5xx", "ALARM", &[]);
+    acct.put_alarm(region, "web-5xx", AlarmState::Alarm, &[]);
     let (alarms, health) = next_alarms(&mut rx, &label).await;
     assert_eq!(alarms.len(), 3);
     match &health.status {
@@ -966,10 +966,10 @@ async fn snapshot_of_a_configured_fleet_includes_alarms_nodegroups_and_cost() {
     acct.put_alarm(
         "eu-west-1",
         "prod-checkout-5xx",
-        "ALARM",
+        AlarmState::Alarm,
         &[("ClusterName", "prod-euw1")],
     );
-    acct.put_alarm("eu-west-1", "prod-checkout-latency", "OK", &[]);
+    acct.put_alarm("eu-west-1", "prod-checkout-latency", AlarmState::Ok, &[]);
     acct.create_cluster("eu-west-1", "prod-euw1", "1.31");
     acct.create_nodegroup("eu-west-1", "prod-euw1", "web", (3, 4, 9), &["m6i.xlarge"]);
     let kube = fake_kube::FakeKube::start().await;
@@ -1337,7 +1337,7 @@ async fn ctrl_r_polls_every_aws_source_now_rate_limited_and_none_is_dropped() {
     use opsdeck::app::Effect;
     use opsdeck::console::Executor;
     let acct = Account::new("100000000320");
-    acct.put_alarm("eu-west-1", "prod-web-5xx", "OK", &[]);
+    acct.put_alarm("eu-west-1", "prod-web-5xx", AlarmState::Ok, &[]);
     seed_costs(&acct);
     acct.create_cluster("eu-west-1", "prod-euw1", "1.31");
     let mut options = acct.options();

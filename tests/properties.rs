@@ -325,7 +325,8 @@ proptest! {
         let raw = RawAlarm {
             name: name.clone(),
             composite,
-            state,
+            // The words CloudWatch sends, read as the source reads them.
+            state: opsdeck::domain::AlarmState::from_cloudwatch(&state),
             reason: reason.clone(),
             since: since.and_then(|s| jiff::Timestamp::from_second(s).ok()),
             namespace,

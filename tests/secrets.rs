@@ -5,6 +5,7 @@
 mod fake_kube;
 
 use fake_kube::FakeKube;
+use opsdeck::domain::AlarmState;
 use std::path::Path;
 use std::process::Stdio;
 
@@ -174,7 +175,7 @@ async fn no_aws_credential_reaches_the_log_at_trace() {
         id: "100000000330".into(),
         access_key: ACCESS_KEY.into(),
     };
-    acct.put_alarm("eu-west-1", "prod-web-5xx", "ALARM", &[]);
+    acct.put_alarm("eu-west-1", "prod-web-5xx", AlarmState::Alarm, &[]);
     acct.create_cluster("eu-west-1", "prod-euw1", "1.31");
     acct.create_nodegroup("eu-west-1", "prod-euw1", "web", (1, 2, 3), &["m6i.large"]);
     let kube = FakeKube::start_with_yaml(include_str!("fixtures/kube/release-actions.yaml")).await;

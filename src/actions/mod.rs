@@ -196,16 +196,76 @@ impl Action {
     }
 }
 
-/// The Event reason a console records for each action (`source::kube::actions`, the demo), with
-/// the action's name: how the Activity view recognises other consoles' actions.
-pub const EVENT_REASONS: &[(&str, &str)] = &[
-    ("OpsdeckApprove", "approve"),
-    ("OpsdeckReject", "reject"),
-    ("OpsdeckRollback", "rollback"),
-    ("OpsdeckScaleHpa", "scale-hpa"),
-    ("OpsdeckScale", "scale"),
-    ("OpsdeckChecklist", "checklist"),
-];
+/// The reason of the Kubernetes Event a console records for each action on a cluster
+/// (`source::kube::actions`, the demo): how the Activity view recognises other consoles'
+/// actions. Nodegroups are EKS's, not the cluster's: they have none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventReason {
+    Approve,
+    Reject,
+    Rollback,
+    Scale,
+    ScaleHpa,
+    Checklist,
+}
+
+impl EventReason {
+    pub const ALL: [EventReason; 6] = [
+        EventReason::Approve,
+        EventReason::Reject,
+        EventReason::Rollback,
+        EventReason::Scale,
+        EventReason::ScaleHpa,
+        EventReason::Checklist,
+    ];
+
+    /// The Event's `reason`, e.g. `OpsdeckApprove`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventReason::Approve => "OpsdeckApprove",
+            EventReason::Reject => "OpsdeckReject",
+            EventReason::Rollback => "OpsdeckRollback",
+            EventReason::ScaleHpa => "OpsdeckScaleHpa",
+            EventReason::Scale => "OpsdeckScale",
+            EventReason::Checklist => "OpsdeckChecklist",
+        }
+    }
+
+    /// The Event's `action`: the reason without `Opsdeck`, e.g. `Approve`.
+    pub fn verb(self) -> &'static str {
+        &self.as_str()["Opsdeck".len()..]
+    }
+
+    /// The reason an Event carries, if a console recorded it.
+    pub fn parse(reason: &str) -> Option<EventReason> {
+        EventReason::ALL.into_iter().find(|r| r.as_str() == reason)
+    }
+
+    /// The reason recorded for `action` (None: a nodegroup, which records no Event).
+    pub fn of(action: &Action) -> Option<EventReason> {
+        Some(match action {
+            Action::Approve { .. } => EventReason::Approve,
+            Action::Reject { .. } => EventReason::Reject,
+            Action::Rollback { .. } => EventReason::Rollback,
+            Action::Scale { .. } => EventReason::Scale,
+            Action::ScaleHpa { .. } => EventReason::ScaleHpa,
+            Action::TickChecklist { .. } => EventReason::Checklist,
+            Action::ScaleNodegroup { .. } => return None,
+        })
+    }
+
+    /// The name of the action it records (`Action::name`), e.g. `scale-hpa`.
+    pub fn action_name(self) -> &'static str {
+        match self {
+            EventReason::Approve => "approve",
+            EventReason::Reject => "reject",
+            EventReason::Rollback => "rollback",
+            EventReason::ScaleHpa => "scale-hpa",
+            EventReason::Scale => "scale",
+            EventReason::Checklist => "checklist",
+        }
+    }
+}
 
 /// An action on one target, by one person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -281,4 +341,62 @@ pub struct ActionJob {
     pub production: bool,
     pub mode: JobMode,
     pub reply: Reply,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_reason_reads_back_and_names_its_action() {
+        let allow = policy::Overrides::default;
+        let reason = String::new;
+        let actions = [
+            Action::Approve { reason: reason() },
+            Action::Reject { reason: reason() },
+            Action::Rollback {
+                to_revision: None,
+                reason: reason(),
+                from_version: None,
+            },
+            Action::Scale {
+                replicas: 1,
+                reason: reason(),
+                allow: allow(),
+            },
+            Action::ScaleHpa {
+                min: 1,
+                max: 2,
+                reason: reason(),
+                allow: allow(),
+            },
+            Action::TickChecklist {
+                item: "x".into(),
+                version: "1".into(),
+                reason: reason(),
+            },
+        ];
+        let mut seen = Vec::new();
+        for a in &actions {
+            let r = EventReason::of(a).unwrap_or_else(|| panic!("{} records no Event", a.name()));
+            assert_eq!(r.action_name(), a.name());
+            assert_eq!(EventReason::parse(r.as_str()), Some(r));
+            assert_eq!(format!("Opsdeck{}", r.verb()), r.as_str());
+            seen.push(r);
+        }
+        assert_eq!(
+            seen,
+            EventReason::ALL,
+            "one action per reason, in ALL's order"
+        );
+        let nodegroup = Action::ScaleNodegroup {
+            min: 1,
+            desired: 1,
+            max: 1,
+            reason: reason(),
+            allow: allow(),
+        };
+        assert_eq!(EventReason::of(&nodegroup), None);
+        assert_eq!(EventReason::parse("ScalingReplicaSet"), None);
+    }
 }

@@ -141,8 +141,7 @@ pub fn activity_rows(state: &State) -> Vec<ActivityRow> {
         .collect();
     for c in state.fleet.clusters().values() {
         for ev in &c.events {
-            let Some(&(_, action)) = ops::EVENT_REASONS.iter().find(|(r, _)| *r == ev.reason)
-            else {
+            let Some(action) = ops::EventReason::parse(&ev.reason).map(|r| r.action_name()) else {
                 continue;
             };
             let name = ev.object.split_once('/').map_or("", |(_, n)| n);

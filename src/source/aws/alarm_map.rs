@@ -14,8 +14,7 @@ pub struct RawAlarm {
     /// The alarm's tags, when read (see `aws.alarms.*_tags`).
     pub tags: Vec<(String, String)>,
     pub composite: bool,
-    /// `ALARM`, `OK` or `INSUFFICIENT_DATA`.
-    pub state: String,
+    pub state: AlarmState,
     pub reason: String,
     /// When it entered its current state.
     pub since: Option<Timestamp>,
@@ -75,14 +74,6 @@ impl Attribution {
     }
 }
 
-pub fn state(text: &str) -> AlarmState {
-    match text {
-        "ALARM" => AlarmState::Alarm,
-        "OK" => AlarmState::Ok,
-        _ => AlarmState::InsufficientData,
-    }
-}
-
 /// Attribute and translate one alarm. `fallback_since` dates alarms without a timestamp.
 /// Precedence, per field: tags, then dimensions, then the name pattern (then the profile's
 /// environment).
@@ -122,7 +113,7 @@ pub fn map(raw: &RawAlarm, ctx: &Attribution, fallback_since: Timestamp) -> Alar
         name: raw.name.clone(),
         account: ctx.account.clone(),
         region: ctx.region.clone(),
-        state: state(&raw.state),
+        state: raw.state,
         reason: raw.reason.clone(),
         since: raw.since.unwrap_or(fallback_since),
         metric: metric_text(raw),
@@ -296,7 +287,7 @@ mod tests {
     fn dimensions_name_the_cluster_and_service() {
         let raw = RawAlarm {
             name: "cpu-high".into(),
-            state: "ALARM".into(),
+            state: AlarmState::Alarm,
             reason: "Threshold Crossed".into(),
             since: Some(t(5)),
             namespace: Some("ContainerInsights".into()),
@@ -324,7 +315,7 @@ mod tests {
         let raw = RawAlarm {
             name: "staging-ledger-api-availability".into(),
             composite: true,
-            state: "INSUFFICIENT_DATA".into(),
+            state: AlarmState::InsufficientData,
             rule: Some("ALARM(a) OR ALARM(b)".into()),
             ..RawAlarm::default()
         };
@@ -340,7 +331,7 @@ mod tests {
     fn unattributed_alarms_fall_back_to_the_accounts_environment() {
         let raw = RawAlarm {
             name: "billing".into(),
-            state: "OK".into(),
+            state: AlarmState::Ok,
             ..RawAlarm::default()
         };
         let mut c = ctx(Some("{env}-{service}-*"));
@@ -353,7 +344,7 @@ mod tests {
     fn tags_win_over_dimensions_and_dimensions_over_the_name() {
         let mut raw = RawAlarm {
             name: "dev-ledger-5xx".into(),
-            state: "ALARM".into(),
+            state: AlarmState::Alarm,
             dimensions: vec![
                 ("ClusterName".into(), "prod-euw1".into()),
                 ("Service".into(), "checkout".into()),

@@ -7,7 +7,7 @@ use super::health::{Failure, classify};
 use super::{AlarmSource, Options, clients, timestamp};
 use crate::app::Msg;
 use crate::clock::Clock;
-use crate::domain::{Alarm, SourceHealth, SourceStatus, SourceUpdate, Timestamp};
+use crate::domain::{Alarm, AlarmState, SourceHealth, SourceStatus, SourceUpdate, Timestamp};
 use crate::source::refresh::{Refresh, Woke};
 use aws_sdk_cloudwatch::types::AlarmType;
 use std::sync::Arc;
@@ -30,11 +30,9 @@ pub async fn fetch(client: &aws_sdk_cloudwatch::Client) -> Result<Vec<RawAlarm>,
                 arn: a.alarm_arn().map(String::from),
                 tags: Vec::new(),
                 composite: false,
-                state: a
-                    .state_value()
-                    .map(|s| s.as_str())
-                    .unwrap_or("")
-                    .to_string(),
+                state: a.state_value().map_or(AlarmState::InsufficientData, |s| {
+                    AlarmState::from_cloudwatch(s.as_str())
+                }),
                 reason: a.state_reason().unwrap_or_default().to_string(),
                 since: a
                     .state_transitioned_timestamp()
@@ -61,11 +59,9 @@ pub async fn fetch(client: &aws_sdk_cloudwatch::Client) -> Result<Vec<RawAlarm>,
                 name: a.alarm_name().unwrap_or_default().to_string(),
                 arn: a.alarm_arn().map(String::from),
                 composite: true,
-                state: a
-                    .state_value()
-                    .map(|s| s.as_str())
-                    .unwrap_or("")
-                    .to_string(),
+                state: a.state_value().map_or(AlarmState::InsufficientData, |s| {
+                    AlarmState::from_cloudwatch(s.as_str())
+                }),
                 reason: a.state_reason().unwrap_or_default().to_string(),
                 since: a
                     .state_transitioned_timestamp()
@@ -212,7 +208,7 @@ pub async fn run(
                 let first_seen = |r: &RawAlarm| {
                     alarms
                         .iter()
-                        .find(|a| a.name == r.name && a.state == alarm_map::state(&r.state))
+                        .find(|a| a.name == r.name && a.state == r.state)
                         .map_or(now, |a| a.since)
                 };
                 alarms = raw

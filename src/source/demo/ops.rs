@@ -378,10 +378,7 @@ impl DemoWorld {
     /// The Event a console records on the object, as the Kubernetes executor does: other
     /// consoles list it in their Activity view.
     fn record_event(&mut self, cluster: &str, req: &crate::actions::ActionRequest, summary: &str) {
-        let Some(&(reason, _)) = crate::actions::EVENT_REASONS
-            .iter()
-            .find(|(_, name)| *name == req.action.name())
-        else {
+        let Some(reason) = crate::actions::EventReason::of(&req.action) else {
             return;
         };
         let Some(idx) = self.cluster_index(cluster) else {
@@ -397,7 +394,7 @@ impl DemoWorld {
             kind: crate::domain::EventKind::Normal,
             namespace: req.target.workload.namespace.clone(),
             object: format!("Deployment/{}", req.target.workload.name),
-            reason: reason.to_string(),
+            reason: reason.as_str().to_string(),
             message,
         });
     }

@@ -9,6 +9,7 @@
 //! account.
 #![allow(dead_code)]
 
+use opsdeck::domain::AlarmState;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -279,7 +280,13 @@ impl Account {
     }
 
     /// A metric alarm in `state` (`ALARM`, `OK`, `INSUFFICIENT_DATA`).
-    pub fn put_alarm(&self, region: &str, name: &str, state: &str, dimensions: &[(&str, &str)]) {
+    pub fn put_alarm(
+        &self,
+        region: &str,
+        name: &str,
+        state: AlarmState,
+        dimensions: &[(&str, &str)],
+    ) {
         let dims: Vec<Value> = dimensions
             .iter()
             .map(|(k, v)| json!({"Name": k, "Value": v}))
@@ -302,7 +309,8 @@ impl Account {
             }),
         );
         // moto starts alarms in OK (AWS in INSUFFICIENT_DATA): always set the state.
-        self.set_alarm_state(region, name, state, &format!("test put it in {state}"));
+        let reason = format!("test put it in {}", state.label());
+        self.set_alarm_state(region, name, state, &reason);
     }
 
     /// Data points of one metric, `(epoch seconds, value)`.
@@ -347,12 +355,12 @@ impl Account {
         );
     }
 
-    pub fn set_alarm_state(&self, region: &str, name: &str, state: &str, reason: &str) {
+    pub fn set_alarm_state(&self, region: &str, name: &str, state: AlarmState, reason: &str) {
         self.json(
             region,
             "monitoring",
             "GraniteServiceVersion20100801.SetAlarmState",
-            json!({"AlarmName": name, "StateValue": state, "StateReason": reason}),
+            json!({"AlarmName": name, "StateValue": state.label(), "StateReason": reason}),
         );
     }
 

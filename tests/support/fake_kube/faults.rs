@@ -25,7 +25,7 @@ pub enum RequestKind {
 /// One request the fake received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestRecord {
-    pub method: String,
+    pub method: http::Method,
     pub path: String,
     /// The raw (still percent-encoded) query string.
     pub query: String,
@@ -61,7 +61,7 @@ impl RequestRecord {
         !matches!(
             self.kind,
             RequestKind::Get | RequestKind::List | RequestKind::Watch | RequestKind::Discovery
-        ) && self.method != "GET"
+        ) && self.method != http::Method::GET
     }
 }
 

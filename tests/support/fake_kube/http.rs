@@ -230,7 +230,7 @@ pub async fn handle(
     let route = route(&shared, &path);
     let (kind, resource) = classify(&method, &route, &query);
     let index = shared.faults.arrived(RequestRecord {
-        method: method.to_string(),
+        method: method.clone(),
         path,
         query: raw_query,
         kind,

@@ -5,6 +5,7 @@ use super::requests::{Call, JSON};
 use super::send::{api_error, send};
 use crate::actions::{Action, ActionError};
 use crate::domain::WorkloadKind;
+use http::Method;
 use serde_json::json;
 
 /// The answer of a SelfSubjectAccessReview.
@@ -86,7 +87,7 @@ pub fn needs(action: &Action, kind: WorkloadKind) -> Vec<Need> {
 /// `authentication.k8s.io/v1` SelfSubjectReview: the username the cluster knows us by.
 pub async fn whoami(client: &kube::Client) -> Result<String, ActionError> {
     let call = Call {
-        method: "POST",
+        method: Method::POST,
         path: "/apis/authentication.k8s.io/v1/selfsubjectreviews".into(),
         content_type: JSON,
         body: json!({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}),
@@ -109,7 +110,7 @@ pub async fn can_i(
     namespace: &str,
 ) -> Result<Decision, ActionError> {
     let call = Call {
-        method: "POST",
+        method: Method::POST,
         path: "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews".into(),
         content_type: JSON,
         body: json!({

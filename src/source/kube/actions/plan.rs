@@ -6,7 +6,7 @@ use super::requests::{self, Call, Checklist, Mark, WorkloadRef};
 use super::rollback;
 use super::send::{api_error, send};
 use crate::actions::policy::{self, ScaleFacts};
-use crate::actions::{Action, ActionError, ActionRequest, Outcome};
+use crate::actions::{Action, ActionError, ActionRequest, EventReason, Outcome};
 use crate::domain::WorkloadKind;
 use crate::source::kube::translate::{self, GateRecord, WorkloadRecord};
 use k8s_openapi::api::apps::v1::Deployment;
@@ -21,7 +21,7 @@ pub struct Plan {
     pub calls: Vec<Call>,
     pub outcome: Outcome,
     /// The Event's reason, e.g. `OpsdeckApprove`.
-    pub event_reason: &'static str,
+    pub event_reason: EventReason,
 }
 
 fn refused(text: impl Into<String>) -> ActionError {
@@ -137,7 +137,7 @@ pub async fn plan(
                     format!("{} replicas", rec.desired),
                     format!("{replicas} replicas"),
                 ),
-                event_reason: "OpsdeckScale",
+                event_reason: EventReason::Scale,
             })
         }
         Action::ScaleHpa { min, max, .. } => {
@@ -161,7 +161,7 @@ pub async fn plan(
                     format!("{n} ticked for {version}"),
                     format!("{} ticked for {version}", count(&after)),
                 ),
-                event_reason: "OpsdeckChecklist",
+                event_reason: EventReason::Checklist,
             })
         }
     }
@@ -212,7 +212,7 @@ fn approve(
     Ok(Plan {
         calls: requests::approve(w, rv, &marks, resume, spec_paused),
         outcome: outcome(summary, held(had), after),
-        event_reason: "OpsdeckApprove",
+        event_reason: EventReason::Approve,
     })
 }
 
@@ -257,7 +257,7 @@ async fn reject_plan(
                 held.clone(),
                 after,
             ),
-            event_reason: "OpsdeckReject",
+            event_reason: EventReason::Reject,
         })
     };
     if w.kind == WorkloadKind::Rollout {
@@ -318,7 +318,7 @@ async fn rollback_plan(
                 state(rec),
                 format!("stable ({stable})"),
             ),
-            event_reason: "OpsdeckRollback",
+            event_reason: EventReason::Rollback,
         });
     }
     let rses = replicasets(client, w, obj).await?;
@@ -334,7 +334,7 @@ async fn rollback_plan(
             state(rec),
             format!("{version} (rev {})", p.new_revision),
         ),
-        event_reason: "OpsdeckRollback",
+        event_reason: EventReason::Rollback,
     })
 }
 
@@ -400,7 +400,7 @@ async fn hpa_plan(
             before,
             format!("min {min}, max {max}"),
         ),
-        event_reason: "OpsdeckScaleHpa",
+        event_reason: EventReason::ScaleHpa,
     })
 }
 

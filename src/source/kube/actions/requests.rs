@@ -1,8 +1,10 @@
 //! The exact HTTP requests of each action, built from the live object (pure, no I/O). The
 //! executor sends them verbatim, so what the tests assert here is what reaches the API server.
 
+use crate::actions::EventReason;
 use crate::domain::{Timestamp, WorkloadKind};
 use crate::source::kube::annotations as ann;
+use http::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -15,7 +17,7 @@ pub const JSON: &str = "application/json";
 /// One request: method, path (with any query), content type and JSON body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
-    pub method: &'static str,
+    pub method: Method,
     pub path: String,
     pub content_type: &'static str,
     pub body: Value,
@@ -24,7 +26,7 @@ pub struct Call {
 impl Call {
     fn patch(path: String, content_type: &'static str, body: Value) -> Call {
         Call {
-            method: "PATCH",
+            method: Method::PATCH,
             path,
             content_type,
             body,
@@ -33,7 +35,7 @@ impl Call {
 
     pub fn get(path: String) -> Call {
         Call {
-            method: "GET",
+            method: Method::GET,
             path,
             content_type: JSON,
             body: Value::Null,
@@ -53,7 +55,7 @@ impl Call {
             self.body.to_string().into_bytes()
         };
         http::Request::builder()
-            .method(self.method)
+            .method(self.method.clone())
             .uri(uri)
             .header(http::header::ACCEPT, JSON)
             .header(http::header::CONTENT_TYPE, self.content_type)
@@ -308,11 +310,17 @@ pub fn checklist(w: &WorkloadRef, resource_version: &str, list: &Checklist) -> C
 }
 
 /// The core/v1 Event that mirrors an action on the workload (`kubectl describe` shows it).
-pub fn event(w: &WorkloadRef, object: &Value, reason: &str, message: &str, now: Timestamp) -> Call {
+pub fn event(
+    w: &WorkloadRef,
+    object: &Value,
+    reason: EventReason,
+    message: &str,
+    now: Timestamp,
+) -> Call {
     let meta = &object["metadata"];
     let at = now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     Call {
-        method: "POST",
+        method: Method::POST,
         path: format!("/api/v1/namespaces/{}/events", w.namespace),
         content_type: JSON,
         body: json!({
@@ -327,13 +335,13 @@ pub fn event(w: &WorkloadRef, object: &Value, reason: &str, message: &str, now: 
                 "uid": meta["uid"],
                 "resourceVersion": meta["resourceVersion"],
             },
-            "reason": reason,
+            "reason": reason.as_str(),
             "message": message,
             "type": "Normal",
             "source": {"component": "opsdeck"},
             "reportingComponent": "opsdeck",
             "reportingInstance": "opsdeck",
-            "action": reason.trim_start_matches("Opsdeck"),
+            "action": reason.verb(),
             "firstTimestamp": at,
             "lastTimestamp": at,
             "count": 1,
@@ -363,7 +371,7 @@ mod tests {
         assert_eq!(
             (c.method, c.path.as_str(), c.content_type),
             (
-                "PATCH",
+                Method::PATCH,
                 "/apis/apps/v1/namespaces/payments/deployments/checkout-api/scale",
                 MERGE
             )
@@ -497,18 +505,19 @@ mod tests {
         let c = event(
             &w(WorkloadKind::Deployment),
             &obj,
-            "OpsdeckRollback",
+            EventReason::Rollback,
             "lee rolled back: 5xx",
             t("2026-11-23T10:00:00Z"),
         );
         assert_eq!(
             (c.method, c.path.as_str()),
-            ("POST", "/api/v1/namespaces/payments/events")
+            (Method::POST, "/api/v1/namespaces/payments/events")
         );
         let b = &c.body;
         assert_eq!(b["involvedObject"]["kind"], "Deployment");
         assert_eq!(b["involvedObject"]["uid"], "u-1");
         assert_eq!(b["reason"], "OpsdeckRollback");
+        assert_eq!(b["action"], "Rollback");
         assert_eq!(b["reportingComponent"], "opsdeck");
         assert_eq!(b["firstTimestamp"], "2026-11-23T10:00:00Z");
         assert_eq!(b["metadata"]["generateName"], "checkout-api.");

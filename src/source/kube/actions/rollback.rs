@@ -210,7 +210,7 @@ pub fn plan(
     let new_revision = owned.iter().map(|(r, _)| *r).max().unwrap_or(0) + 1;
     Ok(Plan {
         call: Call {
-            method: "PATCH",
+            method: http::Method::PATCH,
             path: w.path(None),
             content_type: JSON_PATCH,
             body,
