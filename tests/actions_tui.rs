@@ -98,7 +98,13 @@ fn production_needs_the_typed_service_name_and_a_reason() {
     assert!(
         matches!(&p[0].request.action, Op::Rollback { reason, .. } if reason == "5xx since 1.8")
     );
-    assert!(p[0].before.contains(" → "), "{}", p[0].before);
+    // The audit's state before is this instance's (not a line of the dialog's text).
+    let target = &p[0].request.target;
+    let w = &s.fleet.clusters()[&target.cluster].workloads[&target.workload];
+    assert_eq!(
+        p[0].before,
+        format!("{} (rev {})", w.template_version, w.revision)
+    );
     assert!(matches!(s.activity[0].status, ActivityStatus::Pending));
 }
 

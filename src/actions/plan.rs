@@ -12,13 +12,36 @@ const HOURS_PER_MONTH: f64 = 730.0;
 pub struct Plan {
     pub title: String,
     pub targets: Vec<Target>,
-    /// Lines for the confirmation dialog: one per target, then totals.
+    /// What each target that can go ahead goes from and to, in target order: the audit
+    /// entry's `before` comes from here.
+    pub changes: Vec<TargetChange>,
+    /// Lines for the confirmation dialog: one per target (with its notes), then totals.
     pub lines: Vec<String>,
     pub production: bool,
     /// Production: the person types this (the service name) to confirm.
     pub confirm_word: Option<String>,
     /// Why it cannot go ahead as asked (the dialog shows it and will not confirm).
     pub blocked: Option<String>,
+}
+
+/// One target's change as the confirmation states it, e.g. `3 replicas` → `5 replicas`, in the
+/// words the sources use for an outcome's before and after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetChange {
+    pub target: Target,
+    pub before: String,
+    pub after: String,
+}
+
+impl Plan {
+    /// The state `target` is in before the action, for its audit entry ("" when the plan has
+    /// no change for it, e.g. a cluster a production-wide rollback leaves alone).
+    pub fn before(&self, target: &Target) -> String {
+        self.changes
+            .iter()
+            .find(|c| &c.target == target)
+            .map_or_else(String::new, |c| c.before.clone())
+    }
 }
 
 /// Plan `action` on `targets`. Targets that no longer exist are reported, not dropped silently.
@@ -31,6 +54,14 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
         .iter()
         .any(|t| fleet.layout().is_production(env_of(fleet, t)));
     let mut lines = Vec::new();
+    let mut changes = Vec::new();
+    let mut change = |t: &Target, before: String, after: String| {
+        changes.push(TargetChange {
+            target: t.clone(),
+            before,
+            after,
+        })
+    };
     let mut blocked = None;
     let mut replicas_moved = 0u32;
     let mut cost_delta = Some(0.0f64);
@@ -43,8 +74,9 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
         {
             let sizes = (*min, *desired, *max);
             match plan_nodegroup(fleet, t, sizes) {
-                Ok((line, delta, per_node)) => {
+                Ok((line, before, delta, per_node)) => {
                     lines.push(line);
+                    change(t, before, format!("{min}/{desired}/{max}"));
                     nodes_moved += delta.unsigned_abs() as u32;
                     shrinks |= delta < 0;
                     cost_delta = cost_delta.zip(per_node).map(|(c, p)| c + p * delta as f64);
@@ -82,6 +114,11 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
                         g.required,
                         g.required
                     ));
+                    change(
+                        t,
+                        format!("{} held: {}/{} approvals", g.version, n - 1, g.required),
+                        format!("{n}/{} approvals: {effect}", g.required),
+                    );
                     if n >= g.required {
                         replicas_moved += w.desired;
                     }
@@ -108,6 +145,7 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
                             _ => format!("back to {back} that the pods run, resumed"),
                         }
                     ));
+                    change(t, format!("gate for {}", g.version), back);
                     replicas_moved += moved_to(w, w.running_version());
                 }
                 None => {
@@ -153,6 +191,7 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
                             "{name}: {from} → {} (rev {}), {} replicas{resumes}",
                             r.version, r.number, w.desired
                         ));
+                        change(t, from, format!("{} (rev {})", r.version, r.number));
                         replicas_moved += moved_to(w, &r.version);
                     }
                     None => {
@@ -164,6 +203,11 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
             }
             Action::Scale { replicas, .. } => {
                 lines.push(format!("{name}: replicas {} → {replicas}", w.desired));
+                change(
+                    t,
+                    format!("{} replicas", w.desired),
+                    format!("{replicas} replicas"),
+                );
                 if let Some(h) = &w.hpa {
                     lines.push(format!(
                         "  note: an HPA ({}..{}) manages it and will pull replicas back within its bounds",
@@ -185,6 +229,11 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
                 match &w.hpa {
                     Some(h) => {
                         lines.push(format!("{name}: HPA {}..{} → {min}..{max}", h.min, h.max));
+                        change(
+                            t,
+                            format!("HPA {}..{}", h.min, h.max),
+                            format!("HPA {min}..{max}"),
+                        );
                         let per = replica_monthly_usd(cluster, w);
                         cost_delta = cost_delta
                             .zip(per)
@@ -198,6 +247,11 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
             }
             Action::TickChecklist { item, version, .. } => {
                 lines.push(format!("{name}: tick \"{item}\" for {version}"));
+                change(
+                    t,
+                    format!("\"{item}\" open for {version}"),
+                    format!("\"{item}\" ticked for {version}"),
+                );
             }
             // Planned above, before the workload lookup.
             Action::ScaleNodegroup { .. } => {}
@@ -260,6 +314,7 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
     Plan {
         title: format!("{} {service}", action.name()),
         targets: targets.to_vec(),
+        changes,
         lines,
         production,
         // Typed confirmation guards what changes production, not a checklist tick.
@@ -269,13 +324,13 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
     }
 }
 
-/// One nodegroup's line: sizes before → after, the change in nodes (desired), and a node's
-/// monthly price when known.
+/// One nodegroup's line, its sizes before (`min/desired/max`), the change in nodes (desired),
+/// and a node's monthly price when known.
 fn plan_nodegroup(
     fleet: &FleetState,
     t: &Target,
     (min, desired, max): (u32, u32, u32),
-) -> Result<(String, i64, Option<f64>), String> {
+) -> Result<(String, String, i64, Option<f64>), String> {
     if !(min <= desired && desired <= max) || max == 0 {
         return Err(format!(
             "nodegroup sizes must be min ≤ desired ≤ max (max ≥ 1), not {min}/{desired}/{max}"
@@ -295,8 +350,9 @@ fn plan_nodegroup(
         "{}: {name} nodes min/desired/max {}/{}/{} → {min}/{desired}/{max}",
         c.info.name, ng.min, ng.desired, ng.max
     );
+    let before = format!("{}/{}/{}", ng.min, ng.desired, ng.max);
     let per_node = (ng.hourly_usd > 0.0).then_some(ng.hourly_usd * HOURS_PER_MONTH);
-    Ok((line, desired as i64 - ng.desired as i64, per_node))
+    Ok((line, before, desired as i64 - ng.desired as i64, per_node))
 }
 
 fn env_of<'a>(fleet: &'a FleetState, t: &'a Target) -> &'a str {

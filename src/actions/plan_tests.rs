@@ -251,3 +251,54 @@ fn a_nodegroup_plan_shows_sizes_nodes_and_cost() {
     let gone = Target::nodegroup(c.info.id.clone(), "nope");
     assert!(plan(&fleet, &[gone], &action(1, 1, 1)).blocked.is_some());
 }
+
+/// Issue 16: the audit's `before` was the plan's text line at the target's position, so a note
+/// (an HPA's) under the first target became the second target's state before.
+#[test]
+fn each_target_has_its_own_before_and_after_whatever_the_lines_around_it() {
+    let f = fleet();
+    let (hpa, plain) = f
+        .clusters()
+        .values()
+        .flat_map(|c| c.workloads.iter().map(move |(k, w)| (c, k, w)))
+        .filter(|(_, _, w)| w.hpa.is_some())
+        .find_map(|(c, k, _)| {
+            let other = f.clusters().values().find(|o| {
+                o.info.id != c.info.id && o.workloads.get(k).is_some_and(|w| w.hpa.is_none())
+            })?;
+            let t = |c: &ClusterState| Target {
+                cluster: c.info.id.clone(),
+                workload: k.clone(),
+                kind: TargetKind::Deployment,
+            };
+            Some((t(c), t(other)))
+        })
+        .expect("the demo fleet has a service with an HPA in one cluster and none in another");
+    let p = plan(
+        &f,
+        &[hpa.clone(), plain.clone()],
+        &Action::Scale {
+            replicas: 7,
+            reason: String::new(),
+            allow: Default::default(),
+        },
+    );
+    assert!(p.lines[1].contains("note: an HPA"), "{:?}", p.lines);
+    for t in [&hpa, &plain] {
+        let desired = f.clusters()[&t.cluster].workloads[&t.workload].desired;
+        assert_eq!(p.before(t), format!("{desired} replicas"), "{}", t.cluster);
+    }
+    assert_eq!(
+        p.changes
+            .iter()
+            .map(|c| (&c.target, c.after.as_str()))
+            .collect::<Vec<_>>(),
+        [(&hpa, "7 replicas"), (&plain, "7 replicas")]
+    );
+    // No change planned (a target that is gone): nothing to record as its state before.
+    let gone = Target {
+        cluster: ClusterId::parse("prod", "eu-west-1", "nope").unwrap(),
+        ..plain
+    };
+    assert_eq!(p.before(&gone), "");
+}

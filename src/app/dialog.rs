@@ -625,7 +625,7 @@ fn submit(state: &mut State, d: &Dialog) -> Result<Vec<Effect>, String> {
         return Err(format!("production: type {word} to confirm"));
     }
     let mut performs = Vec::new();
-    for (i, t) in p.targets.iter().enumerate() {
+    for t in &p.targets {
         policy_check(state, t, &action)?;
         let production = state
             .fleet
@@ -639,7 +639,7 @@ fn submit(state: &mut State, d: &Dialog) -> Result<Vec<Effect>, String> {
                 who: state.settings.user.clone(),
                 local_user: state.settings.user.clone(),
             },
-            before: p.lines.get(i).cloned().unwrap_or_default(),
+            before: p.before(t),
             production,
         });
     }

@@ -318,15 +318,14 @@ async fn confirm_and_send(
     let performs: Vec<Perform> = p
         .targets
         .iter()
-        .enumerate()
-        .map(|(i, t)| Perform {
+        .map(|t| Perform {
             request: crate::actions::ActionRequest {
                 target: t.clone(),
                 action: action.clone(),
                 who: state.settings.user.clone(),
                 local_user: state.settings.user.clone(),
             },
-            before: p.lines.get(i).cloned().unwrap_or_default(),
+            before: p.before(t),
             production: state
                 .fleet
                 .clusters()
