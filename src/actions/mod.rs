@@ -3,8 +3,8 @@
 //! does I/O except the audit log, which must reach the disk before any request is sent.
 
 pub mod audit;
-pub mod plan;
 pub mod policy;
+pub mod preview;
 pub mod scope;
 
 use crate::domain::{ClusterId, WorkloadKey, WorkloadKind};

@@ -1,7 +1,7 @@
 //! Which production clusters "roll back every prod region" touches: only those whose template is
 //! the version being rolled back (it runs there, or is rolling out or held at a gate there).
 //! Every other production cluster is left alone and named with what it runs. One rule, used by
-//! the console's `R`, the CLI's `rollback --all-prod` and the plan.
+//! the console's `R`, the CLI's `rollback --all-prod` and the preview.
 
 use super::{Target, TargetKind};
 pub use crate::domain::version_order;
@@ -84,7 +84,7 @@ pub fn newest_version<'a>(versions: impl Iterator<Item = &'a str>) -> Option<&'a
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::actions::{Action, plan::plan};
+    use crate::actions::{Action, preview::preview};
     use crate::domain::testkit::*;
     use crate::domain::{Gate, RolloutState, RunningVersion};
     use proptest::prelude::*;
@@ -170,7 +170,7 @@ mod tests {
                 // The executor's re-check agrees: it leaves every other cluster alone.
                 prop_assert_eq!(still_on(Some(&bad), &w.template_version).is_ok(), w.template_version == bad);
             }
-            let p = plan(&fleet, &scope.targets, &Action::Rollback {
+            let p = preview(&fleet, &scope.targets, &Action::Rollback {
                 to_revision: None,
                 reason: String::new(),
                 from_version: Some(bad.clone()),

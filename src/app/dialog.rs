@@ -5,8 +5,8 @@
 use super::effect::{Effect, Perform};
 use super::queries::{release, selected_index};
 use super::state::{ActivityEntry, ActivityStatus, Dialog, DialogField, State, View};
-use crate::actions::plan::plan;
 use crate::actions::policy::{CheckContext, Override, Overrides, ScaleFacts, check, scale_guard};
+use crate::actions::preview::preview;
 use crate::actions::{self as ops, ActionRequest, Target};
 use crate::domain::{FleetState, PipelineRow, open_items};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -264,7 +264,7 @@ fn show(
     number: String,
     items: Vec<String>,
 ) {
-    let p = plan(&state.fleet, targets, &action);
+    let p = preview(&state.fleet, targets, &action);
     fields.push(DialogField::Reason);
     if p.confirm_word.is_some() {
         fields.push(DialogField::Confirm);
@@ -394,7 +394,11 @@ pub fn access_checked(state: &mut State, request: ActionRequest, result: Result<
 }
 
 /// The policy's verdict before the person typed a reason (which it cannot judge yet).
-fn precheck(state: &State, p: &crate::actions::plan::Plan, action: &ops::Action) -> Option<String> {
+fn precheck(
+    state: &State,
+    p: &crate::actions::preview::Preview,
+    action: &ops::Action,
+) -> Option<String> {
     let probe = action.clone().with_reason("-");
     p.targets
         .iter()
@@ -532,7 +536,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         DialogField::Replicas | DialogField::Bounds | DialogField::Sizes
     ) && let Ok(action) = confirmed_action(&d)
     {
-        d.plan = plan(&state.fleet, &d.plan.targets, &action);
+        d.plan = preview(&state.fleet, &d.plan.targets, &action);
         sync_ack(state, &mut d, &action);
     }
     state.ui.dialog = Some(d);
@@ -615,7 +619,7 @@ fn submit(state: &mut State, d: &Dialog) -> Result<Vec<Effect>, String> {
         return Err(why.clone());
     }
     let action = confirmed_action(d)?;
-    let p = plan(&state.fleet, &d.plan.targets, &action);
+    let p = preview(&state.fleet, &d.plan.targets, &action);
     if let Some(why) = &p.blocked {
         return Err(why.clone());
     }

@@ -328,7 +328,7 @@ pub enum DialogField {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dialog {
     pub action: crate::actions::Action,
-    pub plan: crate::actions::plan::Plan,
+    pub plan: crate::actions::preview::Preview,
     pub fields: Vec<DialogField>,
     pub field: usize,
     pub reason: String,

@@ -3,7 +3,7 @@
 //! the question, never the policy or read-only.
 
 use super::{Cli, Command, random_seed, resolve_config, runtime, settings};
-use crate::actions::plan::plan;
+use crate::actions::preview::preview;
 use crate::actions::{Action, Target};
 use crate::app::dialog::{policy_check, release_stage};
 use crate::app::{Effect, Msg, Perform, State};
@@ -296,7 +296,7 @@ async fn confirm_and_send(
     executor: &mut Executor,
     replies: &mut mpsc::Receiver<Msg>,
 ) -> ExitCode {
-    let p = plan(&state.fleet, &targets, &action);
+    let p = preview(&state.fleet, &targets, &action);
     say!("{}{}", if p.production { "[PROD] " } else { "" }, p.title);
     for line in &p.lines {
         say!("  {line}");

@@ -2,13 +2,13 @@
 //! HPA bounds, checklist ticks. See docs/kubernetes.md, "Actions: the exact requests".
 //!
 //! - `requests`, `rollback`: the exact requests, pure and unit-tested.
-//! - `plan`: the fresh object → the calls, with the object-level checks.
+//! - `prepare`: the fresh object → the calls, with the object-level checks.
 //! - `perform`: the executor (read-only, dry run, 409 retries, Event).
 //! - `access`: `whoami` (SelfSubjectReview), `can_i` (SelfSubjectAccessReview), `needs`.
 
 mod access;
 mod perform;
-mod plan;
+mod prepare;
 pub mod requests;
 pub mod rollback;
 mod send;

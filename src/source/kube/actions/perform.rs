@@ -2,7 +2,7 @@
 //! before any request, object-level checks on the fresh object, an optional server-side dry run,
 //! optimistic concurrency (re-read and retry on 409) and an Event mirroring the action.
 
-use super::plan::{Plan, plan};
+use super::prepare::{Prepared, prepare};
 use super::requests::{self, Call, WorkloadRef};
 use super::send::{api_error, code, send};
 use crate::actions::{ActionError, ActionRequest, Outcome};
@@ -54,7 +54,7 @@ pub async fn perform(
         let obj = send(client, &Call::get(w.path(None)), false)
             .await
             .map_err(api_error)?;
-        let p = plan(client, req, ctx, &w, &obj).await?;
+        let p = prepare(client, req, ctx, &w, &obj).await?;
         match execute(client, &p, ctx.dry_run_first).await {
             Ok(()) => {
                 let reason = req.action.reason();
@@ -96,7 +96,7 @@ struct Stop {
     err: kube::Error,
 }
 
-async fn execute(client: &kube::Client, p: &Plan, dry_run_first: bool) -> Result<(), Stop> {
+async fn execute(client: &kube::Client, p: &Prepared, dry_run_first: bool) -> Result<(), Stop> {
     if dry_run_first {
         for c in &p.calls {
             send(client, c, true)

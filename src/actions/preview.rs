@@ -1,6 +1,7 @@
-//! What an action would do, before it is confirmed: the version change, the blast radius
-//! (clusters, regions, replicas), the estimated monthly cost change, and whether production's
-//! typed confirmation applies. Pure: read from the fleet state the console holds.
+//! The preview of an action, shown to the person before they confirm it: what each target goes
+//! from and to, the blast radius (clusters, regions, replicas), the estimated monthly cost
+//! change, and whether production's typed confirmation applies. Pure: read from the fleet state
+//! the console holds.
 
 use super::{Action, Target, TargetKind};
 use crate::domain::{ClusterState, FleetState, Workload};
@@ -9,7 +10,7 @@ use crate::domain::{ClusterState, FleetState, Workload};
 const HOURS_PER_MONTH: f64 = 730.0;
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
+pub struct Preview {
     pub title: String,
     pub targets: Vec<Target>,
     /// What each target that can go ahead goes from and to, in target order: the audit
@@ -33,7 +34,7 @@ pub struct TargetChange {
     pub after: String,
 }
 
-impl Plan {
+impl Preview {
     /// The state `target` is in before the action, for its audit entry ("" when the plan has
     /// no change for it, e.g. a cluster a production-wide rollback leaves alone).
     pub fn before(&self, target: &Target) -> String {
@@ -44,8 +45,8 @@ impl Plan {
     }
 }
 
-/// Plan `action` on `targets`. Targets that no longer exist are reported, not dropped silently.
-pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
+/// Preview `action` on `targets`. Targets that no longer exist are reported, not dropped silently.
+pub fn preview(fleet: &FleetState, targets: &[Target], action: &Action) -> Preview {
     let service = targets
         .first()
         .map(|t| t.workload.name.clone())
@@ -73,7 +74,7 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
         } = action
         {
             let sizes = (*min, *desired, *max);
-            match plan_nodegroup(fleet, t, sizes) {
+            match preview_nodegroup(fleet, t, sizes) {
                 Ok((line, before, delta, per_node)) => {
                     lines.push(line);
                     change(t, before, format!("{min}/{desired}/{max}"));
@@ -253,7 +254,7 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
                     format!("\"{item}\" ticked for {version}"),
                 );
             }
-            // Planned above, before the workload lookup.
+            // Previewed above, before the workload lookup.
             Action::ScaleNodegroup { .. } => {}
         }
     }
@@ -311,7 +312,7 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
             None => "estimated cost change: unknown (no nodegroup prices for this cluster)".into(),
         });
     }
-    Plan {
+    Preview {
         title: format!("{} {service}", action.name()),
         targets: targets.to_vec(),
         changes,
@@ -326,7 +327,7 @@ pub fn plan(fleet: &FleetState, targets: &[Target], action: &Action) -> Plan {
 
 /// One nodegroup's line, its sizes before (`min/desired/max`), the change in nodes (desired),
 /// and a node's monthly price when known.
-fn plan_nodegroup(
+fn preview_nodegroup(
     fleet: &FleetState,
     t: &Target,
     (min, desired, max): (u32, u32, u32),
@@ -432,5 +433,5 @@ fn plural(n: usize) -> &'static str {
 }
 
 #[cfg(test)]
-#[path = "plan_tests.rs"]
+#[path = "preview_tests.rs"]
 mod tests;

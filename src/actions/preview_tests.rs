@@ -23,7 +23,7 @@ fn target(fleet: &FleetState, cluster: &str, ns: &str, name: &str) -> Target {
 fn approving_the_last_needed_approval_resumes_in_production() {
     let f = fleet();
     let t = target(&f, GATE_CLUSTER, "payments", GATE_SERVICE);
-    let p = plan(
+    let p = preview(
         &f,
         &[t],
         &Action::Approve {
@@ -50,7 +50,7 @@ fn approving_the_last_needed_approval_resumes_in_production() {
 fn rollback_shows_versions_and_takes_a_held_release_back_to_what_runs() {
     let f = fleet();
     let t = target(&f, "prod-use1", "payments", GATE_SERVICE);
-    let p = plan(
+    let p = preview(
         &f,
         &[t],
         &Action::Rollback {
@@ -70,7 +70,7 @@ fn rollback_shows_versions_and_takes_a_held_release_back_to_what_runs() {
     let w = &f.clusters()[&gated.cluster].workloads[&gated.workload];
     let (stable, pending) = (w.running_version().to_string(), w.template_version.clone());
     assert_ne!(stable, pending);
-    let p = plan(
+    let p = preview(
         &f,
         &[gated],
         &Action::Rollback {
@@ -113,7 +113,7 @@ fn rollback_in_every_prod_region_touches_only_where_the_version_is_deployed() {
         !scope.targets.is_empty() && scope.targets.len() < 3,
         "the demo rolls a new version out in one region: {scope:?}"
     );
-    let p = plan(
+    let p = preview(
         &f,
         &scope.targets,
         &Action::Rollback {
@@ -158,7 +158,7 @@ fn scaling_estimates_the_monthly_cost() {
     let f = fleet();
     let t = target(&f, "prod-use1", "catalog", "catalog-api");
     let w = &f.clusters()[&t.cluster].workloads[&t.workload];
-    let up = plan(
+    let up = preview(
         &f,
         std::slice::from_ref(&t),
         &Action::Scale {
@@ -169,7 +169,7 @@ fn scaling_estimates_the_monthly_cost() {
     );
     let cost = up.lines.last().unwrap();
     assert!(cost.starts_with("estimated cost change: +$"), "{cost}");
-    let down = plan(
+    let down = preview(
         &f,
         &[t],
         &Action::Scale {
@@ -194,7 +194,7 @@ fn a_vanished_target_blocks_the_plan() {
         kind: TargetKind::Deployment,
     };
     assert!(
-        plan(
+        preview(
             &f,
             &[t],
             &Action::Reject {
@@ -225,7 +225,7 @@ fn a_nodegroup_plan_shows_sizes_nodes_and_cost() {
         reason: String::new(),
         allow: Default::default(),
     };
-    let up = plan(
+    let up = preview(
         &fleet,
         std::slice::from_ref(&t),
         &action(ng.min, ng.desired + 1, ng.max + 1),
@@ -240,16 +240,16 @@ fn a_nodegroup_plan_shows_sizes_nodes_and_cost() {
         up.confirm_word.is_some(),
         fleet.layout().is_production(&c.info.env)
     );
-    let down = plan(&fleet, std::slice::from_ref(&t), &action(1, 1, ng.max));
+    let down = preview(&fleet, std::slice::from_ref(&t), &action(1, 1, ng.max));
     assert!(
         down.lines.iter().any(|l| l.contains("evicted")),
         "{:?}",
         down.lines
     );
-    let bad = plan(&fleet, std::slice::from_ref(&t), &action(3, 2, 4));
+    let bad = preview(&fleet, std::slice::from_ref(&t), &action(3, 2, 4));
     assert!(bad.blocked.unwrap().contains("min ≤ desired ≤ max"));
     let gone = Target::nodegroup(c.info.id.clone(), "nope");
-    assert!(plan(&fleet, &[gone], &action(1, 1, 1)).blocked.is_some());
+    assert!(preview(&fleet, &[gone], &action(1, 1, 1)).blocked.is_some());
 }
 
 /// Issue 16: the audit's `before` was the plan's text line at the target's position, so a note
@@ -274,7 +274,7 @@ fn each_target_has_its_own_before_and_after_whatever_the_lines_around_it() {
             Some((t(c), t(other)))
         })
         .expect("the demo fleet has a service with an HPA in one cluster and none in another");
-    let p = plan(
+    let p = preview(
         &f,
         &[hpa.clone(), plain.clone()],
         &Action::Scale {

@@ -17,7 +17,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// What an action will send, and what it will have done.
-pub struct Plan {
+pub struct Prepared {
     pub calls: Vec<Call>,
     pub outcome: Outcome,
     /// The Event's reason, e.g. `OpsdeckApprove`.
@@ -76,13 +76,13 @@ async fn list(client: &kube::Client, path: String) -> Result<Vec<Value>, ActionE
     Ok(out["items"].as_array().cloned().unwrap_or_default())
 }
 
-pub async fn plan(
+pub async fn prepare(
     client: &kube::Client,
     req: &ActionRequest,
     ctx: &PerformContext,
     w: &WorkloadRef,
     obj: &Value,
-) -> Result<Plan, ActionError> {
+) -> Result<Prepared, ActionError> {
     let rec = record(w, obj)?;
     let rv = obj["metadata"]["resourceVersion"].as_str().unwrap_or("");
     let who = req.who.as_str();
@@ -100,7 +100,7 @@ pub async fn plan(
             if !rec.paused {
                 return Err(no_gate());
             }
-            reject_plan(client, w, obj, &rec, rv, mark).await
+            prepare_reject(client, w, obj, &rec, rv, mark).await
         }
         Action::Rollback {
             to_revision,
@@ -119,7 +119,7 @@ pub async fn plan(
                 ),
                 version: rec.version.clone(),
             });
-            rollback_plan(client, w, obj, &rec, *to_revision, rejection.as_ref()).await
+            prepare_rollback(client, w, obj, &rec, *to_revision, rejection.as_ref()).await
         }
         Action::Scale { replicas, .. } => {
             // The guards again, on the object as it is now (its replicas, its HPA).
@@ -130,7 +130,7 @@ pub async fn plan(
             };
             policy::scale_guard(&ctx.policy, &req.action, &facts)
                 .map_err(|r| refused(r.to_string()))?;
-            Ok(Plan {
+            Ok(Prepared {
                 calls: vec![requests::scale(w, *replicas)],
                 outcome: outcome(
                     format!("scaled from {} to {replicas} replicas", rec.desired),
@@ -141,7 +141,7 @@ pub async fn plan(
             })
         }
         Action::ScaleHpa { min, max, .. } => {
-            hpa_plan(client, w, &rec, &req.action, ctx, *min, *max).await
+            prepare_hpa(client, w, &rec, &req.action, ctx, *min, *max).await
         }
         Action::TickChecklist { item, version, .. } => {
             let before = Checklist::parse(&annotations(obj));
@@ -154,7 +154,7 @@ pub async fn plan(
             };
             let n = count(&before);
             let after = before.tick(version, item, mark).map_err(refused)?;
-            Ok(Plan {
+            Ok(Prepared {
                 calls: vec![requests::checklist(w, rv, &after)],
                 outcome: outcome(
                     format!("ticked {item:?} for {version}"),
@@ -174,7 +174,7 @@ fn approve(
     rv: &str,
     ctx: &PerformContext,
     mark: Mark,
-) -> Result<Plan, ActionError> {
+) -> Result<Prepared, ActionError> {
     let gate: &GateRecord = &rec.gate;
     let who = mark.who.clone();
     let marks: Vec<Mark> = annotations(obj)
@@ -209,7 +209,7 @@ fn approve(
             held(n),
         )
     };
-    Ok(Plan {
+    Ok(Prepared {
         calls: requests::approve(w, rv, &marks, resume, spec_paused),
         outcome: outcome(summary, held(had), after),
         event_reason: EventReason::Approve,
@@ -236,21 +236,21 @@ async fn replicasets(
 /// when only the template's pods serve, the gate closes and it resumes as it is; when nothing
 /// serves at all it stays paused (resuming would release what was rejected). A Rollout is
 /// aborted: traffic back on its stable ReplicaSet.
-async fn reject_plan(
+async fn prepare_reject(
     client: &kube::Client,
     w: &WorkloadRef,
     obj: &Value,
     rec: &WorkloadRecord,
     rv: &str,
     mark: Mark,
-) -> Result<Plan, ActionError> {
+) -> Result<Prepared, ActionError> {
     let rejection = requests::Rejection {
         mark,
         version: rec.version.clone(),
     };
     let held = format!("gate for {}", state(rec));
     let done = |calls, after: String| {
-        Ok(Plan {
+        Ok(Prepared {
             calls,
             outcome: outcome(
                 format!("rejected {}: {after}", rec.version),
@@ -290,14 +290,14 @@ fn template_version(template: &Value) -> String {
     translate::template_facts(t.as_ref()).version
 }
 
-async fn rollback_plan(
+async fn prepare_rollback(
     client: &kube::Client,
     w: &WorkloadRef,
     obj: &Value,
     rec: &WorkloadRecord,
     to_revision: Option<u64>,
     rejection: Option<&requests::Rejection>,
-) -> Result<Plan, ActionError> {
+) -> Result<Prepared, ActionError> {
     let status = &obj["status"];
     let mid_update = rec.paused
         || matches!((status["stableRS"].as_str(), status["currentPodHash"].as_str()),
@@ -311,7 +311,7 @@ async fn rollback_plan(
             Some(r) => requests::reject_rollout(w, rv, r),
             None => vec![requests::abort(w)],
         };
-        return Ok(Plan {
+        return Ok(Prepared {
             calls,
             outcome: outcome(
                 format!("aborted the update: back on the stable ReplicaSet ({stable})"),
@@ -324,7 +324,7 @@ async fn rollback_plan(
     let rses = replicasets(client, w, obj).await?;
     let p = rollback::plan(w, obj, &rses, to_revision, rejection).map_err(refused)?;
     let version = template_version(&p.template);
-    Ok(Plan {
+    Ok(Prepared {
         calls: vec![p.call],
         outcome: outcome(
             format!(
@@ -362,7 +362,7 @@ fn hpa_bounds(h: &Value) -> (u32, u32) {
     )
 }
 
-async fn hpa_plan(
+async fn prepare_hpa(
     client: &kube::Client,
     w: &WorkloadRef,
     rec: &WorkloadRecord,
@@ -370,7 +370,7 @@ async fn hpa_plan(
     ctx: &PerformContext,
     min: u32,
     max: u32,
-) -> Result<Plan, ActionError> {
+) -> Result<Prepared, ActionError> {
     let hpa = find_hpa(client, w).await?;
     let facts = ScaleFacts::Workload {
         desired: rec.desired,
@@ -393,7 +393,7 @@ async fn hpa_plan(
         spec["minReplicas"].as_u64().unwrap_or(1),
         spec["maxReplicas"].as_u64().unwrap_or(0)
     );
-    Ok(Plan {
+    Ok(Prepared {
         calls: vec![requests::hpa_bounds(&w.namespace, &name, min, max)],
         outcome: outcome(
             format!("HPA {name}: min {min}, max {max}"),
