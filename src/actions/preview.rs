@@ -35,8 +35,8 @@ pub struct TargetChange {
 }
 
 impl Preview {
-    /// The state `target` is in before the action, for its audit entry ("" when the plan has
-    /// no change for it, e.g. a cluster a production-wide rollback leaves alone).
+    /// The state `target` is in before the action, for its audit entry ("" when the preview
+    /// has no change for it, e.g. a cluster a production-wide rollback leaves alone).
     pub fn before(&self, target: &Target) -> String {
         self.changes
             .iter()

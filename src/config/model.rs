@@ -348,11 +348,11 @@ pub struct PolicyConfig {
 
 impl Config {
     /// Names of the environments that refuse mutating actions.
-    pub fn read_only_envs(&self) -> std::collections::HashSet<String> {
+    pub fn read_only_envs(&self) -> std::collections::HashSet<crate::domain::EnvName> {
         self.environments
             .iter()
             .filter(|e| e.read_only)
-            .map(|e| e.name.clone())
+            .map(EnvironmentConfig::env_name)
             .collect()
     }
 }
@@ -364,6 +364,12 @@ impl EnvironmentConfig {
     pub fn cluster_id(&self, c: &ClusterConfig) -> crate::domain::ClusterId {
         crate::domain::ClusterId::parse(&self.name, &c.region, &c.name)
             .expect("config::parse refuses environment, region and cluster names that are not")
+    }
+
+    /// The environment's name as a name (see `cluster_id`: checked when the file was read).
+    pub fn env_name(&self) -> crate::domain::EnvName {
+        crate::domain::EnvName::new(self.name.as_str())
+            .expect("config::parse refuses environment names that are not")
     }
 
     /// The effective policy (defaults filled in). A malformed window was reported by

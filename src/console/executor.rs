@@ -9,7 +9,7 @@ use crate::actions::policy::{needs_verified_identity, unverified_refusal};
 use crate::actions::{ActionError, ActionJob, ActionRequest, JobMode, Outcome, UNVERIFIED};
 use crate::app::{Effect, Msg, Perform};
 use crate::clock::Clock;
-use crate::domain::ClusterId;
+use crate::domain::{ClusterId, EnvName};
 use crate::source::aws::clients::EksEndpoint;
 use crate::source::demo::DemoControl;
 use std::collections::{HashMap, HashSet};
@@ -32,7 +32,7 @@ pub struct Executor {
     pub clock: Option<Arc<dyn Clock>>,
     /// `--read-only`, and environments configured read-only: refused here, before any request.
     pub read_only: bool,
-    pub read_only_envs: HashSet<String>,
+    pub read_only_envs: HashSet<EnvName>,
     /// `ctrl-r` on a configured fleet: every polling source (AWS alarms, metrics, cost, EKS
     /// nodegroups; the Kubernetes collectors may subscribe too) holds a receiver and polls at
     /// once when it changes, rate-limited per poller (`source::refresh`).
@@ -108,7 +108,7 @@ impl Executor {
             tracing::error!("an action was confirmed but the executor has no reply channel");
             return;
         };
-        let env = p.request.target.cluster.env.as_str();
+        let env = &p.request.target.cluster.env;
         let refused = if self.read_only {
             Some(ActionError::ReadOnly("the console runs read-only".into()))
         } else if self.read_only_envs.contains(env) {

@@ -42,7 +42,7 @@ pub struct ConsoleOptions {
     pub loop_options: LoopOptions,
     /// Where actions are recorded before they are sent (None: actions are refused).
     pub audit_log: Option<std::path::PathBuf>,
-    pub read_only_envs: std::collections::HashSet<String>,
+    pub read_only_envs: std::collections::HashSet<crate::domain::EnvName>,
     /// The platform cache folder (Cost Explorer answers are cached there).
     pub cache_dir: Option<std::path::PathBuf>,
 }
