@@ -279,9 +279,13 @@ impl Pod {
         }
     }
     pub fn is_crashlooping(&self) -> bool {
-        self.reason.as_deref() == Some("CrashLoopBackOff")
+        self.reason.as_deref() == Some(CRASH_LOOP_BACK_OFF)
     }
 }
+
+/// The kubelet's waiting reason of a container it restarts with back-off: what the demo's
+/// crashing pods report and `Pod::is_crashlooping` looks for.
+pub const CRASH_LOOP_BACK_OFF: &str = "CrashLoopBackOff";
 
 #[cfg(test)]
 mod tests {

@@ -127,7 +127,7 @@ impl DemoWorld {
                     pod.phase = PodPhase::Running;
                     pod.ready = false;
                     if (now - pod.started).get_seconds() >= STARTUP_SECS {
-                        pod.reason = Some("CrashLoopBackOff".into());
+                        pod.reason = Some(crate::domain::CRASH_LOOP_BACK_OFF.into());
                         // Back-off grows with restarts like the kubelet's, capped.
                         let every = (10u64 << pod.restarts.min(4)).min(60);
                         if tick.is_multiple_of(every) {
