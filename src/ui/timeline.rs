@@ -4,6 +4,7 @@
 
 use super::parts::{ListTable, draw_list, sources_gate, ui_title};
 use super::text::{age_coarse, clean, fit, region_short};
+use crate::app::screens::{Timeline, selected_row};
 use crate::app::{SortOrder, SourceKind, State, visible_changes};
 use crate::domain::{AlarmState, ChangeKind};
 use crate::theme::Theme;
@@ -98,6 +99,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     let table = ListTable::new(
         ui,
+        selected_row::<Timeline>(state, &rows),
         title,
         Row::new(header),
         widths,
