@@ -2,11 +2,8 @@
 //! Owned by the UI task alone; `update` changes it, `view` reads it.
 
 use crate::app::KeyContext;
-pub use crate::app::screens::{
-    ActivityKey, AlertKey, AlertSort, CapacityKey, CapacitySort, CostSort, ListUi, PipelineSort,
-    ServiceSort, SourceKey, TOP_VIEWS, TimeWindow, TimelineSort, Unsorted, View,
-};
-use crate::domain::{Change, CostScope, FleetState, Timestamp, WorkloadKey};
+pub use crate::app::screens::{Lists, TOP_VIEWS, TimeWindow, View};
+use crate::domain::{FleetState, Timestamp};
 use crate::keymap::Keymap;
 
 /// A list's sort orders, cycled by the `sort` action in this order.
@@ -34,28 +31,21 @@ pub enum Input {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UiState {
     pub stack: Vec<View>,
+    /// Selection, filter and sort of every list screen.
+    pub lists: Lists,
     pub input: Input,
     pub help_open: bool,
     pub help_scroll: usize,
     /// Overview selection: (environment row, region column).
     pub cell: (usize, usize),
-    pub services: ListUi<WorkloadKey, ServiceSort>,
     /// Set when drilling in from an overview cell: only services running in that stage.
     pub services_stage: Option<crate::domain::Stage>,
     pub detail_selected: usize,
-    pub pipelines: ListUi<WorkloadKey, PipelineSort>,
     /// The stage selected in the release detail (None: the stage the release is about).
     pub release_selected: Option<usize>,
-    pub alerts: ListUi<AlertKey, AlertSort>,
-    pub capacity: ListUi<CapacityKey, CapacitySort>,
-    pub cost: ListUi<CostScope, CostSort>,
-    pub timeline: ListUi<Change, TimelineSort>,
     pub timeline_window: TimeWindow,
     /// The confirmation dialog of an action, when one is open (it has the keyboard).
     pub dialog: Option<Dialog>,
-    pub activity: ListUi<ActivityKey, Unsorted>,
-    /// The Sources view's list.
-    pub sources: ListUi<SourceKey, Unsorted>,
     /// A one-line notice in the footer (e.g. "refresh requested"), with when it was set.
     pub notice: Option<(String, Timestamp)>,
     /// Rows that fit in the main list area at the last resize (for PgUp/PgDn).

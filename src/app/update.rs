@@ -259,7 +259,7 @@ pub fn apply_intent(state: &mut State, action: Intent) -> Vec<Effect> {
         Intent::TimeWindow => {
             let window = state.ui.timeline_window.next();
             state.ui.timeline_window = window;
-            state.ui.timeline.reset_selection();
+            state.ui.lists.timeline.reset_selection();
             let notice = format!("timeline: {}", window.label());
             state.ui.notice = Some((notice, state.now));
         }
@@ -285,7 +285,7 @@ pub fn apply_intent(state: &mut State, action: Intent) -> Vec<Effect> {
 fn cycle_sort(state: &mut State) -> &'static str {
     let list = list_screen(state.view()).and_then(|l| l.cycle_sort(&mut state.ui));
     list.unwrap_or_else(|| {
-        let sort = &mut state.ui.services.sort;
+        let sort = &mut state.ui.lists.services.sort;
         *sort = sort.next();
         sort.label()
     })
@@ -333,7 +333,7 @@ fn open_service(state: &mut State, namespace: Option<&str>, name: &str, stage: O
 /// Open the services of one stage (from the overview, capacity or cost).
 fn open_stage(state: &mut State, stage: Stage) {
     state.ui.services_stage = Some(stage);
-    state.ui.services.reset_selection();
+    state.ui.lists.services.reset_selection();
     state.ui.stack.push(View::Services);
 }
 

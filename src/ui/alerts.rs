@@ -20,7 +20,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(area) = sources_gate(state, theme, frame, area, KINDS) else {
         return;
     };
-    let ui = &state.ui.alerts;
+    let ui = &state.ui.lists.alerts;
     let rows = visible_alerts(state);
     let total = state.fleet.alerts(state.now).len();
     let selected = selected_row::<Alerts>(state, &rows);

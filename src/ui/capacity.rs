@@ -21,7 +21,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(area) = sources_gate(state, theme, frame, area, KINDS) else {
         return;
     };
-    let ui = &state.ui.capacity;
+    let ui = &state.ui.lists.capacity;
     let clusters = visible_capacity(state);
     let lines = Capacity::rows(state);
     let hpas: Vec<(&ClusterCapacity, String)> = clusters

@@ -151,7 +151,7 @@ fn daily_chart(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 fn cost_table(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let ui = &state.ui.cost;
+    let ui = &state.ui.lists.cost;
     let rows = visible_cost_rows(state);
     let total = cost_rows(state.fleet.cost(), state.fleet.layout()).len();
     let title = ui_title(state, theme, "Spend", (rows.len(), total), vec![], ui);

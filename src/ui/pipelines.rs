@@ -22,7 +22,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(area) = sources_gate(state, theme, frame, area, KINDS) else {
         return;
     };
-    let ui = &state.ui.pipelines;
+    let ui = &state.ui.lists.pipelines;
     let rows = visible_pipelines(state);
     let stages = state.fleet.stages();
     let total = state.fleet.service_count();

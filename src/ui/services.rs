@@ -34,8 +34,8 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         "Services",
         (rows.len(), total),
         extra,
-        &state.ui.services.filter,
-        state.ui.services.sort.label(),
+        &state.ui.lists.services.filter,
+        state.ui.lists.services.sort.label(),
     );
     let block = Block::default()
         .borders(Borders::ALL)

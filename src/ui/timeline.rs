@@ -20,7 +20,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(area) = sources_gate(state, theme, frame, area, KINDS) else {
         return;
     };
-    let ui = &state.ui.timeline;
+    let ui = &state.ui.lists.timeline;
     let window = state.ui.timeline_window;
     let rows = visible_changes(state);
     let extra = vec![Span::styled(format!(" {} ", window.label()), theme.accent)];

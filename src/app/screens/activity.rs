@@ -24,10 +24,10 @@ impl ListScreen for ActivityList {
     const FILTERED: bool = false;
 
     fn list(ui: &UiState) -> &ListUi<ActivityKey, Unsorted> {
-        &ui.activity
+        &ui.lists.activity
     }
     fn list_mut(ui: &mut UiState) -> &mut ListUi<ActivityKey, Unsorted> {
-        &mut ui.activity
+        &mut ui.lists.activity
     }
     fn rows(state: &State) -> Vec<ActivityRow> {
         activity_rows(state)

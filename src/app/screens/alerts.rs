@@ -47,10 +47,10 @@ impl ListScreen for Alerts {
     type Sort = AlertSort;
 
     fn list(ui: &UiState) -> &ListUi<AlertKey, AlertSort> {
-        &ui.alerts
+        &ui.lists.alerts
     }
     fn list_mut(ui: &mut UiState) -> &mut ListUi<AlertKey, AlertSort> {
-        &mut ui.alerts
+        &mut ui.lists.alerts
     }
     fn rows(state: &State) -> Vec<Alert> {
         visible_alerts(state)
@@ -85,7 +85,7 @@ impl ListScreen for Alerts {
 
 /// Alerts after the filter, in the chosen order (the default is the domain's urgency order).
 pub fn visible_alerts(state: &State) -> Vec<Alert> {
-    let ui = &state.ui.alerts;
+    let ui = &state.ui.lists.alerts;
     let mut rows = state.fleet.alerts(state.now).into_owned();
     ListFilter::new(&ui.filter).retain(&mut rows, |a| Fields {
         env: a.env.as_deref(),

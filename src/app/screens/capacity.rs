@@ -49,10 +49,10 @@ impl ListScreen for Capacity {
     type Sort = CapacitySort;
 
     fn list(ui: &UiState) -> &ListUi<CapacityKey, CapacitySort> {
-        &ui.capacity
+        &ui.lists.capacity
     }
     fn list_mut(ui: &mut UiState) -> &mut ListUi<CapacityKey, CapacitySort> {
-        &mut ui.capacity
+        &mut ui.lists.capacity
     }
     /// The clusters after the filter, in the chosen order, each followed by its nodegroups (the
     /// filter and the sort apply to clusters).
@@ -85,7 +85,7 @@ impl ListScreen for Capacity {
 
 /// Clusters' capacity after the filter (cluster, env/region, nodegroups), in the chosen order.
 pub fn visible_capacity(state: &State) -> Vec<&ClusterCapacity> {
-    let ui = &state.ui.capacity;
+    let ui = &state.ui.lists.capacity;
     let mut rows: Vec<&ClusterCapacity> = state.fleet.cluster_capacities().iter().collect();
     ListFilter::new(&ui.filter).retain(&mut rows, |c| {
         let groups: Vec<String> = c

@@ -37,10 +37,10 @@ impl ListScreen for Cost {
     type Sort = CostSort;
 
     fn list(ui: &UiState) -> &ListUi<CostScope, CostSort> {
-        &ui.cost
+        &ui.lists.cost
     }
     fn list_mut(ui: &mut UiState) -> &mut ListUi<CostScope, CostSort> {
-        &mut ui.cost
+        &mut ui.lists.cost
     }
     fn rows(state: &State) -> Vec<CostRow> {
         visible_cost_rows(state)
@@ -69,7 +69,7 @@ impl ListScreen for Cost {
 
 /// Cost rows after the filter, in the chosen order.
 pub fn visible_cost_rows(state: &State) -> Vec<CostRow> {
-    let ui = &state.ui.cost;
+    let ui = &state.ui.lists.cost;
     let mut rows = cost_rows(state.fleet.cost(), state.fleet.layout());
     ListFilter::new(&ui.filter).retain(&mut rows, |r| {
         let (env, region, service) = match &r.scope {

@@ -27,9 +27,9 @@ pub use services::{ServiceSort, Services, visible_services};
 pub use sources::{SourceKey, SourceList};
 pub use timeline::{TimeWindow, Timeline, TimelineSort, visible_changes};
 
-use super::KeyContext;
 use super::state::{SortOrder, State, UiState};
-use crate::domain::{Stage, WorkloadKey};
+use crate::domain::{Change, CostScope, Stage, WorkloadKey};
+use serde::{Deserialize, Serialize};
 use std::fmt::Debug;
 use std::marker::PhantomData;
 
@@ -87,6 +87,69 @@ impl View {
     }
 }
 
+/// Where a key is pressed: the keymap's tables (`[global]`, `[list]`, one per screen). Bindings
+/// in `[global]` apply everywhere unless a more specific context binds the same key.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum KeyContext {
+    Global,
+    List,
+    Overview,
+    Services,
+    ServiceDetail,
+    Pipelines,
+    Release,
+    Alerts,
+    Capacity,
+    Cost,
+    Timeline,
+    Activity,
+    Sources,
+}
+
+impl KeyContext {
+    /// Every context, in the order help lists them.
+    pub const ALL: &'static [KeyContext] = <KeyContext as strum::VariantArray>::VARIANTS;
+
+    /// The keymap table's name.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// The heading of its section in help.
+    pub fn title(self) -> &'static str {
+        match self {
+            KeyContext::Global => "Everywhere",
+            KeyContext::List => "Lists and tables",
+            KeyContext::ServiceDetail => "Service detail",
+            KeyContext::Release => "Release detail",
+            KeyContext::Overview => "Overview",
+            KeyContext::Services => "Services",
+            KeyContext::Pipelines => "Pipelines",
+            KeyContext::Alerts => "Alerts",
+            KeyContext::Capacity => "Capacity",
+            KeyContext::Cost => "Cost",
+            KeyContext::Timeline => "Timeline",
+            KeyContext::Activity => "Activity",
+            KeyContext::Sources => "Sources",
+        }
+    }
+}
+
 /// Top-level views reachable with `tab` and the number keys, in order.
 pub const TOP_VIEWS: [View; 8] = [
     View::Overview,
@@ -113,6 +176,19 @@ pub fn list_screen(view: &View) -> Option<&'static dyn ListOps> {
         View::Sources => &Registered::<SourceList>(PhantomData),
         View::Overview | View::ServiceDetail(_) | View::Release(_) => return None,
     })
+}
+
+/// Selection, filter and sort of every list screen (`UiState::lists`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Lists {
+    pub services: ListUi<WorkloadKey, ServiceSort>,
+    pub pipelines: ListUi<WorkloadKey, PipelineSort>,
+    pub alerts: ListUi<AlertKey, AlertSort>,
+    pub capacity: ListUi<CapacityKey, CapacitySort>,
+    pub cost: ListUi<CostScope, CostSort>,
+    pub timeline: ListUi<Change, TimelineSort>,
+    pub activity: ListUi<ActivityKey, Unsorted>,
+    pub sources: ListUi<SourceKey, Unsorted>,
 }
 
 /// Selection, `/` filter and sort order of one list screen. The selection is the row's key (it

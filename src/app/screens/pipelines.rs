@@ -36,10 +36,10 @@ impl ListScreen for Pipelines {
     type Sort = PipelineSort;
 
     fn list(ui: &UiState) -> &ListUi<WorkloadKey, PipelineSort> {
-        &ui.pipelines
+        &ui.lists.pipelines
     }
     fn list_mut(ui: &mut UiState) -> &mut ListUi<WorkloadKey, PipelineSort> {
-        &mut ui.pipelines
+        &mut ui.lists.pipelines
     }
     fn rows(state: &State) -> Vec<&PipelineRow> {
         visible_pipelines(state)
@@ -57,7 +57,7 @@ impl ListScreen for Pipelines {
 
 /// Pipelines after the filter (service, namespace, team, versions), in the chosen order.
 pub fn visible_pipelines(state: &State) -> Vec<&PipelineRow> {
-    let ui = &state.ui.pipelines;
+    let ui = &state.ui.lists.pipelines;
     let mut rows: Vec<&PipelineRow> = state.fleet.pipeline_rows().iter().collect();
     ListFilter::new(&ui.filter).retain(&mut rows, |r| {
         let versions: Vec<&str> = r.present().map(|s| s.version.as_str()).collect();

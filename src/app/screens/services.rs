@@ -36,10 +36,10 @@ impl ListScreen for Services {
     type Sort = ServiceSort;
 
     fn list(ui: &UiState) -> &ListUi<WorkloadKey, ServiceSort> {
-        &ui.services
+        &ui.lists.services
     }
     fn list_mut(ui: &mut UiState) -> &mut ListUi<WorkloadKey, ServiceSort> {
-        &mut ui.services
+        &mut ui.lists.services
     }
     fn rows(state: &State) -> Vec<&ServiceRow> {
         visible_services(state)
@@ -58,7 +58,7 @@ impl ListScreen for Services {
 /// Services after the `/` filter (fuzzy, over namespace/name and team), in the chosen order;
 /// only those running in the stage drilled into from the overview, when there is one.
 pub fn visible_services(state: &State) -> Vec<&ServiceRow> {
-    let ui = &state.ui.services;
+    let ui = &state.ui.lists.services;
     let mut rows: Vec<&ServiceRow> = state.fleet.service_rows().iter().collect();
     if let Some(stage) = &state.ui.services_stage {
         rows.retain(|r| r.instance_at(stage).is_some());

@@ -20,10 +20,10 @@ impl ListScreen for SourceList {
     const FILTERED: bool = false;
 
     fn list(ui: &UiState) -> &ListUi<SourceKey, Unsorted> {
-        &ui.sources
+        &ui.lists.sources
     }
     fn list_mut(ui: &mut UiState) -> &mut ListUi<SourceKey, Unsorted> {
-        &mut ui.sources
+        &mut ui.lists.sources
     }
     fn rows(state: &State) -> Vec<SourceRow> {
         source_rows(state)

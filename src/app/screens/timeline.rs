@@ -70,10 +70,10 @@ impl ListScreen for Timeline {
     type Sort = TimelineSort;
 
     fn list(ui: &UiState) -> &ListUi<Change, TimelineSort> {
-        &ui.timeline
+        &ui.lists.timeline
     }
     fn list_mut(ui: &mut UiState) -> &mut ListUi<Change, TimelineSort> {
-        &mut ui.timeline
+        &mut ui.lists.timeline
     }
     fn rows(state: &State) -> Vec<&Change> {
         visible_changes(state)
@@ -103,7 +103,7 @@ impl ListScreen for Timeline {
 
 /// The timeline: changes within the time window, after the filter, in the chosen order.
 pub fn visible_changes(state: &State) -> Vec<&Change> {
-    let ui = &state.ui.timeline;
+    let ui = &state.ui.lists.timeline;
     let window = state.ui.timeline_window.secs();
     let mut rows: Vec<&Change> = state
         .fleet
