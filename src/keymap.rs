@@ -579,7 +579,7 @@ impl Layer<'_> {
         let mut out = Vec::new();
         for (context_name, actions) in raw.contexts {
             let Some(context) = KeyContext::ALL
-                .into_iter()
+                .iter()
                 .find(|c| c.name() == context_name.get_ref())
             else {
                 let names: Vec<&str> = KeyContext::ALL.iter().map(|c| c.name()).collect();
@@ -600,7 +600,7 @@ impl Layer<'_> {
                         .map_err(|m| self.at(key.span()).error(m))?;
                     parsed.push((binding, self.at(key.span())));
                 }
-                out.push((context, action, parsed));
+                out.push((*context, action, parsed));
             }
         }
         Ok(Parsed {

@@ -527,7 +527,7 @@ fn a_nodegroup_is_scaled_from_the_capacity_screen() {
     // The first nodegroup of a production cluster.
     let clusters = opsdeck::app::visible_capacity(&s);
     let lines = opsdeck::app::capacity_lines(&clusters);
-    s.ui.capacity.selected = lines
+    s.ui.lists.capacity.selected = lines
         .iter()
         .position(|(c, g)| g.is_some() && clusters[*c].production)
         .unwrap();

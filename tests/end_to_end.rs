@@ -117,7 +117,7 @@ async fn scripted_session_through_every_screen() {
     )
     .await;
     assert_eq!(*state.view(), View::Services);
-    assert_eq!(state.ui.services_filter, "");
+    assert_eq!(state.ui.lists.services.filter, "");
 
     // Palette to the overview, help, refresh, quit.
     let mut msgs = vec![key(':')];

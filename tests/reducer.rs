@@ -60,9 +60,12 @@ fn filter_narrows_fuzzily_and_esc_clears() {
     update(&mut s, code(KeyCode::Backspace));
     update(&mut s, code(KeyCode::Enter));
     assert_eq!(s.ui.input, Input::None);
-    assert_eq!(s.ui.services_filter, "chkapi");
+    assert_eq!(s.ui.lists.services.filter, "chkapi");
     update(&mut s, code(KeyCode::Esc));
-    assert_eq!(s.ui.services_filter, "", "esc clears a kept filter first");
+    assert_eq!(
+        s.ui.lists.services.filter, "",
+        "esc clears a kept filter first"
+    );
     assert_eq!(visible_services(&s).len(), 32);
 }
 
@@ -93,7 +96,7 @@ fn enter_drills_in_and_esc_goes_back() {
     assert_eq!(s.ui.detail_selected, 1);
     update(&mut s, code(KeyCode::Esc));
     assert_eq!(*s.view(), View::Services);
-    assert_eq!(s.ui.services_selected, 1, "selection kept");
+    assert_eq!(s.ui.lists.services.selected, 1, "selection kept");
 }
 
 #[test]
@@ -118,15 +121,15 @@ fn movement_is_bounded() {
     let mut s = state_with_fleet(0);
     update(&mut s, key('2'));
     update(&mut s, key('G'));
-    assert_eq!(s.ui.services_selected, 31);
+    assert_eq!(s.ui.lists.services.selected, 31);
     update(&mut s, key('j'));
-    assert_eq!(s.ui.services_selected, 31);
+    assert_eq!(s.ui.lists.services.selected, 31);
     update(&mut s, key('g'));
-    assert_eq!(s.ui.services_selected, 0);
+    assert_eq!(s.ui.lists.services.selected, 0);
     update(&mut s, key('k'));
-    assert_eq!(s.ui.services_selected, 0);
+    assert_eq!(s.ui.lists.services.selected, 0);
     update(&mut s, code(KeyCode::PageDown));
-    assert!(s.ui.services_selected > 0);
+    assert!(s.ui.lists.services.selected > 0);
     update(&mut s, key('1'));
     for _ in 0..10 {
         update(&mut s, key('l'));
@@ -140,13 +143,13 @@ fn sort_cycles_and_health_puts_the_worst_first() {
     let mut s = state_with_fleet(30);
     update(&mut s, key('2'));
     update(&mut s, key('s'));
-    assert_eq!(s.ui.services_sort, ServiceSort::Health);
+    assert_eq!(s.ui.lists.services.sort, ServiceSort::Health);
     let rows = visible_services(&s);
     assert!(rows.windows(2).all(|w| w[0].worst >= w[1].worst));
     for _ in 0..3 {
         update(&mut s, key('s'));
     }
-    assert_eq!(s.ui.services_sort, ServiceSort::Name);
+    assert_eq!(s.ui.lists.services.sort, ServiceSort::Name);
 }
 
 #[test]
@@ -301,7 +304,7 @@ fn a_selection_past_a_shrunken_list_reads_as_its_last_row() {
     let mut s = state_with_fleet(0);
     update(&mut s, key('2'));
     update(&mut s, key('G'));
-    assert_eq!(s.ui.services_selected, 31);
+    assert_eq!(s.ui.lists.services.selected, 31);
     // The list shrinks under the selection (here: restricted to one stage, 29 services).
     s.ui.services_stage = Some(opsdeck::domain::Stage {
         env: "prod".into(),
@@ -311,7 +314,7 @@ fn a_selection_past_a_shrunken_list_reads_as_its_last_row() {
     assert_eq!(rows.len(), 29);
     update(&mut s, key('k'));
     assert_eq!(
-        s.ui.services_selected, 27,
+        s.ui.lists.services.selected, 27,
         "moves up from the last row, not from the stale index"
     );
     update(&mut s, code(KeyCode::Enter));
@@ -324,7 +327,7 @@ fn pipelines_filter_sort_and_open_the_release() {
     update(&mut s, key('3'));
     assert_eq!(visible_pipelines(&s).len(), 32);
     update(&mut s, key('s'));
-    assert_eq!(s.ui.pipelines.sort, PipelineSort::Attention);
+    assert_eq!(s.ui.lists.pipelines.sort, PipelineSort::Attention);
     let rows = visible_pipelines(&s);
     assert!(
         rows.windows(2)
@@ -334,7 +337,7 @@ fn pipelines_filter_sort_and_open_the_release() {
     update(&mut s, key('/'));
     keys(&mut s, "checkout");
     update(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.ui.pipelines.filter, "checkout");
+    assert_eq!(s.ui.lists.pipelines.filter, "checkout");
     assert_eq!(visible_pipelines(&s).len(), 1);
     update(&mut s, code(KeyCode::Enter));
     let checkout = WorkloadKey::new("payments", "checkout-api");
@@ -354,7 +357,10 @@ fn pipelines_filter_sort_and_open_the_release() {
         "the next release opens at its focus"
     );
     update(&mut s, code(KeyCode::Esc));
-    assert_eq!(s.ui.pipelines.filter, "", "esc clears the filter next");
+    assert_eq!(
+        s.ui.lists.pipelines.filter, "",
+        "esc clears the filter next"
+    );
 }
 
 #[test]
@@ -367,7 +373,7 @@ fn alerts_sort_filter_by_field_and_open_the_service_at_its_stage() {
     assert_eq!(rows[0].severity, Severity::Critical);
     assert!(rows[0].production, "production first among equals");
     update(&mut s, key('s'));
-    assert_eq!(s.ui.alerts.sort, AlertSort::Newest);
+    assert_eq!(s.ui.lists.alerts.sort, AlertSort::Newest);
     let rows = visible_alerts(&s);
     assert!(rows.windows(2).all(|w| w[0].since >= w[1].since));
     update(&mut s, key('/'));
@@ -392,12 +398,12 @@ fn capacity_sorts_by_fullest_and_opens_a_clusters_services() {
     let mut s = state_with_fleet(20);
     update(&mut s, key('5'));
     update(&mut s, key('s'));
-    assert_eq!(s.ui.capacity.sort, CapacitySort::Fullest);
+    assert_eq!(s.ui.lists.capacity.sort, CapacitySort::Fullest);
     let rows = visible_capacity(&s);
     assert!(rows.windows(2).all(|w| w[0].used_pct() >= w[1].used_pct()));
     // Cluster and nodegroup lines: 6 clusters with 2 nodegroups each.
     update(&mut s, key('G'));
-    assert_eq!(s.ui.capacity.selected, 17);
+    assert_eq!(s.ui.lists.capacity.selected, 17);
     update(&mut s, key('/'));
     keys(&mut s, "env:prod apse2");
     update(&mut s, code(KeyCode::Enter));
@@ -423,7 +429,7 @@ fn cost_rows_sort_by_change_and_a_service_row_opens_the_service() {
     for _ in 0..3 {
         update(&mut s, key('s'));
     }
-    assert_eq!(s.ui.cost.sort, CostSort::Change);
+    assert_eq!(s.ui.lists.cost.sort, CostSort::Change);
     let rows = visible_cost_rows(&s);
     let size = |i: usize| rows[i].change7().unwrap_or(0.0).abs();
     assert!((1..rows.len()).all(|i| size(i - 1) >= size(i)));
@@ -457,7 +463,7 @@ fn timeline_shows_what_changed_newest_first_within_a_window() {
         ChangeKind::Alarm { name, .. } if name == "recommendations-error-rate"
     )));
     update(&mut s, key('s'));
-    assert_eq!(s.ui.timeline.sort, TimelineSort::Oldest);
+    assert_eq!(s.ui.lists.timeline.sort, TimelineSort::Oldest);
     let rows = visible_changes(&s);
     assert!(rows.windows(2).all(|w| w[0].at <= w[1].at));
     update(&mut s, key('/'));
@@ -494,10 +500,13 @@ fn filter_from_a_view_without_a_list_filters_the_services() {
     // Every list keeps its own filter.
     keys(&mut s, "auth");
     update(&mut s, key('3'));
-    assert_eq!(s.ui.services_filter, "auth3", "typing goes to the prompt");
+    assert_eq!(
+        s.ui.lists.services.filter, "auth3",
+        "typing goes to the prompt"
+    );
     update(&mut s, code(KeyCode::Enter));
     update(&mut s, key('3'));
-    assert_eq!(s.ui.pipelines.filter, "");
+    assert_eq!(s.ui.lists.pipelines.filter, "");
     assert_eq!(visible_pipelines(&s).len(), 32);
 }
 
@@ -540,4 +549,68 @@ fn keys_ticks_and_probes_reuse_the_derived_rows_and_data_replaces_them() {
     );
     let row = s.fleet.service_row(&w.key).unwrap();
     assert!(row.versions().contains(&"9.9.9-test"), "{row:?}");
+}
+
+/// Issue 16 (1): selection is by row key. A service that sorts first arrives while the cursor
+/// is on a row: the cursor stays on that service (by index it would be on the row above), and
+/// `enter` opens it.
+#[test]
+fn the_selection_follows_its_row_when_rows_arrive_and_re_sort() {
+    let mut s = state_with_fleet(0);
+    update(&mut s, key('2'));
+    keys(&mut s, "jjj");
+    let before: Vec<WorkloadKey> = visible_services(&s).iter().map(|r| r.key.clone()).collect();
+    let chosen = before[3].clone();
+    assert_eq!(s.ui.lists.services.selected, 3);
+
+    let c = s.fleet.clusters().values().next().unwrap().clone();
+    let mut w = c.workloads.values().next().unwrap().clone();
+    w.key = WorkloadKey::new(w.key.namespace.clone(), "aaa-first-by-name");
+    let mut delta = opsdeck::domain::ClusterDelta::new(c.info.id.clone());
+    delta.workloads = vec![(w.key.clone(), Some(w.clone()))];
+    update(
+        &mut s,
+        Msg::Source(opsdeck::domain::SourceUpdate::ClusterDelta(Box::new(delta))),
+    );
+    let after: Vec<WorkloadKey> = visible_services(&s).iter().map(|r| r.key.clone()).collect();
+    assert_eq!(after.len(), before.len() + 1);
+    let moved_to = after.iter().position(|k| *k == chosen).unwrap();
+    assert_ne!(moved_to, 3, "the new service sorts before the chosen one");
+    let rows = visible_services(&s);
+    assert_eq!(
+        opsdeck::app::selected_row::<opsdeck::app::screens::Services>(&s, &rows),
+        Some(moved_to)
+    );
+    let text = render(&s, &theme("dark"), 120, 40);
+    assert!(text.contains(&chosen.name), "{text}");
+    update(&mut s, key('j'));
+    let rows = visible_services(&s);
+    assert_eq!(
+        opsdeck::app::selected_row::<opsdeck::app::screens::Services>(&s, &rows),
+        Some(moved_to + 1),
+        "moving goes on from the row, not from the old index"
+    );
+    update(&mut s, key('k'));
+    update(&mut s, code(KeyCode::Enter));
+    assert_eq!(*s.view(), View::ServiceDetail(chosen));
+}
+
+/// A list whose selected row is gone keeps the cursor at its index (clamped), for every list.
+#[test]
+fn a_gone_selected_row_leaves_the_cursor_at_its_index() {
+    let mut s = state_with_fleet(0);
+    update(&mut s, key('3'));
+    keys(&mut s, "jj");
+    assert_eq!(
+        s.ui.lists.pipelines.selected_key,
+        Some(visible_pipelines(&s)[2].key.clone())
+    );
+    s.ui.lists.pipelines.selected_key = Some(WorkloadKey::new("nowhere", "gone"));
+    let rows = visible_pipelines(&s);
+    assert_eq!(
+        opsdeck::app::selected_row::<opsdeck::app::screens::Pipelines>(&s, &rows),
+        Some(2)
+    );
+    update(&mut s, key('j'));
+    assert_eq!(s.ui.lists.pipelines.selected, 3);
 }

@@ -205,13 +205,12 @@ pub fn open(state: &mut State, which: super::Intent) -> Vec<Effect> {
 
 /// The nodegroup selected on the Capacity screen, with its bounds as EKS (or the demo) gives them.
 pub fn selected_nodegroup(state: &State) -> Option<(Target, crate::domain::Bounds)> {
-    let clusters = super::queries::visible_capacity(state);
-    let lines = super::queries::capacity_lines(&clusters);
-    let i = selected_index(state.ui.capacity.selected, lines.len())?;
-    let (c, g) = lines[i];
-    let g = &clusters[c].nodegroups[g?];
+    use super::screens::{Capacity, ListScreen, selected_row};
+    let lines = Capacity::rows(state);
+    let line = lines[selected_row::<Capacity>(state, &lines)?];
+    let g = &line.cluster.nodegroups[line.nodegroup?];
     Some((
-        Target::nodegroup(clusters[c].cluster.clone(), &g.name),
+        Target::nodegroup(line.cluster.cluster.clone(), &g.name),
         g.bounds?,
     ))
 }

@@ -2,13 +2,11 @@
 //! so every interaction can be tested by feeding messages.
 
 use super::effect::Effect;
-use super::queries::{
-    capacity_lines, find_service, list_len, palette_items, release, selected_index, visible_alerts,
-    visible_capacity, visible_changes, visible_cost_rows, visible_pipelines, visible_services,
-};
+use super::queries::{find_service, palette_items, release};
+use super::screens::{Opens, list_screen};
 use super::state::{Input, SortOrder, State, TOP_VIEWS, View};
 use super::{Intent, KeyContext, Msg};
-use crate::domain::{CostScope, Stage};
+use crate::domain::Stage;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// How long a footer notice stays.
@@ -132,7 +130,11 @@ fn edit_filter(state: &mut State, key: KeyEvent) {
         KeyCode::Esc | KeyCode::Enter => state.ui.input = Input::None,
         _ => {}
     }
-    let Some((filter, selected)) = list_ui_mut(state) else {
+    let Some(list) = list_screen(state.view()) else {
+        state.ui.input = Input::None;
+        return;
+    };
+    let Some(filter) = list.filter_mut(&mut state.ui) else {
         state.ui.input = Input::None;
         return;
     };
@@ -147,26 +149,13 @@ fn edit_filter(state: &mut State, key: KeyEvent) {
         _ => return,
     }
     if key.code != KeyCode::Enter {
-        *selected = 0;
+        list.reset_selection(&mut state.ui);
     }
 }
 
-/// The current view's `/` filter and selection, for views that have a filtered list.
-fn list_ui_mut(state: &mut State) -> Option<(&mut String, &mut usize)> {
-    let ui = &mut state.ui;
-    match ui.stack.last()? {
-        View::Services => Some((&mut ui.services_filter, &mut ui.services_selected)),
-        View::Pipelines => Some((&mut ui.pipelines.filter, &mut ui.pipelines.selected)),
-        View::Alerts => Some((&mut ui.alerts.filter, &mut ui.alerts.selected)),
-        View::Capacity => Some((&mut ui.capacity.filter, &mut ui.capacity.selected)),
-        View::Cost => Some((&mut ui.cost.filter, &mut ui.cost.selected)),
-        View::Timeline => Some((&mut ui.timeline.filter, &mut ui.timeline.selected)),
-        View::Overview
-        | View::ServiceDetail(_)
-        | View::Release(_)
-        | View::Activity
-        | View::Sources => None,
-    }
+/// Whether the current view has a list with a `/` filter.
+fn has_filter(state: &State) -> bool {
+    list_screen(state.view()).is_some_and(|l| l.filter(&state.ui).is_some())
 }
 
 fn on_palette_key(
@@ -228,7 +217,7 @@ pub fn apply_intent(state: &mut State, action: Intent) -> Vec<Effect> {
         }
         Intent::Filter => {
             // Views without a list of their own filter the services.
-            if list_ui_mut(state).is_none() {
+            if !has_filter(state) {
                 state.ui.stack = vec![View::Services];
             }
             state.ui.input = Input::Filter;
@@ -270,7 +259,7 @@ pub fn apply_intent(state: &mut State, action: Intent) -> Vec<Effect> {
         Intent::TimeWindow => {
             let window = state.ui.timeline_window.next();
             state.ui.timeline_window = window;
-            state.ui.timeline.selected = 0;
+            state.ui.lists.timeline.reset_selection();
             let notice = format!("timeline: {}", window.label());
             state.ui.notice = Some((notice, state.now));
         }
@@ -294,19 +283,12 @@ pub fn apply_intent(state: &mut State, action: Intent) -> Vec<Effect> {
 /// Next sort order of the current view's list (views without one sort the services); returns
 /// its label.
 fn cycle_sort(state: &mut State) -> &'static str {
-    fn next<S: SortOrder>(sort: &mut S) -> &'static str {
+    let list = list_screen(state.view()).and_then(|l| l.cycle_sort(&mut state.ui));
+    list.unwrap_or_else(|| {
+        let sort = &mut state.ui.lists.services.sort;
         *sort = sort.next();
         sort.label()
-    }
-    let ui = &mut state.ui;
-    match ui.stack.last() {
-        Some(View::Pipelines) => next(&mut ui.pipelines.sort),
-        Some(View::Alerts) => next(&mut ui.alerts.sort),
-        Some(View::Capacity) => next(&mut ui.capacity.sort),
-        Some(View::Cost) => next(&mut ui.cost.sort),
-        Some(View::Timeline) => next(&mut ui.timeline.sort),
-        _ => next(&mut ui.services_sort),
-    }
+    })
 }
 
 fn switch_to(state: &mut State, view: View) {
@@ -316,9 +298,12 @@ fn switch_to(state: &mut State, view: View) {
 
 fn back(state: &mut State) {
     let stack_len = state.ui.stack.len();
-    if let Some((filter, selected)) = list_ui_mut(state).filter(|(f, _)| !f.is_empty()) {
-        filter.clear();
-        *selected = 0;
+    let list = list_screen(state.view());
+    if let Some(list) = list.filter(|l| l.filter(&state.ui).is_some_and(|f| !f.is_empty())) {
+        if let Some(filter) = list.filter_mut(&mut state.ui) {
+            filter.clear();
+        }
+        list.reset_selection(&mut state.ui);
     } else if stack_len > 1 {
         match state.ui.stack.pop() {
             Some(View::Services) => state.ui.services_stage = None,
@@ -348,108 +333,43 @@ fn open_service(state: &mut State, namespace: Option<&str>, name: &str, stage: O
 /// Open the services of one stage (from the overview, capacity or cost).
 fn open_stage(state: &mut State, stage: Stage) {
     state.ui.services_stage = Some(stage);
-    state.ui.services_selected = 0;
+    state.ui.lists.services.reset_selection();
     state.ui.stack.push(View::Services);
 }
 
 fn select(state: &mut State) {
-    match state.view().clone() {
-        View::Overview => {
-            let (row, col) = state.ui.cell;
-            let layout = state.fleet.layout();
-            if let (Some(env), Some(region)) = (layout.envs.get(row), layout.regions.get(col)) {
-                let stage = Stage {
-                    env: env.name.clone(),
-                    region: region.clone(),
-                };
-                open_stage(state, stage);
-            }
-        }
-        View::Services => {
-            let rows = visible_services(state);
-            if let Some(row) =
-                selected_index(state.ui.services_selected, rows.len()).map(|i| &rows[i])
-            {
-                let key = row.key.clone();
-                state.ui.detail_selected = 0;
-                state.ui.stack.push(View::ServiceDetail(key));
-            }
-        }
-        View::Pipelines => {
-            let rows = visible_pipelines(state);
-            if let Some(i) = selected_index(state.ui.pipelines.selected, rows.len()) {
-                let key = rows[i].key.clone();
-                state.ui.release_selected = None;
-                state.ui.stack.push(View::Release(key));
-            }
-        }
-        View::Alerts => {
-            let rows = visible_alerts(state);
-            if let Some(a) = selected_index(state.ui.alerts.selected, rows.len()).map(|i| &rows[i])
-            {
-                match &a.service {
-                    Some(name) => {
-                        open_service(state, a.namespace.as_deref(), name, a.stage().as_ref())
-                    }
-                    None => {
-                        let notice = "this alert names no service".to_string();
-                        state.ui.notice = Some((notice, state.now));
-                    }
-                }
-            }
-        }
-        View::Capacity => {
-            let clusters = visible_capacity(state);
-            let lines = capacity_lines(&clusters);
-            if let Some(i) = selected_index(state.ui.capacity.selected, lines.len()) {
-                let stage = clusters[lines[i].0].stage.clone();
-                open_stage(state, stage);
-            }
-        }
-        View::Cost => {
-            let rows = visible_cost_rows(state);
-            let scope = selected_index(state.ui.cost.selected, rows.len()).map(|i| &rows[i].scope);
-            match scope {
-                Some(CostScope::Service { name }) => open_service(state, None, name, None),
-                Some(CostScope::Cell { env, region }) => {
-                    let stage = Stage {
-                        env: env.clone(),
-                        region: region.clone(),
-                    };
-                    open_stage(state, stage);
-                }
-                _ => {}
-            }
-        }
-        View::Activity => {
-            let rows = super::activity::activity_rows(state);
-            let row = selected_index(state.ui.activity_selected, rows.len()).map(|i| &rows[i]);
-            if let Some(r) = row {
-                let stage = state.fleet.clusters().get(&r.cluster).map(|c| Stage {
-                    env: c.info.env.clone(),
-                    region: c.info.region.clone(),
-                });
-                let key = r.service.clone();
-                open_service(state, Some(&key.namespace), &key.name, stage.as_ref());
-            }
-        }
-        View::Sources => {}
-        View::Timeline => {
-            let change = {
-                let rows = visible_changes(state);
-                selected_index(state.ui.timeline.selected, rows.len()).map(|i| rows[i].clone())
+    if *state.view() == View::Overview {
+        let (row, col) = state.ui.cell;
+        let layout = state.fleet.layout();
+        if let (Some(env), Some(region)) = (layout.envs.get(row), layout.regions.get(col)) {
+            let stage = Stage {
+                env: env.name.clone(),
+                region: region.clone(),
             };
-            if let Some(c) = change {
-                let stage = c
-                    .env
-                    .zip(c.region)
-                    .map(|(env, region)| Stage { env, region });
-                if let Some(name) = &c.service {
-                    open_service(state, c.namespace.as_deref(), name, stage.as_ref());
-                }
-            }
+            open_stage(state, stage);
         }
-        View::ServiceDetail(_) | View::Release(_) => {}
+        return;
+    }
+    let Some(opens) = list_screen(state.view()).and_then(|l| l.opens(state)) else {
+        return;
+    };
+    match opens {
+        Opens::Stage(stage) => open_stage(state, stage),
+        Opens::Service {
+            namespace,
+            name,
+            stage,
+        } => open_service(state, namespace.as_deref(), &name, stage.as_ref()),
+        Opens::Detail(key) => {
+            state.ui.detail_selected = 0;
+            state.ui.stack.push(View::ServiceDetail(key));
+        }
+        Opens::Release(key) => {
+            state.ui.release_selected = None;
+            state.ui.stack.push(View::Release(key));
+        }
+        Opens::Notice(text) => state.ui.notice = Some((text, state.now)),
+        Opens::Nothing => {}
     }
 }
 
@@ -485,23 +405,25 @@ fn move_selection(state: &mut State, delta: i64) {
         }
         return;
     }
-    let len = list_len(state);
-    if let View::Release(_) = state.view() {
-        let current = release(state).map_or(0, |(_, i)| i);
-        state.ui.release_selected = Some(step(current, len));
-        return;
+    match state.view() {
+        View::Release(_) => {
+            let len = release(state).map_or(0, |(r, _)| r.present().count());
+            let current = release(state).map_or(0, |(_, i)| i);
+            state.ui.release_selected = Some(step(current, len));
+        }
+        View::ServiceDetail(key) => {
+            let len = state
+                .fleet
+                .service_row(key)
+                .map_or(0, |r| r.instances.len());
+            state.ui.detail_selected = step(state.ui.detail_selected, len);
+        }
+        view => {
+            if let Some(list) = list_screen(view) {
+                list.move_by(state, delta);
+            }
+        }
     }
-    let ui = &mut state.ui;
-    let selected = match ui.stack.last() {
-        Some(View::ServiceDetail(_)) => &mut ui.detail_selected,
-        Some(View::Activity) => &mut ui.activity_selected,
-        Some(View::Sources) => &mut ui.sources_selected,
-        _ => match list_ui_mut(state) {
-            Some((_, selected)) => selected,
-            None => return,
-        },
-    };
-    *selected = step(*selected, len);
 }
 
 /// Keep the overview's cell inside the layout when it changes. List selections are not clamped

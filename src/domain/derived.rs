@@ -11,7 +11,7 @@
 //! The memo is not part of the state's value: a clone starts empty and equality ignores it.
 
 use super::{
-    Alert, Capacity, CellSummary, ClusterCapacity, ClusterId, ClusterState, PipelineRow,
+    Alert, Capacity, CellSummary, ClusterCapacity, ClusterId, ClusterState, Instance, PipelineRow,
     ServiceRow, Stage, Timestamp, WorkloadKey,
 };
 use std::collections::{BTreeMap, HashMap};
@@ -43,6 +43,18 @@ pub struct ClusterDerived {
     totals: OnceLock<Capacity>,
     capacity: OnceLock<ClusterCapacity>,
     pods: OnceLock<HashMap<WorkloadKey, PodCounts>>,
+    /// Its workloads as service instances, in key order: what the fleet's service rows are
+    /// assembled from (sharing each instance, not copying it). They depend on the workloads
+    /// alone, so a change of pods, nodes or events keeps them (`Derived::forget_cluster_pods`).
+    instances: OnceLock<Arc<Vec<ClusterInstance>>>,
+}
+
+/// One workload of a cluster as an instance of its service.
+#[derive(Debug)]
+pub struct ClusterInstance {
+    pub key: WorkloadKey,
+    pub team: Option<String>,
+    pub instance: Arc<Instance>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -62,6 +74,12 @@ impl ClusterDerived {
     pub fn capacity(&self, c: &ClusterState) -> &ClusterCapacity {
         self.capacity
             .get_or_init(|| super::capacity::cluster_capacity(c, self.production))
+    }
+
+    /// The cluster's workloads as service instances, in key order.
+    pub fn instances(&self, c: &ClusterState) -> &[ClusterInstance] {
+        self.instances
+            .get_or_init(|| Arc::new(super::summary::cluster_instances(c)))
     }
 
     /// A workload's pod counts (zero when it has no pods).
@@ -131,6 +149,26 @@ impl Derived {
             .get_mut()
             .unwrap_or_else(|e| e.into_inner())
             .remove(id);
+        self.forget_fleet();
+    }
+
+    /// One cluster's pods, nodes or events changed but none of its workloads: its share keeps
+    /// its service instances (a busy cluster's pods change many times a second); everything
+    /// across clusters is forgotten.
+    pub fn forget_cluster_pods(&mut self, id: &ClusterId) {
+        let map = self.clusters.get_mut().unwrap_or_else(|e| e.into_inner());
+        if let Some(old) = map.remove(id) {
+            let kept = ClusterDerived {
+                production: old.production,
+                instances: old
+                    .instances
+                    .get()
+                    .cloned()
+                    .map_or_else(OnceLock::new, OnceLock::from),
+                ..ClusterDerived::default()
+            };
+            map.insert(id.clone(), Arc::new(kept));
+        }
         self.forget_fleet();
     }
 
@@ -307,6 +345,42 @@ mod tests {
         );
         assert!(Arc::ptr_eq(&share_b, &fleet.cluster_derived(&b)));
         assert_fresh(&fleet, start(), "after a pod delta");
+    }
+
+    /// Issue 16 (5): a delta of pods alone keeps the cluster's service instances (the rows are
+    /// re-assembled from shared instances, none copied); a workload's change replaces them.
+    #[test]
+    fn a_pod_only_delta_keeps_the_service_instances_and_a_workload_delta_does_not() {
+        let mut fleet = DemoWorld::generate(1, start()).to_fleet_state();
+        let a = fleet.clusters().values().next().unwrap().clone();
+        let (pod_key, pod) = a.pods.iter().next().unwrap();
+        let key = crate::domain::WorkloadKey::new(pod.namespace.clone(), pod.workload.clone());
+        let instance_of = |fleet: &FleetState| {
+            let row = fleet.service_row(&key).unwrap();
+            let i = row.instances.iter().find(|i| i.cluster == a.info.id).unwrap();
+            (i.clone(), row.restarts)
+        };
+        let (before, restarts) = instance_of(&fleet);
+        let mut crashing = pod.clone();
+        crashing.restarts += 41;
+        let mut delta = ClusterDelta::new(a.info.id.clone());
+        delta.pods = vec![(pod_key.clone(), Some(crashing))];
+        // A collector re-sends the workload it assembled even when it did not change.
+        delta.workloads = vec![(key.clone(), a.workloads.get(&key).cloned())];
+        assert!(fleet.apply(SourceUpdate::ClusterDelta(Box::new(delta))));
+        let (after, restarts_after) = instance_of(&fleet);
+        assert!(Arc::ptr_eq(&before, &after), "the instance is shared, not rebuilt");
+        assert_eq!(restarts_after, restarts + 41, "the row's restarts are new");
+        assert_fresh(&fleet, start(), "after a pod-only delta");
+
+        let mut w = a.workloads[&key].clone();
+        w.ready = w.ready.saturating_sub(1);
+        let mut delta = ClusterDelta::new(a.info.id.clone());
+        delta.workloads = vec![(key.clone(), Some(w))];
+        assert!(fleet.apply(SourceUpdate::ClusterDelta(Box::new(delta))));
+        let (rebuilt, _) = instance_of(&fleet);
+        assert!(!Arc::ptr_eq(&after, &rebuilt), "a workload change rebuilds it");
+        assert_fresh(&fleet, start(), "after a workload delta");
     }
 
     #[test]

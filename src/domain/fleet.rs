@@ -102,13 +102,14 @@ pub struct FleetState {
 impl FleetState {
     /// Apply one source update. Returns whether anything changed (so the UI can skip a redraw).
     pub fn apply(&mut self, update: SourceUpdate) -> bool {
-        let reach = Reach::of(&update);
-        let changed = self.apply_update(update);
+        let mut reach = Reach::of(&update);
+        let changed = self.apply_update(update, &mut reach);
         if changed {
             match reach {
                 Reach::Nothing => {}
                 Reach::Cells => self.derived.forget_cells(),
                 Reach::Cluster(id) => self.derived.forget_cluster(&id),
+                Reach::ClusterPods(id) => self.derived.forget_cluster_pods(&id),
                 Reach::Fleet => self.derived.forget_fleet(),
                 Reach::All => self.derived = Derived::default(),
             }
@@ -116,7 +117,9 @@ impl FleetState {
         changed
     }
 
-    fn apply_update(&mut self, update: SourceUpdate) -> bool {
+    /// Apply the update; narrows `reach` to what it really changed where that is known only
+    /// after applying it (a delta whose workloads all equal the ones held).
+    fn apply_update(&mut self, update: SourceUpdate, reach: &mut Reach) -> bool {
         match update {
             SourceUpdate::Layout(layout) => replace(&mut self.layout, layout),
             SourceUpdate::Cluster(cluster) => {
@@ -151,11 +154,16 @@ impl FleetState {
                 let at = delta.health.as_ref().and_then(|h| h.last_data).or(baseline);
                 let id = delta.cluster.clone();
                 let mut changes = Vec::new();
+                let mut workloads_changed = false;
                 let changed = c.apply_delta(*delta, |old, new| {
+                    workloads_changed = true;
                     if let (Some(_), Some(at)) = (baseline, at) {
                         changes.extend(workload_changes(&id, old, new, at));
                     }
                 });
+                if !workloads_changed && matches!(reach, Reach::Cluster(_)) {
+                    *reach = Reach::ClusterPods(id.clone());
+                }
                 self.record_changes(changes);
                 changed
             }
@@ -403,6 +411,9 @@ enum Reach {
     Cells,
     /// One cluster's data: its share, and everything across clusters.
     Cluster(ClusterId),
+    /// One cluster's pods, nodes or events, none of its workloads: its share but for its
+    /// service instances, and everything across clusters.
+    ClusterPods(ClusterId),
     /// Alarms: service rows, cells and alerts, but no cluster's share.
     Fleet,
     /// The layout: stages, production flags, everything.

@@ -2,11 +2,12 @@
 //! "in progress" and "firing" mean for a cell or a service.
 
 use super::{
-    Capacity, ClusterId, FleetState, Health, Revision, RolloutState, RunningVersion, SourceStatus,
-    WorkloadKey,
+    Capacity, ClusterId, ClusterState, FleetState, Health, Revision, RolloutState, RunningVersion,
+    SourceStatus, WorkloadKey,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A stage is one (environment, region) cell of the fleet.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -161,7 +162,9 @@ pub struct Instance {
 pub struct ServiceRow {
     pub key: WorkloadKey,
     pub team: Option<String>,
-    pub instances: Vec<Instance>,
+    /// Shared with the cluster's derived share (`ClusterDerived::instances`): rebuilding the
+    /// rows after one cluster changed copies no other cluster's instance.
+    pub instances: Vec<Arc<Instance>>,
     pub worst: Health,
     pub firing_alarms: u32,
     pub restarts: u32,
@@ -169,7 +172,10 @@ pub struct ServiceRow {
 
 impl ServiceRow {
     pub fn instance_at(&self, stage: &Stage) -> Option<&Instance> {
-        self.instances.iter().find(|i| &i.stage == stage)
+        self.instances
+            .iter()
+            .find(|i| &i.stage == stage)
+            .map(|i| &**i)
     }
     /// Distinct versions, in stage order: more than one means drift between stages.
     pub fn versions(&self) -> Vec<&str> {
@@ -183,39 +189,21 @@ impl ServiceRow {
     }
 }
 
-/// Every service in the fleet, sorted by namespace/name.
-pub(crate) fn build_service_rows(fleet: &FleetState) -> Vec<ServiceRow> {
-    let order: BTreeMap<&Stage, usize> = fleet
-        .stages()
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s, i))
-        .collect();
-    let mut rows: BTreeMap<WorkloadKey, ServiceRow> = BTreeMap::new();
-    for c in fleet.clusters().values() {
-        let stage = Stage {
-            env: c.info.env.clone(),
-            region: c.info.region.clone(),
-        };
-        let share = fleet.cluster_derived(c);
-        for w in c.workloads.values() {
-            let row = rows.entry(w.key.clone()).or_insert_with(|| ServiceRow {
-                key: w.key.clone(),
-                team: w.team.clone(),
-                instances: Vec::new(),
-                worst: Health::Healthy,
-                firing_alarms: 0,
-                restarts: 0,
-            });
-            let health = w.health();
-            row.worst = row.worst.max(health);
-            row.restarts = row
-                .restarts
-                .saturating_add(share.pods_of(c, &w.key).restarts);
-            row.instances.push(Instance {
+/// One cluster's workloads as service instances, in key order.
+pub(crate) fn cluster_instances(c: &ClusterState) -> Vec<super::derived::ClusterInstance> {
+    let stage = Stage {
+        env: c.info.env.clone(),
+        region: c.info.region.clone(),
+    };
+    c.workloads
+        .values()
+        .map(|w| super::derived::ClusterInstance {
+            key: w.key.clone(),
+            team: w.team.clone(),
+            instance: Arc::new(Instance {
                 stage: stage.clone(),
                 cluster: c.info.id.clone(),
-                health,
+                health: w.health(),
                 ready: w.ready,
                 desired: w.desired,
                 version: w.running_version().to_string(),
@@ -223,7 +211,41 @@ pub(crate) fn build_service_rows(fleet: &FleetState) -> Vec<ServiceRow> {
                 pending_version: w.pending_version().map(str::to_string),
                 revisions: w.history.clone(),
                 gated: w.gate.is_some() && w.paused,
+            }),
+        })
+        .collect()
+}
+
+/// Every service in the fleet, sorted by namespace/name: assembled from each cluster's
+/// instances (`ClusterDerived::instances`, kept until that cluster's workloads change).
+pub(crate) fn build_service_rows(fleet: &FleetState) -> Vec<ServiceRow> {
+    let order: BTreeMap<&Stage, usize> = fleet
+        .stages()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s, i))
+        .collect();
+    let shares: Vec<_> = fleet
+        .clusters()
+        .values()
+        .map(|c| (c, fleet.cluster_derived(c)))
+        .collect();
+    let mut rows: BTreeMap<&WorkloadKey, ServiceRow> = BTreeMap::new();
+    for (c, share) in &shares {
+        for ci in share.instances(c) {
+            let row = rows.entry(&ci.key).or_insert_with(|| ServiceRow {
+                key: ci.key.clone(),
+                team: ci.team.clone(),
+                instances: Vec::new(),
+                worst: Health::Healthy,
+                firing_alarms: 0,
+                restarts: 0,
             });
+            row.worst = row.worst.max(ci.instance.health);
+            row.restarts = row
+                .restarts
+                .saturating_add(share.pods_of(c, &ci.key).restarts);
+            row.instances.push(ci.instance.clone());
         }
     }
     let mut out: Vec<ServiceRow> = rows.into_values().collect();

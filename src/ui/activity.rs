@@ -4,7 +4,8 @@
 
 use super::text::{age_coarse, clean};
 use crate::app::activity::{ActivityOrigin, activity_rows};
-use crate::app::{ActivityStatus, State, selected_index};
+use crate::app::screens::{ActivityList, selected_row};
+use crate::app::{ActivityStatus, State};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -99,7 +100,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     header.push("RESULT");
     widths.push(Constraint::Min(10));
     let mut ts = TableState::default();
-    ts.select(selected_index(state.ui.activity_selected, all.len()));
+    ts.select(selected_row::<ActivityList>(state, &all));
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(theme.header))
         .row_highlight_style(theme.selection)

@@ -4,7 +4,8 @@
 
 use super::parts::{ListTable, draw_list, env_style, sources_gate, stage_short, ui_title};
 use super::text::{age_coarse, clean, fit};
-use crate::app::{AlertSort, SourceKind, State, selected_index, visible_alerts};
+use crate::app::screens::{Alerts, selected_row};
+use crate::app::{AlertSort, SourceKind, State, visible_alerts};
 use crate::domain::{Alert, AlertOrigin, Severity};
 use crate::theme::Theme;
 use ratatui::Frame;
@@ -19,10 +20,10 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(area) = sources_gate(state, theme, frame, area, KINDS) else {
         return;
     };
-    let ui = &state.ui.alerts;
+    let ui = &state.ui.lists.alerts;
     let rows = visible_alerts(state);
     let total = state.fleet.alerts(state.now).len();
-    let selected = selected_index(ui.selected, rows.len());
+    let selected = selected_row::<Alerts>(state, &rows);
     let detail_h = if area.height >= 30 { 7 } else { 5 };
     let [list, detail] =
         Layout::vertical([Constraint::Min(4), Constraint::Length(detail_h)]).areas(area);
@@ -58,6 +59,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let nothing = "no firing alarms and no cluster alerts";
     let table = ListTable::new(
         ui,
+        selected,
         title,
         Row::new(header),
         widths,

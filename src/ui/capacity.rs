@@ -5,7 +5,8 @@ use super::parts::{
     ListTable, draw_list, env_style, sources_gate, stage_short, stale_mark, stale_style, ui_title,
 };
 use super::text::{bar, clean, fit};
-use crate::app::{SourceKind, State, capacity_lines, cluster_stale_age, visible_capacity};
+use crate::app::screens::{Capacity, ListScreen, selected_row};
+use crate::app::{SourceKind, State, cluster_stale_age, visible_capacity};
 use crate::domain::{ClusterCapacity, NodegroupCapacity, Usage};
 use crate::theme::Theme;
 use ratatui::Frame;
@@ -20,9 +21,9 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(area) = sources_gate(state, theme, frame, area, KINDS) else {
         return;
     };
-    let ui = &state.ui.capacity;
+    let ui = &state.ui.lists.capacity;
     let clusters = visible_capacity(state);
-    let lines = capacity_lines(&clusters);
+    let lines = Capacity::rows(state);
     let hpas: Vec<(&ClusterCapacity, String)> = clusters
         .iter()
         .flat_map(|c| {
@@ -60,8 +61,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let bar_w = if inner_w >= 140 { 20 } else { 6 };
     let name_w = if inner_w >= 140 { 34 } else { 21 };
     let row = |i: usize| {
-        let (c, g) = lines[i];
-        let c = clusters[c];
+        let (c, g) = (lines[i].cluster, lines[i].nodegroup);
         let stale = cluster_stale_age(state, &c.cluster);
         let row = match g {
             None => cluster_row(theme, c, name_w, bar_w, stale),
@@ -92,6 +92,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let nothing = "no clusters reported yet";
     let table = ListTable::new(
         ui,
+        selected_row::<Capacity>(state, &lines),
         title,
         Row::new(header),
         widths,

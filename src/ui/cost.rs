@@ -3,6 +3,7 @@
 
 use super::parts::{ListTable, draw_list, sources_gate, ui_title};
 use super::text::{age_coarse, clean, fit, money, region_short};
+use crate::app::screens::{Cost, selected_row};
 use crate::app::{SourceKind, State, visible_cost_rows};
 use crate::domain::{CostRow, CostScope, anomalies, cost_rows, movers};
 use crate::theme::Theme;
@@ -150,7 +151,7 @@ fn daily_chart(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 fn cost_table(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let ui = &state.ui.cost;
+    let ui = &state.ui.lists.cost;
     let rows = visible_cost_rows(state);
     let total = cost_rows(state.fleet.cost(), state.fleet.layout()).len();
     let title = ui_title(state, theme, "Spend", (rows.len(), total), vec![], ui);
@@ -173,6 +174,7 @@ fn cost_table(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let nothing = "the cost source does not split spend by env, region or service";
     let table = ListTable::new(
         ui,
+        selected_row::<Cost>(state, &rows),
         title,
         Row::new(header),
         widths,

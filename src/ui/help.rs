@@ -43,7 +43,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 pub fn help_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    for ctx in KeyContext::ALL {
+    for &ctx in KeyContext::ALL {
         let bindings: Vec<(Intent, Vec<String>)> = state
             .keymap
             .bindings(ctx)

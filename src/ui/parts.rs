@@ -3,9 +3,7 @@
 
 use super::status_style;
 use super::text::{age_coarse, clean, fit, region_short};
-use crate::app::{
-    Input, ListUi, SortOrder, SourceKind, SourceReport, State, selected_index, source_reports,
-};
+use crate::app::{Input, ListUi, SortOrder, SourceKind, SourceReport, State, source_reports};
 use crate::domain::{SourceStatus, Stage, Workload};
 use crate::theme::Theme;
 use ratatui::Frame;
@@ -224,17 +222,19 @@ pub struct ListTable<'a> {
     /// How many rows the list has, and the row at an index (each one line high).
     pub len: usize,
     pub row: Box<dyn Fn(usize) -> Row<'a> + 'a>,
-    /// The stored selection (clamped to the rows here).
-    pub selected: usize,
+    /// The selected row (the screen's `selected_row`).
+    pub selected: Option<usize>,
     /// What to say when there are no rows.
     pub empty: String,
 }
 
 impl<'a> ListTable<'a> {
-    /// A table for the list `ui` (its selection; `nothing` says why it is empty, or its filter
-    /// does), with a one-line header.
-    pub fn new<S>(
-        ui: &ListUi<S>,
+    /// A table for the list `ui` with `selected` selected (`nothing` says why it is empty, or
+    /// its filter does), with a one-line header.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new<K, S>(
+        ui: &ListUi<K, S>,
+        selected: Option<usize>,
         title: Line<'a>,
         header: Row<'a>,
         widths: Vec<Constraint>,
@@ -249,20 +249,20 @@ impl<'a> ListTable<'a> {
             widths,
             len,
             row: Box::new(row),
-            selected: ui.selected,
+            selected,
             empty: empty_message(&ui.filter, nothing),
         }
     }
 }
 
 /// `list_title` for a screen's `ListUi`.
-pub fn ui_title<'a, S: SortOrder>(
+pub fn ui_title<'a, K, S: SortOrder>(
     state: &State,
     theme: &Theme,
     name: &str,
     counts: (usize, usize),
     extra: Vec<Span<'a>>,
-    ui: &ListUi<S>,
+    ui: &ListUi<K, S>,
 ) -> Line<'a> {
     list_title(
         state,
@@ -285,7 +285,7 @@ pub fn draw_list(
     kinds: &[SourceKind],
     list: ListTable,
 ) {
-    let selected = selected_index(list.selected, list.len);
+    let selected = list.selected.filter(|&i| i < list.len);
     let empty = list.len == 0;
     // The block's borders and the header take the rest of the height.
     let lines = area.height.saturating_sub(2 + list.header_height) as usize;

@@ -7,6 +7,7 @@ use super::parts::{
 };
 use super::text::{clean, fit, region_short};
 use super::{health_glyph, health_style};
+use crate::app::screens::{Pipelines, selected_row};
 use crate::app::{SourceKind, State, stage_stale_age, visible_pipelines};
 use crate::domain::{Attention, PipelineRow, RolloutState, StageState};
 use crate::theme::Theme;
@@ -21,7 +22,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(area) = sources_gate(state, theme, frame, area, KINDS) else {
         return;
     };
-    let ui = &state.ui.pipelines;
+    let ui = &state.ui.lists.pipelines;
     let rows = visible_pipelines(state);
     let stages = state.fleet.stages();
     let total = state.fleet.service_count();
@@ -60,8 +61,10 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut widths = vec![Constraint::Length(name_w as u16)];
     widths.extend(std::iter::repeat_n(Constraint::Length(stage_w as u16), n));
     widths.push(Constraint::Length(status_w as u16));
+    let selected = selected_row::<Pipelines>(state, &rows);
     let mut list = ListTable::new(
         ui,
+        selected,
         title,
         Row::new(header),
         widths,

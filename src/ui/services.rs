@@ -5,7 +5,8 @@ use super::parts::{
 };
 use super::text::{clean, fit, region_short};
 use super::{health_glyph, health_style};
-use crate::app::{SortOrder, SourceKind, State, selected_index, stage_stale_age, visible_services};
+use crate::app::screens::{Services, selected_row};
+use crate::app::{SortOrder, SourceKind, State, stage_stale_age, visible_services};
 use crate::domain::{ServiceRow, Stage};
 use crate::theme::Theme;
 use ratatui::Frame;
@@ -33,8 +34,8 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         "Services",
         (rows.len(), total),
         extra,
-        &state.ui.services_filter,
-        state.ui.services_sort.label(),
+        &state.ui.lists.services.filter,
+        state.ui.lists.services.sort.label(),
     );
     let block = Block::default()
         .borders(Borders::ALL)
@@ -90,7 +91,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     header.push(Cell::from("AL"));
     // Only the rows on screen are built (a large fleet has hundreds of services).
-    let selected = selected_index(state.ui.services_selected, rows.len());
+    let selected = selected_row::<Services>(state, &rows);
     let columns: Vec<(&Stage, Option<i64>)> = stages.iter().zip(stale.iter().copied()).collect();
     let lines = area.height.saturating_sub(2 + header_h) as usize;
     let window = visible_window(rows.len(), selected, lines);

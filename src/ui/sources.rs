@@ -6,6 +6,7 @@
 use super::freshness_style;
 use super::parts::{ListTable, draw_list, stale_style};
 use super::text::{age, age_coarse, fit};
+use crate::app::screens::{SourceList, selected_row};
 use crate::app::{SourceRow, State, source_rows};
 use crate::domain::Freshness;
 use crate::theme::Theme;
@@ -60,7 +61,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         widths,
         len: rows.len(),
         row: Box::new(move |i| source_row(state, theme, &rows_ref[i], name_w, error_w)),
-        selected: state.ui.sources_selected,
+        selected: selected_row::<SourceList>(state, &rows),
         empty: "no sources yet: the console is starting them".into(),
     };
     // Each row says its own age: no data-age line at the bottom.

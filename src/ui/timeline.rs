@@ -4,6 +4,7 @@
 
 use super::parts::{ListTable, draw_list, sources_gate, ui_title};
 use super::text::{age_coarse, clean, fit, region_short};
+use crate::app::screens::{Timeline, selected_row};
 use crate::app::{SortOrder, SourceKind, State, visible_changes};
 use crate::domain::{AlarmState, ChangeKind};
 use crate::theme::Theme;
@@ -19,7 +20,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(area) = sources_gate(state, theme, frame, area, KINDS) else {
         return;
     };
-    let ui = &state.ui.timeline;
+    let ui = &state.ui.lists.timeline;
     let window = state.ui.timeline_window;
     let rows = visible_changes(state);
     let extra = vec![Span::styled(format!(" {} ", window.label()), theme.accent)];
@@ -98,6 +99,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     let table = ListTable::new(
         ui,
+        selected_row::<Timeline>(state, &rows),
         title,
         Row::new(header),
         widths,

@@ -17,6 +17,9 @@
 //!   `{"list": {resource: n}, "list_pages": n, "watch": {resource: n}, "get": n, "discovery": n,
 //!   "other": n, "total": n}` (`list` counts LISTs, `list_pages` their continuation pages);
 //! - `clear`: forget the requests received so far;
+//! - `churn RATE`: from now on, RATE pod updates a second spread over every cluster (a pod's
+//!   first container restarts once more: one MODIFIED watch event each), `churn 0` stops; replies
+//!   `ok`, and `churned N` to `churned` (the updates made so far);
 //! - `quit` (or end of input): stop.
 //!
 //! Watch bookmarks come every 60 s by default, like a real API server (the fake's own default,
@@ -52,8 +55,9 @@ fn args() -> Args {
                 size = match value().as_str() {
                     "M" => fleet::M,
                     "L" => fleet::L,
+                    "B" => fleet::B,
                     "XS" => fleet::XS,
-                    other => panic!("--size: M, L or XS, not {other}"),
+                    other => panic!("--size: M, L, B or XS, not {other}"),
                 }
             }
             "--dir" => dir = Some(PathBuf::from(value())),
@@ -132,6 +136,52 @@ fn counts(records: impl Iterator<Item = RequestRecord>) -> Value {
         "discovery": discovery, "other": other, "total": total})
 }
 
+/// A pod's position in the churn order: pods of every cluster interleave, so a rate spreads
+/// over the fleet.
+fn pods_rank(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// `rate` pod updates a second, in ticks of 10 ms, until aborted: each bumps the restart count
+/// of a pod's first container (one MODIFIED event on that cluster's pod watches).
+async fn churn_pods(
+    servers: std::sync::Arc<Vec<FakeKube>>,
+    pods: std::sync::Arc<Vec<(usize, String, String)>>,
+    rate: u32,
+    churned: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) {
+    let start = tokio::time::Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_millis(10));
+    let mut next = 0usize;
+    let mut done = 0u64;
+    loop {
+        tick.tick().await;
+        let due = (start.elapsed().as_secs_f64() * rate as f64) as u64;
+        while done < due {
+            let (c, ns, name) = &pods[next % pods.len()];
+            next += 1;
+            done += 1;
+            let kube = &servers[*c];
+            let Some(mut pod) = kube.get("v1", "Pod", Some(ns), name) else {
+                continue;
+            };
+            // A pending pod has no container statuses yet: its restart count starts here.
+            let status = pod["status"].as_object_mut().expect("a pod has a status");
+            let statuses = status
+                .entry("containerStatuses")
+                .or_insert_with(|| json!([{"name": "app", "ready": false, "restartCount": 0}]));
+            if let Some(first) = statuses.get_mut(0) {
+                let n = first["restartCount"].as_i64().unwrap_or(0);
+                first["restartCount"] = json!(n + 1);
+            }
+            kube.apply(pod);
+        }
+        churned.store(done, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 fn scale(kube: &FakeKube, ns: &str, name: &str, replicas: i64) -> Result<(), String> {
     let mut d = kube
         .get("apps/v1", "Deployment", Some(ns), name)
@@ -155,16 +205,28 @@ async fn main() {
     std::fs::create_dir_all(&args.dir).expect("creating --dir");
     let clusters = args.size.all_clusters();
     let mut servers = Vec::with_capacity(clusters.len());
+    let mut pods: Vec<(usize, String, String)> = Vec::new();
     let mut objects = 0usize;
     for c in &clusters {
         let kube = FakeKube::start().await;
         kube.set_bookmark_interval(args.bookmark);
         for o in fleet::cluster_objects(&args.size, c.index) {
+            if o["kind"] == "Pod" {
+                let meta = &o["metadata"];
+                let (ns, name) = (meta["namespace"].as_str(), meta["name"].as_str());
+                pods.push((c.index, ns.unwrap_or("").into(), name.unwrap_or("").into()));
+            }
             kube.apply(o);
             objects += 1;
         }
         servers.push(kube);
     }
+    // Round-robin over clusters: pod k of the churn order is in cluster k % clusters.
+    pods.sort_by_key(|(c, ns, name)| (pods_rank(name), *c, ns.clone()));
+    let servers = std::sync::Arc::new(servers);
+    let churned = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut churn: Option<tokio::task::JoinHandle<()>> = None;
+    let pods = std::sync::Arc::new(pods);
     let named: Vec<(&str, &FakeKube)> = clusters
         .iter()
         .map(|c| c.name.as_str())
@@ -217,6 +279,27 @@ async fn main() {
                 Some(k) => counts(k.requests().into_iter()).to_string(),
                 None => "error no such cluster".to_string(),
             },
+            ["churn", rate] => match rate.parse::<u32>() {
+                Ok(rate) => {
+                    if let Some(task) = churn.take() {
+                        task.abort();
+                    }
+                    if rate > 0 {
+                        churn = Some(tokio::spawn(churn_pods(
+                            servers.clone(),
+                            pods.clone(),
+                            rate,
+                            churned.clone(),
+                        )));
+                    }
+                    "ok".to_string()
+                }
+                Err(_) => "error usage: churn RATE (updates per second)".to_string(),
+            },
+            ["churned"] => format!(
+                "churned {}",
+                churned.load(std::sync::atomic::Ordering::Relaxed)
+            ),
             ["clear"] => {
                 servers.iter().for_each(|k| k.clear_requests());
                 "ok".to_string()

@@ -43,6 +43,15 @@ pub const L: FleetSize = FleetSize {
     pods: 20_000,
 };
 
+/// A busy fleet's size (issue 16): 20 clusters of 1,000 pods, for the churn benchmark
+/// (`process.py --busy`, `fake_fleet churn`).
+pub const B: FleetSize = FleetSize {
+    name: "B",
+    clusters: 20,
+    deployments: 1_000,
+    pods: 20_000,
+};
+
 /// A small fleet of the same shape, for tests that want the real thing in a second.
 pub const XS: FleetSize = FleetSize {
     name: "XS",
