@@ -3,10 +3,10 @@
 
 mod support;
 
-use crossterm::event::KeyCode;
 use insta::assert_snapshot;
 use opsdeck::actions::audit::{AuditLog, Phase};
 use opsdeck::actions::{Action as Op, ActionError};
+use opsdeck::app::key::KeyCode;
 use opsdeck::app::{ActivityStatus, Effect, Msg, State, View, update};
 use opsdeck::console::Executor;
 use opsdeck::domain::WorkloadKey;
@@ -651,13 +651,13 @@ async fn a_keymap_override_cannot_bypass_read_only() {
         code(KeyCode::Enter),
         code(KeyCode::F(5)),
         key(' '),
-        Msg::Key(crossterm::event::KeyEvent::new(
+        Msg::Key(opsdeck::app::key::KeyEvent::new(
             KeyCode::Char('a'),
-            crossterm::event::KeyModifiers::CONTROL,
+            opsdeck::app::key::KeyModifiers::CONTROL,
         )),
-        Msg::Key(crossterm::event::KeyEvent::new(
+        Msg::Key(opsdeck::app::key::KeyEvent::new(
             KeyCode::Char('e'),
-            crossterm::event::KeyModifiers::CONTROL,
+            opsdeck::app::key::KeyModifiers::CONTROL,
         )),
     ];
     for view in [

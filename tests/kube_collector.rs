@@ -836,7 +836,8 @@ async fn large_lists_are_paged_and_arrive_whole() {
 /// An action sent to a collector uses its connection and the cluster's identity.
 #[tokio::test]
 async fn actions_go_through_the_collector_with_the_clusters_identity() {
-    use opsdeck::actions::{Action, ActionJob, ActionRequest, Target as ActionTarget};
+    use opsdeck::actions::{Action, ActionRequest, Target as ActionTarget};
+    use opsdeck::source::ActionJob;
     let kube = FakeKube::start_with_yaml(include_str!("fixtures/kube/release-actions.yaml")).await;
     kube.set_user("lee@example.com");
     let dir = tempfile::tempdir().unwrap();

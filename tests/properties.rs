@@ -4,11 +4,11 @@
 
 mod support;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
 use kube::api::DynamicObject;
+use opsdeck::app::key::{KeyCode, KeyEvent, KeyModifiers};
 use opsdeck::app::{Msg, State, update};
 use opsdeck::source::aws::alarm_map::{self, Attribution, NamePattern, RawAlarm};
 use opsdeck::source::kube::translate;

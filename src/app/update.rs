@@ -8,8 +8,8 @@ use super::queries::{
 };
 use super::state::{Input, SortOrder, State, TOP_VIEWS, View};
 use super::{Intent, KeyContext, Msg};
+use crate::app::key::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crate::domain::{CostScope, Stage};
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// How long a footer notice stays.
 const NOTICE_SECS: i64 = 5;

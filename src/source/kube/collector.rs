@@ -9,12 +9,13 @@ use super::list_watch::Spec;
 use super::model::{ClusterModel, ModelOptions, Record, Resource, Step};
 use super::translate;
 use super::watch::{CappedBackoff, Incoming, client_failure, watch};
-use crate::actions::{ActionError, ActionJob};
+use crate::actions::ActionError;
 use crate::app::Msg;
 use crate::clock::Clock;
 use crate::domain::{
     ClusterDelta, ClusterInfo, ClusterState, SourceHealth, SourceStatus, SourceUpdate,
 };
+use crate::source::ActionJob;
 use futures::stream::{BoxStream, SelectAll, StreamExt};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
