@@ -238,7 +238,8 @@ pub async fn run_refreshable(
                 }
                 probe_was_up = up;
                 health.probed(probe.map(|_| ()), clock.now());
-                // Retries come at most twice `backoff_max` apart (jitter), plus their answer.
+                // Retries come at most `backoff_max` apart (`CappedBackoff`), plus their answer:
+                // three caps leave room for both.
                 health.settle(clock.now(), timings.backoff_max * 3);
                 batch.arm();
             }
