@@ -8,7 +8,7 @@
 use crate::hints::{did_you_mean, line_col};
 
 use crate::app::intent::{Intent, KeyContext};
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crate::app::key::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -3,10 +3,10 @@
 
 mod support;
 
-use crossterm::event::KeyCode;
 use insta::assert_snapshot;
 use opsdeck::actions::audit::{AuditLog, Phase};
 use opsdeck::actions::{Action as Op, ActionError};
+use opsdeck::app::key::KeyCode;
 use opsdeck::app::{ActivityStatus, Effect, Msg, State, View, update};
 use opsdeck::console::Executor;
 use opsdeck::domain::WorkloadKey;
@@ -646,7 +646,7 @@ async fn a_keymap_override_cannot_bypass_read_only() {
     s.keymap = keymap;
     s.settings.read_only = true;
     let (ctl_tx, mut ctl_rx) = mpsc::channel(16);
-    let (tx, _rx) = mpsc::channel(16);
+    let (tx, mut rx) = mpsc::channel(16);
     let mut exec = Executor {
         demo: Some(ctl_tx),
         reply: Some(tx),
@@ -662,13 +662,13 @@ async fn a_keymap_override_cannot_bypass_read_only() {
         code(KeyCode::Enter),
         code(KeyCode::F(5)),
         key(' '),
-        Msg::Key(crossterm::event::KeyEvent::new(
+        Msg::Key(opsdeck::app::key::KeyEvent::new(
             KeyCode::Char('a'),
-            crossterm::event::KeyModifiers::CONTROL,
+            opsdeck::app::key::KeyModifiers::CONTROL,
         )),
-        Msg::Key(crossterm::event::KeyEvent::new(
+        Msg::Key(opsdeck::app::key::KeyEvent::new(
             KeyCode::Char('e'),
-            crossterm::event::KeyModifiers::CONTROL,
+            opsdeck::app::key::KeyModifiers::CONTROL,
         )),
     ];
     for view in [
@@ -692,7 +692,21 @@ async fn a_keymap_override_cannot_bypass_read_only() {
     }
     // An action made some other way is refused by the executor, before the source.
     exec.run(perform_effect(&mut state_with_fleet(0)));
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    let answer = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match rx.recv().await {
+                Some(Msg::ActionDone { result, .. }) => break result,
+                Some(_) => continue,
+                None => panic!("the executor dropped its reply channel"),
+            }
+        }
+    })
+    .await
+    .expect("no answer to the action within 5 s");
+    assert!(
+        matches!(answer, Err(ActionError::ReadOnly(_))),
+        "{answer:?}"
+    );
     assert!(ctl_rx.try_recv().is_err(), "the source was asked to act");
 }
 

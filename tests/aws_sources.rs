@@ -82,6 +82,20 @@ fn start(plan: Plan, options: Options) -> (mpsc::Receiver<Msg>, Vec<tokio::task:
     (rx, tasks)
 }
 
+/// Wait (at most 10 s, looking every 20 ms) until `count()` reaches `at_least`; fail saying what
+/// was awaited and how far it got.
+async fn until_count(what: &str, at_least: u64, count: impl Fn() -> u64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while count() < at_least {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: {} after 10 s, expected at least {at_least}",
+            count()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn next(rx: &mut mpsc::Receiver<Msg>) -> SourceUpdate {
     match tokio::time::timeout(Duration::from_secs(15), rx.recv()).await {
         Ok(Some(Msg::Source(u))) => u,
@@ -341,11 +355,10 @@ async fn alarms_in_every_state_are_attributed_and_unchanged_polls_send_nothing()
     );
     // Several polls without a change: no update at all.
     let polls = acct.count("DescribeAlarms");
-    tokio::time::sleep(Duration::from_millis(900)).await;
-    assert!(
-        acct.count("DescribeAlarms") >= polls + 2,
-        "the source keeps polling"
-    );
+    until_count("the source keeps polling", polls + 2, || {
+        acct.count("DescribeAlarms")
+    })
+    .await;
     assert!(rx.try_recv().is_err(), "an unchanged poll sent an update");
     // A state change is sent.
     acct.set_alarm_state(
@@ -849,8 +862,7 @@ async fn sparklines_of_the_open_service_come_from_get_metric_data() {
     // All three series in one request.
     assert_eq!(acct.count("GetMetricData"), 1);
     // Unchanged answers send nothing.
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    assert!(acct.count("GetMetricData") >= 3);
+    until_count("metrics polls", 3, || acct.count("GetMetricData")).await;
     assert!(rx.try_recv().is_err(), "an unchanged poll sent an update");
     // Denied: the panel says so.
     acct.fail("GetMetricData", "AccessDenied", 1000);
@@ -936,8 +948,7 @@ async fn alarm_tags_attribute_first_and_are_read_once_per_alarm() {
     );
     // Several polls later the tags were still read once per alarm.
     let polls = acct.count("DescribeAlarms");
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    assert!(acct.count("DescribeAlarms") >= polls + 2);
+    until_count("alarm polls", polls + 2, || acct.count("DescribeAlarms")).await;
     assert_eq!(acct.count("ListTagsForResource"), 2);
     // A new alarm's tags are read when it appears; a denied read degrades, the alarms stay.
     acct.fail("ListTagsForResource", "AccessDenied", 1000);
@@ -1412,6 +1423,8 @@ async fn ctrl_r_polls_every_aws_source_now_rate_limited_and_none_is_dropped() {
         waited >= Duration::from_millis(1200) && waited < Duration::from_millis(3000),
         "served when the window ended: {waited:?}"
     );
+    until_count("the refresh's EKS poll", 3, || polls().1).await;
+    // Nothing more comes within the next windows.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(polls(), (3, 3, 2), "one poll for the three, and none after");
 }

@@ -3,21 +3,22 @@
 
 mod support;
 
-use crossterm::event::KeyCode;
+use opsdeck::app::key::KeyCode;
 use opsdeck::app::{Effect, Msg, State, View};
-use opsdeck::clock::ManualClock;
+use opsdeck::clock::{Clock, ManualClock};
 use opsdeck::console::quiet_backend::QuietBackend;
-use opsdeck::console::{Executor, LoopOptions, LoopStats, run};
+use opsdeck::console::{ConsoleOptions, Executor, Fleet, LoopOptions, LoopStats, Wired, run, wire};
 use opsdeck::domain::WorkloadKey;
 use opsdeck::source::demo;
 use ratatui::Terminal;
-use ratatui::backend::{CrosstermBackend, TestBackend};
+use ratatui::backend::{Backend, ClearType, CrosstermBackend, TestBackend, WindowSize};
+use ratatui::layout::{Position, Size};
 use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 use support::*;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 /// Run the loop over `msgs` until they are consumed, then draw the resulting state.
 async fn drive(
@@ -127,9 +128,9 @@ async fn scripted_session_through_every_screen() {
     let (state, _) = drive(&mut term, state, msgs, &mut exec).await;
     assert_eq!(*state.view(), View::Overview);
     assert!(screen(&term).contains("Show this help"));
-    let refresh = Msg::Key(crossterm::event::KeyEvent::new(
+    let refresh = Msg::Key(opsdeck::app::key::KeyEvent::new(
         KeyCode::Char('r'),
-        crossterm::event::KeyModifiers::CONTROL,
+        opsdeck::app::key::KeyModifiers::CONTROL,
     ));
     let (state, _) = drive(
         &mut term,
@@ -261,4 +262,196 @@ impl std::io::Write for Counting {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// A `TestBackend` that publishes its screen after every frame, so a test can wait for what a
+/// console shows while its loop runs in another task.
+struct PublishedBackend {
+    inner: TestBackend,
+    screen: watch::Sender<String>,
+}
+
+impl Backend for PublishedBackend {
+    type Error = <TestBackend as Backend>::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> Result<(), Self::Error>
+    where
+        I: Iterator<Item = (u16, u16, &'a ratatui::buffer::Cell)>,
+    {
+        self.inner.draw(content)
+    }
+    fn append_lines(&mut self, n: u16) -> Result<(), Self::Error> {
+        self.inner.append_lines(n)
+    }
+    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.hide_cursor()
+    }
+    fn show_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.show_cursor()
+    }
+    fn get_cursor_position(&mut self) -> Result<Position, Self::Error> {
+        self.inner.get_cursor_position()
+    }
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> Result<(), Self::Error> {
+        self.inner.set_cursor_position(position)
+    }
+    fn clear(&mut self) -> Result<(), Self::Error> {
+        self.inner.clear()
+    }
+    fn clear_region(&mut self, clear_type: ClearType) -> Result<(), Self::Error> {
+        self.inner.clear_region(clear_type)
+    }
+    fn size(&self) -> Result<Size, Self::Error> {
+        self.inner.size()
+    }
+    fn window_size(&mut self) -> Result<WindowSize, Self::Error> {
+        self.inner.window_size()
+    }
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        self.inner.flush()?;
+        self.screen.send_replace(buffer_text(self.inner.buffer()));
+        Ok(())
+    }
+}
+
+/// One whole console: its own channel, demo source, clock ticks and executor
+/// (`console::wire`), its own terminal, the real loop in its own task.
+struct SideBySide {
+    keys: mpsc::Sender<Msg>,
+    clock: Arc<ManualClock>,
+    screen: watch::Receiver<String>,
+    task: tokio::task::JoinHandle<(State, LoopStats)>,
+}
+
+impl SideBySide {
+    async fn start(seed: u64) -> SideBySide {
+        let clock = Arc::new(ManualClock::new(t0()));
+        let mut opts = ConsoleOptions {
+            fleet: Fleet::Demo {
+                seed,
+                tick: Duration::from_millis(20),
+            },
+            theme: theme("dark"),
+            keymap: opsdeck::keymap::Keymap::default(),
+            settings: settings(),
+            loop_options: LoopOptions::default(),
+            audit_log: None,
+            read_only_envs: Default::default(),
+            cache_dir: None,
+        };
+        let Wired {
+            tx,
+            rx,
+            mut executor,
+        } = wire(&mut opts, clock.clone()).await.unwrap();
+        let (published, screen) = watch::channel(String::new());
+        let now = clock.now();
+        let task = tokio::spawn(async move {
+            let backend = PublishedBackend {
+                inner: TestBackend::new(120, 30),
+                screen: published,
+            };
+            let mut term = Terminal::new(backend).unwrap();
+            let state = State::new(opts.keymap, opts.settings, now);
+            let mut stats = LoopStats::default();
+            let state = run(
+                &mut term,
+                state,
+                &opts.theme,
+                rx,
+                &mut executor,
+                opts.loop_options,
+                &mut stats,
+            )
+            .await
+            .unwrap();
+            (state, stats)
+        });
+        SideBySide {
+            keys: tx,
+            clock,
+            screen,
+            task,
+        }
+    }
+
+    async fn press(&self, c: char) {
+        self.keys.send(key(c)).await.unwrap();
+    }
+
+    /// Wait (at most 10 s) until the screen shows what `shows` asks for; fail with the screen.
+    async fn wait_until(&mut self, what: &str, shows: impl Fn(&str) -> bool) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let now = self.screen.borrow_and_update().clone();
+            if shows(&now) {
+                return now;
+            }
+            match tokio::time::timeout_at(deadline, self.screen.changed()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => panic!("the console stopped before showing {what}:\n{now}"),
+                Err(_) => panic!("no frame shows {what} within 10 s; the last one:\n{now}"),
+            }
+        }
+    }
+
+    fn showing_now(&self) -> String {
+        self.screen.borrow().clone()
+    }
+}
+
+fn on_overview(s: &str) -> bool {
+    s.contains("svc ") && !s.contains("┌ Services") && !s.contains("┌ Pipelines")
+}
+
+/// Two consoles in one process, each with everything of its own (channel, demo source, clock,
+/// executor, terminal) run by the real loop side by side: there is no global state between
+/// them. Keys reach only their own console, each moves on by itself, one quitting leaves the
+/// other running, and each ends with its own state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_consoles_run_side_by_side_in_one_process() {
+    let mut a = SideBySide::start(1).await;
+    let mut b = SideBySide::start(2).await;
+    a.wait_until("A's fleet", on_overview).await;
+    b.wait_until("B's fleet", on_overview).await;
+
+    a.press('2').await;
+    a.wait_until("A's services", |s| s.contains("┌ Services"))
+        .await;
+    b.press('3').await;
+    b.wait_until("B's pipelines", |s| s.contains("┌ Pipelines"))
+        .await;
+    assert!(
+        a.showing_now().contains("┌ Services"),
+        "B's key moved A:\n{}",
+        a.showing_now()
+    );
+
+    // A quits; B goes on: its source keeps stepping its world and its loop keeps drawing.
+    a.press('q').await;
+    let (a_state, a_stats) = tokio::time::timeout(Duration::from_secs(10), a.task)
+        .await
+        .expect("A did not stop within 10 s of `q`")
+        .unwrap();
+    b.press('7').await;
+    let before = b
+        .wait_until("B's timeline", |s| s.contains("┌ Timeline"))
+        .await;
+    b.clock.advance(jiff::SignedDuration::from_mins(30));
+    b.wait_until("B's timeline after 30 simulated minutes", |s| s != before)
+        .await;
+    b.press('q').await;
+    let (b_state, b_stats) = tokio::time::timeout(Duration::from_secs(10), b.task)
+        .await
+        .expect("B did not stop within 10 s of `q`")
+        .unwrap();
+
+    assert_eq!(*a_state.view(), View::Services);
+    assert_eq!(*b_state.view(), View::Timeline);
+    assert_ne!(a_state.fleet, b_state.fleet, "two seeds, two fleets");
+    assert_eq!(a.clock.now(), t0(), "B's clock moved A's");
+    assert!(
+        b_stats.messages > a_stats.messages && a_stats.frames > 2 && b_stats.frames > 3,
+        "A {a_stats:?}, B {b_stats:?}"
+    );
 }

@@ -10,7 +10,7 @@
 
 mod support;
 
-use crossterm::event::KeyCode;
+use opsdeck::app::key::KeyCode;
 use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;

@@ -1,7 +1,7 @@
 //! Keymap: the shipped defaults, user overrides, key normalisation and errors.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
 use opsdeck::app::intent::{Intent, KeyContext};
+use opsdeck::app::key::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use opsdeck::keymap::{DEFAULT_KEYMAP, KeyBinding, Keymap, KeymapError};
 use std::path::Path;
 
@@ -123,11 +123,10 @@ fn default_bindings() {
 #[test]
 fn releases_are_ignored_and_repeats_count() {
     let keymap = Keymap::default();
-    let mut event = KeyEvent::new_with_kind_and_state(
+    let mut event = KeyEvent::new_with_kind(
         KeyCode::Char('j'),
         KeyModifiers::NONE,
         KeyEventKind::Release,
-        KeyEventState::NONE,
     );
     assert_eq!(keymap.intent_for(&ALL_CONTEXTS, &event), None);
     event.kind = KeyEventKind::Repeat;

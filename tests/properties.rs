@@ -4,12 +4,12 @@
 
 mod support;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
 use kube::api::DynamicObject;
-use opsdeck::app::{Msg, State, update};
+use opsdeck::app::key::{KeyCode, KeyEvent, KeyModifiers};
+use opsdeck::app::{Msg, State, TOP_VIEWS, View, update};
 use opsdeck::source::aws::alarm_map::{self, Attribution, NamePattern, RawAlarm};
 use opsdeck::source::kube::translate;
 use proptest::prelude::*;
@@ -70,12 +70,35 @@ proptest! {
         let mut state = fleet_state();
         let theme = theme("dark");
         for m in msgs {
-            update(&mut state, m);
-            prop_assert!(!state.ui.stack.is_empty(), "no view left on the stack");
+            update(&mut state, m.clone());
+            // The screen is a top view (a tab, or Sources, reached by its key and the palette),
+            // drilled into only by detail screens: the Services of one stage, a service, a
+            // release.
+            let stack = &state.ui.stack;
+            prop_assert!(
+                stack
+                    .first()
+                    .is_some_and(|v| TOP_VIEWS.contains(v) || *v == View::Sources),
+                "after {m:?} the stack does not start at a top view: {stack:?}"
+            );
+            prop_assert!(
+                stack[1..].iter().all(|v| matches!(
+                    v,
+                    View::Services | View::ServiceDetail(_) | View::Release(_)
+                )),
+                "after {m:?} a drill-in is not a detail screen: {stack:?}"
+            );
             if state.should_quit {
                 break;
             }
         }
+        // And `esc` always leads back to the top view the screen started from (an open input,
+        // palette, dialog or filter closing on the way).
+        let home = state.ui.stack[0].clone();
+        for _ in 0..16 {
+            update(&mut state, code(KeyCode::Esc));
+        }
+        prop_assert_eq!(&state.ui.stack, &vec![home], "esc does not lead home");
         // Whatever the sequence did, every screen can still be drawn, at its size and at 80x24.
         render(&state, &theme, state.ui.width, state.ui.height);
         render(&state, &theme, 80, 24);

@@ -2,8 +2,8 @@
 
 mod support;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use jiff::SignedDuration;
+use opsdeck::app::key::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use opsdeck::app::{
     AlertSort, CapacitySort, CostSort, Effect, Input, Msg, PipelineSort, ServiceSort, TOP_VIEWS,
     TimeWindow, TimelineSort, View, release, update, visible_alerts, visible_capacity,
@@ -276,15 +276,6 @@ fn one_stale_cluster_is_named_with_its_age() {
         text.contains("connection refused"),
         "the cell says why:\n{text}"
     );
-}
-
-#[test]
-fn two_apps_in_one_process_are_independent() {
-    let mut a = state_with_fleet(0);
-    let b = state_with_fleet(0);
-    update(&mut a, key('2'));
-    assert_eq!(*a.view(), View::Services);
-    assert_eq!(*b.view(), View::Overview);
 }
 
 #[test]

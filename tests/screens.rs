@@ -2,7 +2,7 @@
 
 mod support;
 
-use crossterm::event::KeyCode;
+use opsdeck::app::key::KeyCode;
 use opsdeck::app::{Msg, View, update};
 use opsdeck::domain::WorkloadKey;
 use support::*;

@@ -330,19 +330,6 @@ pub enum ActionError {
     Failed(String),
 }
 
-/// The answer to one action.
-pub type Reply = tokio::sync::oneshot::Sender<Result<Outcome, ActionError>>;
-
-/// An action handed to the task that owns a cluster's connection (already audited).
-#[derive(Debug)]
-pub struct ActionJob {
-    pub request: ActionRequest,
-    /// Production: a server-side dry run goes first.
-    pub production: bool,
-    pub mode: JobMode,
-    pub reply: Reply,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

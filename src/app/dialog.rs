@@ -8,8 +8,8 @@ use super::state::{ActivityEntry, ActivityStatus, Dialog, DialogField, State, Vi
 use crate::actions::policy::{CheckContext, Override, Overrides, ScaleFacts, check, scale_guard};
 use crate::actions::preview::preview;
 use crate::actions::{self as ops, ActionRequest, Target};
+use crate::app::key::{KeyCode, KeyEvent, KeyModifiers};
 use crate::domain::{FleetState, PipelineRow, open_items};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// The instance the current screen is about: the selected instance of the service detail, or
 /// the selected stage of the release detail.

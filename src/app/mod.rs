@@ -5,6 +5,7 @@ pub mod dialog;
 pub mod effect;
 pub mod filter;
 pub mod intent;
+pub mod key;
 pub mod msg;
 pub mod queries;
 pub mod screens;

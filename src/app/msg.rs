@@ -1,7 +1,7 @@
 //! Everything that can happen to the console arrives as a `Msg` on one bounded channel.
 
+use crate::app::key::KeyEvent;
 use crate::domain::{SourceUpdate, Timestamp};
-use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Msg {

@@ -6,8 +6,8 @@ use super::queries::{find_service, palette_items, release};
 use super::screens::{Opens, list_screen};
 use super::state::{Input, SortOrder, State, TOP_VIEWS, View};
 use super::{Intent, KeyContext, Msg};
+use crate::app::key::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crate::domain::Stage;
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// How long a footer notice stays.
 const NOTICE_SECS: i64 = 5;

@@ -6,10 +6,11 @@
 use crate::actions::TargetKind;
 use crate::actions::audit::AuditLog;
 use crate::actions::policy::{needs_verified_identity, unverified_refusal};
-use crate::actions::{ActionError, ActionJob, ActionRequest, JobMode, Outcome, UNVERIFIED};
+use crate::actions::{ActionError, ActionRequest, JobMode, Outcome, UNVERIFIED};
 use crate::app::{Effect, Msg, Perform};
 use crate::clock::Clock;
 use crate::domain::{ClusterId, EnvName};
+use crate::source::ActionJob;
 use crate::source::aws::clients::EksEndpoint;
 use crate::source::demo::DemoControl;
 use std::collections::{HashMap, HashSet};

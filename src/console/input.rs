@@ -1,7 +1,9 @@
 //! Terminal input and signals, turned into messages.
 
+use crate::app::key::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crate::app::{Msg, ShutdownReason};
 use crate::clock::Clock;
+use crossterm::event as term;
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use std::sync::Arc;
@@ -14,7 +16,7 @@ pub fn spawn_terminal_input(tx: mpsc::Sender<Msg>) {
         let mut events = EventStream::new();
         loop {
             let msg = match events.next().await {
-                Some(Ok(Event::Key(k))) => Msg::Key(k),
+                Some(Ok(Event::Key(k))) => Msg::Key(key_event(k)),
                 Some(Ok(Event::Resize(width, height))) => Msg::Resize { width, height },
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => {
@@ -92,4 +94,79 @@ pub fn spawn_ticker(tx: mpsc::Sender<Msg>, clock: Arc<dyn Clock>, every: Duratio
             }
         }
     });
+}
+
+/// A terminal's key event as the reducer sees it.
+pub fn key_event(k: term::KeyEvent) -> KeyEvent {
+    let code = match k.code {
+        term::KeyCode::Backspace => KeyCode::Backspace,
+        term::KeyCode::Enter => KeyCode::Enter,
+        term::KeyCode::Left => KeyCode::Left,
+        term::KeyCode::Right => KeyCode::Right,
+        term::KeyCode::Up => KeyCode::Up,
+        term::KeyCode::Down => KeyCode::Down,
+        term::KeyCode::Home => KeyCode::Home,
+        term::KeyCode::End => KeyCode::End,
+        term::KeyCode::PageUp => KeyCode::PageUp,
+        term::KeyCode::PageDown => KeyCode::PageDown,
+        term::KeyCode::Tab => KeyCode::Tab,
+        term::KeyCode::BackTab => KeyCode::BackTab,
+        term::KeyCode::Delete => KeyCode::Delete,
+        term::KeyCode::Insert => KeyCode::Insert,
+        term::KeyCode::F(n) => KeyCode::F(n),
+        term::KeyCode::Char(c) => KeyCode::Char(c),
+        term::KeyCode::Esc => KeyCode::Esc,
+        _ => KeyCode::Other,
+    };
+    let mut modifiers = KeyModifiers::NONE;
+    for (theirs, ours) in [
+        (term::KeyModifiers::SHIFT, KeyModifiers::SHIFT),
+        (term::KeyModifiers::CONTROL, KeyModifiers::CONTROL),
+        (term::KeyModifiers::ALT, KeyModifiers::ALT),
+        (term::KeyModifiers::SUPER, KeyModifiers::SUPER),
+        (term::KeyModifiers::HYPER, KeyModifiers::HYPER),
+        (term::KeyModifiers::META, KeyModifiers::META),
+    ] {
+        if k.modifiers.contains(theirs) {
+            modifiers |= ours;
+        }
+    }
+    let kind = match k.kind {
+        term::KeyEventKind::Press => KeyEventKind::Press,
+        term::KeyEventKind::Repeat => KeyEventKind::Repeat,
+        term::KeyEventKind::Release => KeyEventKind::Release,
+    };
+    KeyEvent::new_with_kind(code, modifiers, kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_keys_become_the_reducers_keys() {
+        let k = key_event(term::KeyEvent::new_with_kind(
+            term::KeyCode::Char('r'),
+            term::KeyModifiers::CONTROL | term::KeyModifiers::SHIFT,
+            term::KeyEventKind::Release,
+        ));
+        assert_eq!(
+            k,
+            KeyEvent::new_with_kind(
+                KeyCode::Char('r'),
+                KeyModifiers::CONTROL | KeyModifiers::SHIFT,
+                KeyEventKind::Release
+            )
+        );
+        let f = key_event(term::KeyEvent::new(
+            term::KeyCode::F(5),
+            term::KeyModifiers::ALT,
+        ));
+        assert_eq!(f, KeyEvent::new(KeyCode::F(5), KeyModifiers::ALT));
+        let lock = key_event(term::KeyEvent::new(
+            term::KeyCode::CapsLock,
+            term::KeyModifiers::NONE,
+        ));
+        assert_eq!(lock.code, KeyCode::Other);
+    }
 }

@@ -50,6 +50,61 @@ pub struct ConsoleOptions {
 /// Run the console in the real terminal until the user quits or the terminal goes away.
 pub async fn run_console(mut opts: ConsoleOptions) -> color_eyre::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let Wired {
+        tx,
+        rx,
+        mut executor,
+    } = wire(&mut opts, clock.clone()).await?;
+    input::spawn_signals(tx.clone());
+    let mut term = terminal::enter().map_err(|e| {
+        color_eyre::eyre::eyre!(
+            "cannot open the terminal ({e}); the console needs an interactive terminal — for scripts use `opsdeck snapshot`"
+        )
+    })?;
+    input::spawn_terminal_input(tx.clone());
+    input::spawn_terminal_watch(tx.clone(), Duration::from_millis(500));
+    drop(tx);
+    let state = State::new(opts.keymap, opts.settings, clock.now());
+    let mut stats = LoopStats::default();
+    let result = run(
+        &mut term,
+        state,
+        &opts.theme,
+        rx,
+        &mut executor,
+        opts.loop_options,
+        &mut stats,
+    )
+    .await;
+    terminal::leave(term);
+    tracing::info!(
+        frames = stats.frames,
+        messages = stats.messages,
+        "console stopped"
+    );
+    if let Err(e) = &result {
+        // Also in the log: when the terminal went away, stderr went with it.
+        tracing::error!(error = %e, "console failed");
+    }
+    result?;
+    Ok(())
+}
+
+/// A console's own channel, sources and executor, running but not yet drawing.
+pub struct Wired {
+    /// For whatever else feeds this console (the terminal's keys, signals); the sources and the
+    /// clock ticks hold their own clones.
+    pub tx: mpsc::Sender<Msg>,
+    /// What the UI loop (`run`) reads.
+    pub rx: mpsc::Receiver<Msg>,
+    pub executor: Executor,
+}
+
+/// Start everything a console owns apart from its terminal: the channel, the fleet's sources
+/// (the demo simulator or the configured collectors), the audit log's history, the clock ticks
+/// and the executor that routes effects to those sources. Nothing here is shared with another
+/// console: two of them run side by side in one process (`tests/end_to_end.rs`).
+pub async fn wire(opts: &mut ConsoleOptions, clock: Arc<dyn Clock>) -> color_eyre::Result<Wired> {
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
     let mut executor = Executor {
         reply: Some(tx.clone()),
@@ -142,40 +197,8 @@ pub async fn run_console(mut opts: ConsoleOptions) -> color_eyre::Result<()> {
             }
         }
     }
-    input::spawn_signals(tx.clone());
-    input::spawn_ticker(tx.clone(), clock.clone(), Duration::from_secs(1));
-    let mut term = terminal::enter().map_err(|e| {
-        color_eyre::eyre::eyre!(
-            "cannot open the terminal ({e}); the console needs an interactive terminal — for scripts use `opsdeck snapshot`"
-        )
-    })?;
-    input::spawn_terminal_input(tx.clone());
-    input::spawn_terminal_watch(tx.clone(), Duration::from_millis(500));
-    drop(tx);
-    let state = State::new(opts.keymap, opts.settings, clock.now());
-    let mut stats = LoopStats::default();
-    let result = run(
-        &mut term,
-        state,
-        &opts.theme,
-        rx,
-        &mut executor,
-        opts.loop_options,
-        &mut stats,
-    )
-    .await;
-    terminal::leave(term);
-    tracing::info!(
-        frames = stats.frames,
-        messages = stats.messages,
-        "console stopped"
-    );
-    if let Err(e) = &result {
-        // Also in the log: when the terminal went away, stderr went with it.
-        tracing::error!(error = %e, "console failed");
-    }
-    result?;
-    Ok(())
+    input::spawn_ticker(tx.clone(), clock, Duration::from_secs(1));
+    Ok(Wired { tx, rx, executor })
 }
 
 /// The configured fleet's rows and columns; the clusters announce themselves.

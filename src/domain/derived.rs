@@ -213,10 +213,13 @@ impl std::fmt::Debug for Derived {
 
 #[cfg(test)]
 mod tests {
-    use crate::domain::{ClusterDelta, FleetState, SourceHealth, SourceStatus, SourceUpdate};
+    use crate::domain::{
+        ClusterDelta, ClusterState, FleetState, SourceHealth, SourceStatus, SourceUpdate,
+    };
     use crate::source::demo::DemoWorld;
     use jiff::{SignedDuration, Timestamp};
     use std::borrow::Cow;
+    use std::collections::BTreeMap;
     use std::sync::Arc;
 
     fn start() -> Timestamp {
@@ -272,6 +275,115 @@ mod tests {
             changes > 100,
             "the run must change the fleet often: {changes}"
         );
+    }
+
+    /// A whole-cluster update as a watch-based collector sends it: only what differs from
+    /// `old`. None when the cluster's description itself changed (a delta cannot say that).
+    fn delta_between(old: &ClusterState, new: &ClusterState) -> Option<ClusterDelta> {
+        fn diff<K: Ord + Clone, V: PartialEq + Clone>(
+            old: &BTreeMap<K, V>,
+            new: &BTreeMap<K, V>,
+        ) -> Vec<(K, Option<V>)> {
+            let changed = new
+                .iter()
+                .filter(|(k, v)| old.get(*k) != Some(*v))
+                .map(|(k, v)| (k.clone(), Some(v.clone())));
+            let removed = old
+                .keys()
+                .filter(|k| !new.contains_key(*k))
+                .map(|k| (k.clone(), None));
+            changed.chain(removed).collect()
+        }
+        let mut info = old.info.clone();
+        info.kubernetes_version
+            .clone_from(&new.info.kubernetes_version);
+        if info != new.info || (old.nodegroup_health.is_some() && new.nodegroup_health.is_none()) {
+            return None;
+        }
+        Some(ClusterDelta {
+            cluster: new.info.id.clone(),
+            kubernetes_version: (old.info.kubernetes_version != new.info.kubernetes_version)
+                .then(|| new.info.kubernetes_version.clone()),
+            health: (old.health != new.health).then(|| new.health.clone()),
+            workloads: diff(&old.workloads, &new.workloads),
+            pods: diff(&old.pods, &new.pods),
+            nodes: diff(&old.nodes, &new.nodes),
+            events: (old.events != new.events).then(|| new.events.clone()),
+            nodegroups: (old.nodegroups != new.nodegroups).then(|| new.nodegroups.clone()),
+            nodegroup_health: (old.nodegroup_health != new.nodegroup_health)
+                .then(|| new.nodegroup_health.clone())
+                .flatten(),
+        })
+    }
+
+    /// A liveness probe's answer for one cluster: health only, its own or its EKS discovery's,
+    /// stale or live by turns.
+    fn probe(fleet: &FleetState, n: usize) -> SourceUpdate {
+        let c = fleet
+            .clusters()
+            .values()
+            .nth(n % fleet.clusters().len())
+            .unwrap();
+        let status = if n.is_multiple_of(2) {
+            SourceStatus::Stale("probe timed out".into())
+        } else {
+            SourceStatus::Live
+        };
+        let mut delta = ClusterDelta::new(c.info.id.clone());
+        let health = SourceHealth {
+            status,
+            ..c.health.clone()
+        };
+        if n.is_multiple_of(3) {
+            delta.nodegroup_health = Some(health);
+        } else {
+            delta.health = Some(health);
+        }
+        assert!(delta.only_health(), "{delta:?}");
+        SourceUpdate::ClusterDelta(Box::new(delta))
+    }
+
+    /// The same ten minutes on the watch path: each whole-cluster update arrives as the delta a
+    /// Kubernetes collector would send (`ClusterDelta`), and between them liveness probes send
+    /// health-only deltas (the shortcut that re-derives only the cells). What was kept always
+    /// equals a fresh derivation, and the clusters end as the whole updates leave them.
+    #[test]
+    fn what_is_kept_always_equals_a_fresh_derivation_on_the_watch_path() {
+        let mut world = DemoWorld::generate(7, start());
+        let mut fleet = world.to_fleet_state();
+        let mut whole = fleet.clone();
+        let mut now = start();
+        let (mut deltas, mut probes, mut changes) = (0, 0, 0);
+        for second in 0..600usize {
+            assert_fresh(&fleet, now, &format!("at second {second}"));
+            now += SignedDuration::from_secs(1);
+            fleet.clock_moved();
+            whole.clock_moved();
+            world.step(now);
+            for update in world.take_updates(false) {
+                let as_watched = match &update {
+                    SourceUpdate::Cluster(new) => fleet
+                        .clusters()
+                        .get(&new.info.id)
+                        .and_then(|old| delta_between(old, new))
+                        .map(|d| SourceUpdate::ClusterDelta(Box::new(d))),
+                    _ => None,
+                };
+                deltas += usize::from(as_watched.is_some());
+                changes += usize::from(fleet.apply(as_watched.unwrap_or_else(|| update.clone())));
+                whole.apply(update);
+            }
+            assert_eq!(fleet.clusters(), whole.clusters(), "at second {second}");
+            if second.is_multiple_of(2) {
+                let p = probe(&fleet, second / 2);
+                probes += usize::from(fleet.apply(p.clone()));
+                whole.apply(p);
+                assert_fresh(&fleet, now, &format!("after a probe at second {second}"));
+            }
+        }
+        assert!(deltas > 100, "the run must go through deltas: {deltas}");
+        assert!(changes > 100, "the deltas must change the fleet: {changes}");
+        assert!(probes > 100, "the probes must change the health: {probes}");
     }
 
     #[test]
@@ -357,7 +469,11 @@ mod tests {
         let key = crate::domain::WorkloadKey::new(pod.namespace.clone(), pod.workload.clone());
         let instance_of = |fleet: &FleetState| {
             let row = fleet.service_row(&key).unwrap();
-            let i = row.instances.iter().find(|i| i.cluster == a.info.id).unwrap();
+            let i = row
+                .instances
+                .iter()
+                .find(|i| i.cluster == a.info.id)
+                .unwrap();
             (i.clone(), row.restarts)
         };
         let (before, restarts) = instance_of(&fleet);
@@ -369,7 +485,10 @@ mod tests {
         delta.workloads = vec![(key.clone(), a.workloads.get(&key).cloned())];
         assert!(fleet.apply(SourceUpdate::ClusterDelta(Box::new(delta))));
         let (after, restarts_after) = instance_of(&fleet);
-        assert!(Arc::ptr_eq(&before, &after), "the instance is shared, not rebuilt");
+        assert!(
+            Arc::ptr_eq(&before, &after),
+            "the instance is shared, not rebuilt"
+        );
         assert_eq!(restarts_after, restarts + 41, "the row's restarts are new");
         assert_fresh(&fleet, start(), "after a pod-only delta");
 
@@ -379,7 +498,10 @@ mod tests {
         delta.workloads = vec![(key.clone(), Some(w))];
         assert!(fleet.apply(SourceUpdate::ClusterDelta(Box::new(delta))));
         let (rebuilt, _) = instance_of(&fleet);
-        assert!(!Arc::ptr_eq(&after, &rebuilt), "a workload change rebuilds it");
+        assert!(
+            !Arc::ptr_eq(&after, &rebuilt),
+            "a workload change rebuilds it"
+        );
         assert_fresh(&fleet, start(), "after a workload delta");
     }
 

@@ -3,8 +3,11 @@
 
 pub mod aws;
 pub mod demo;
+pub mod job;
 pub mod kube;
 pub mod refresh;
+
+pub use job::{ActionJob, Reply};
 
 /// `User-Agent` of every Kubernetes request, so a cluster's audit log tells opsdeck's reads and
 /// writes apart from kubectl's.

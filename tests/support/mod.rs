@@ -1,8 +1,8 @@
 //! Shared helpers for the integration tests: a fixed fleet, fixed clock, and rendering to text.
 #![allow(dead_code)]
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::{SignedDuration, Timestamp};
+use opsdeck::app::key::{KeyCode, KeyEvent, KeyModifiers};
 use opsdeck::app::{Msg, Settings, State, update};
 use opsdeck::keymap::Keymap;
 use opsdeck::source::demo::DemoWorld;

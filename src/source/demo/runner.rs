@@ -16,7 +16,7 @@ pub enum DemoControl {
     /// Carry out an action on the simulated clusters.
     Perform {
         request: Box<crate::actions::ActionRequest>,
-        reply: crate::actions::Reply,
+        reply: crate::source::Reply,
     },
 }
 

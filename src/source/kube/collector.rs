@@ -9,12 +9,13 @@ use super::list_watch::Spec;
 use super::model::{ClusterModel, ModelOptions, Record, Resource, Step};
 use super::translate;
 use super::watch::{CappedBackoff, Incoming, client_failure, watch};
-use crate::actions::{ActionError, ActionJob};
+use crate::actions::ActionError;
 use crate::app::Msg;
 use crate::clock::Clock;
 use crate::domain::{
     ClusterDelta, ClusterInfo, ClusterState, SourceHealth, SourceStatus, SourceUpdate,
 };
+use crate::source::ActionJob;
 use futures::stream::{BoxStream, SelectAll, StreamExt};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
@@ -237,7 +238,8 @@ pub async fn run_refreshable(
                 }
                 probe_was_up = up;
                 health.probed(probe.map(|_| ()), clock.now());
-                // Retries come at most twice `backoff_max` apart (jitter), plus their answer.
+                // Retries come at most `backoff_max` apart (`CappedBackoff`), plus their answer:
+                // three caps leave room for both.
                 health.settle(clock.now(), timings.backoff_max * 3);
                 batch.arm();
             }

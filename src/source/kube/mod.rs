@@ -92,7 +92,7 @@ pub fn spawn_with_actions(
     tx: mpsc::Sender<Msg>,
 ) -> (
     Vec<tokio::task::JoinHandle<()>>,
-    std::collections::HashMap<ClusterId, mpsc::Sender<crate::actions::ActionJob>>,
+    std::collections::HashMap<ClusterId, mpsc::Sender<crate::source::ActionJob>>,
 ) {
     spawn_gated(targets, timings, clock, tx, None)
 }
@@ -107,7 +107,7 @@ pub fn spawn_gated(
     aws_gate: Option<tokio::sync::watch::Receiver<bool>>,
 ) -> (
     Vec<tokio::task::JoinHandle<()>>,
-    std::collections::HashMap<ClusterId, mpsc::Sender<crate::actions::ActionJob>>,
+    std::collections::HashMap<ClusterId, mpsc::Sender<crate::source::ActionJob>>,
 ) {
     spawn_refreshable(targets, timings, clock, tx, aws_gate, None)
 }
@@ -123,7 +123,7 @@ pub fn spawn_refreshable(
     refresh: Option<tokio::sync::watch::Receiver<u64>>,
 ) -> (
     Vec<tokio::task::JoinHandle<()>>,
-    std::collections::HashMap<ClusterId, mpsc::Sender<crate::actions::ActionJob>>,
+    std::collections::HashMap<ClusterId, mpsc::Sender<crate::source::ActionJob>>,
 ) {
     let mut senders = std::collections::HashMap::new();
     let tasks = targets

@@ -20,24 +20,34 @@ pub struct Incoming {
     pub retry_in: Option<Duration>,
 }
 
-/// Exponential backoff with jitter between `min` and `max`, reset after a success.
+/// Exponential backoff with jitter, every delay within [`min`, `max`], reset after a success.
+///
+/// The step doubles from `min` up to half of `max`; jitter adds up to one step again ("equal
+/// jitter"), so the first retry comes after `min`..`2·min` and, at the cap, consoles that lost
+/// the same server retry spread over `max/2`..`max` instead of all at once. (backon's own jitter
+/// adds up to a whole step on top of its cap: a 30 s cap meant retries up to 60 s apart.)
 pub struct CappedBackoff {
     builder: backon::ExponentialBuilder,
     current: backon::ExponentialBackoff,
+    min: Duration,
+    max: Duration,
 }
 
 impl CappedBackoff {
     pub fn new(min: Duration, max: Duration) -> CappedBackoff {
         use backon::BackoffBuilder;
+        let max = max.max(min);
         let builder = backon::ExponentialBuilder::default()
             .with_min_delay(min)
-            .with_max_delay(max)
+            .with_max_delay((max / 2).max(min))
             .with_factor(2.0)
             .with_jitter()
             .without_max_times();
         CappedBackoff {
             current: builder.build(),
             builder,
+            min,
+            max,
         }
     }
 }
@@ -45,7 +55,7 @@ impl CappedBackoff {
 impl Iterator for CappedBackoff {
     type Item = Duration;
     fn next(&mut self) -> Option<Duration> {
-        self.current.next()
+        self.current.next().map(|d| d.clamp(self.min, self.max))
     }
 }
 
@@ -204,20 +214,47 @@ mod tests {
         ));
     }
 
+    /// Each delay is its exponential step plus jitter of up to one step, within [min, max]:
+    /// 100 ms, 200 ms, 400 ms, 800 ms, then 1 s (half the 2 s cap) for ever, each up to twice
+    /// that; a reset starts over at 100 ms.
     #[test]
-    fn backoff_is_capped_and_resets() {
-        let mut b = CappedBackoff::new(Duration::from_millis(100), Duration::from_secs(2));
-        let delays: Vec<Duration> = (&mut b).take(20).collect();
-        assert_eq!(delays.len(), 20, "never gives up");
+    fn backoff_grows_exponentially_with_jitter_within_its_bounds() {
+        let (min, max) = (Duration::from_millis(100), Duration::from_secs(2));
+        let step = |i: u32| (min * 2u32.pow(i.min(20))).min(max / 2);
+        let mut b = CappedBackoff::new(min, max);
+        let delays: Vec<Duration> = (&mut b).take(40).collect();
+        assert_eq!(delays.len(), 40, "never gives up");
+        for (i, d) in delays.iter().enumerate() {
+            let s = step(i as u32);
+            assert!(
+                s <= *d && *d <= (2 * s).min(max),
+                "delay {i} is {d:?}, outside its step {s:?} + jitter: {delays:?}"
+            );
+        }
         assert!(
-            delays.iter().all(|d| *d <= Duration::from_secs(4)),
-            "{delays:?}"
+            delays[5..].iter().all(|d| *d >= max / 2),
+            "at the cap from the fifth retry: {delays:?}"
         );
-        assert!(
-            delays[6] >= Duration::from_secs(2),
-            "grows to the cap: {delays:?}"
-        );
+        let jittered = delays
+            .iter()
+            .enumerate()
+            .filter(|(i, d)| **d != step(*i as u32))
+            .count();
+        assert!(jittered >= 30, "jitter spreads the retries: {delays:?}");
+        let again: Vec<Duration> = CappedBackoff::new(min, max).take(40).collect();
+        assert_ne!(delays, again, "two backoffs are not in step");
         b.reset();
-        assert!(b.next().unwrap() <= Duration::from_millis(200));
+        let first = b.next().unwrap();
+        assert!(
+            min <= first && first <= 2 * min,
+            "a reset starts over: {first:?}"
+        );
+    }
+
+    #[test]
+    fn a_backoff_whose_floor_is_above_half_its_cap_stays_within_both() {
+        let (min, max) = (Duration::from_millis(300), Duration::from_millis(400));
+        let delays: Vec<Duration> = CappedBackoff::new(min, max).take(20).collect();
+        assert!(delays.iter().all(|d| min <= *d && *d <= max), "{delays:?}");
     }
 }
