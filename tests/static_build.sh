@@ -3,7 +3,7 @@
 # interpreter, no shared library, and it runs `--version` and `snapshot` of the demo fleet inside
 # an empty root directory that holds nothing but the binary.
 #
-# Slow (a release build for another target: ~10 min on 2 cores), so it is not part of
+# Slow (a release build for another target: ~16 CPU-minutes from nothing), so it is not part of
 # tests/run.sh; run it by hand or in a release job: `bash tests/static_build.sh`.
 # It never skips: whatever is missing is installed, or it fails and says what to run.
 # Exit status: 0 when every check passed, 1 on the first failure (the message says which).
