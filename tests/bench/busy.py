@@ -35,6 +35,7 @@ def main():
     ap.add_argument("--rates", default="0,100,200")
     ap.add_argument("--secs", type=float, default=10.0)
     ap.add_argument("--view", default="2", help="the key that opens the screen to watch")
+    ap.add_argument("--max-fps", type=int, help="run opsdeck with this `ui.max_fps`")
     args = ap.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
     workdir = tempfile.mkdtemp(prefix="opsdeck-busy-")
@@ -43,7 +44,13 @@ def main():
     try:
         fleet = Fleet(os.path.abspath(args.fake_fleet), args.size, workdir)
         home = tempfile.mkdtemp(prefix="opsdeck-home-", dir=workdir)
-        argv = [os.path.abspath(args.opsdeck), "--config", os.path.join(fleet.dir, "config.toml")]
+        config = os.path.join(fleet.dir, "config.toml")
+        if args.max_fps:
+            with open(config) as f:
+                text = f.read()
+            with open(config, "w") as f:
+                f.write(text + f"\n[ui]\nmax_fps = {args.max_fps}\n")
+        argv = [os.path.abspath(args.opsdeck), "--config", config]
         child = start_child(argv, home, {"OPSDECK_HOME": home})
         first_frame_s(child)
         wait_synced(fleet, child, fleet.clusters, 180)
