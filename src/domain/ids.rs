@@ -198,9 +198,16 @@ impl ClusterId {
         })
     }
 
-    /// The parts in order, as the written form joins them.
-    fn parts(&self) -> [&str; 3] {
-        [&self.env, &self.region, &self.name]
+    /// The bytes of the written form `env/region/name`, without writing it (ids are map keys:
+    /// comparing them must not allocate).
+    fn written_bytes(&self) -> impl Iterator<Item = u8> + '_ {
+        let slash = || std::iter::once(b'/');
+        self.env
+            .bytes()
+            .chain(slash())
+            .chain(self.region.bytes())
+            .chain(slash())
+            .chain(self.name.bytes())
     }
 }
 
@@ -208,20 +215,7 @@ impl ClusterId {
 /// have always had), not part by part: `prod-eu/…` sorts before `prod/…` ('-' < '/').
 impl Ord for ClusterId {
     fn cmp(&self, other: &ClusterId) -> Ordering {
-        let written = |id: &ClusterId| {
-            let [e, r, n] = id.parts();
-            e.bytes()
-                .chain(*b"/")
-                .chain(r.bytes())
-                .chain(*b"/")
-                .chain(n.bytes())
-                .collect::<Vec<u8>>()
-        };
-        if self.env == other.env && self.region == other.region {
-            // The common case (one cell's clusters) allocates nothing.
-            return self.name.cmp(&other.name);
-        }
-        written(self).cmp(&written(other))
+        self.written_bytes().cmp(other.written_bytes())
     }
 }
 
