@@ -298,12 +298,8 @@ fn switch_to(state: &mut State, view: View) {
 
 fn back(state: &mut State) {
     let stack_len = state.ui.stack.len();
-    let list = list_screen(state.view());
-    if let Some(list) = list.filter(|l| l.filter(&state.ui).is_some_and(|f| !f.is_empty())) {
-        if let Some(filter) = list.filter_mut(&mut state.ui) {
-            filter.clear();
-        }
-        list.reset_selection(&mut state.ui);
+    if list_screen(state.view()).is_some_and(|l| l.clear_filter(&mut state.ui)) {
+        // esc cleared the list's filter first.
     } else if stack_len > 1 {
         match state.ui.stack.pop() {
             Some(View::Services) => state.ui.services_stage = None,
@@ -427,8 +423,8 @@ fn move_selection(state: &mut State, delta: i64) {
 }
 
 /// Keep the overview's cell inside the layout when it changes. List selections are not clamped
-/// here: that would rebuild the service list on every source message; readers clamp instead
-/// (`queries::selected_index`).
+/// here: that would rebuild the service list on every source message; readers find the row by
+/// its key or clamp the index (`screens::ListUi::index`).
 fn clamp_cell(state: &mut State) {
     let (r, c) = state.ui.cell;
     let rows = state.fleet.layout().envs.len().max(1);

@@ -303,15 +303,14 @@ impl SortOrder for Unsorted {
 
 /// The current list, without its row types: what the reducer does to any list.
 pub trait ListOps: Sync {
-    fn len(&self, state: &State) -> usize;
-    /// The selected row's index, None for an empty list.
-    fn selected(&self, state: &State) -> Option<usize>;
     /// Move the selection by `delta` rows (clamped to the list), onto that row's key.
     fn move_by(&self, state: &mut State, delta: i64);
     fn reset_selection(&self, ui: &mut UiState);
     /// The `/` filter, for lists that have one.
     fn filter<'u>(&self, ui: &'u UiState) -> Option<&'u str>;
     fn filter_mut<'u>(&self, ui: &'u mut UiState) -> Option<&'u mut String>;
+    /// Clear a non-empty filter and go back to the first row; false when there was none.
+    fn clear_filter(&self, ui: &mut UiState) -> bool;
     /// The next sort order's label, None for a list with one order.
     fn cycle_sort(&self, ui: &mut UiState) -> Option<&'static str>;
     /// What `enter` opens on the selected row; None for an empty list.
@@ -321,14 +320,6 @@ pub trait ListOps: Sync {
 struct Registered<S>(PhantomData<fn() -> S>);
 
 impl<S: ListScreen> ListOps for Registered<S> {
-    fn len(&self, state: &State) -> usize {
-        S::rows(state).len()
-    }
-
-    fn selected(&self, state: &State) -> Option<usize> {
-        selected_row::<S>(state, &S::rows(state))
-    }
-
     fn move_by(&self, state: &mut State, delta: i64) {
         let (index, key) = {
             let rows = S::rows(state);
@@ -352,6 +343,16 @@ impl<S: ListScreen> ListOps for Registered<S> {
 
     fn filter_mut<'u>(&self, ui: &'u mut UiState) -> Option<&'u mut String> {
         S::FILTERED.then(|| &mut S::list_mut(ui).filter)
+    }
+
+    fn clear_filter(&self, ui: &mut UiState) -> bool {
+        let list = S::list_mut(ui);
+        if !S::FILTERED || list.filter.is_empty() {
+            return false;
+        }
+        list.filter.clear();
+        list.reset_selection();
+        true
     }
 
     fn cycle_sort(&self, ui: &mut UiState) -> Option<&'static str> {
