@@ -273,9 +273,9 @@ impl Keymap {
             }
             for (intent, raw) in parsed.about {
                 match about.get_mut(&intent) {
-                    Some(known) => raw.apply_to(known),
+                    Some(known) => raw.fields.apply_to(known),
                     None => {
-                        let Some(description) = raw.description.clone() else {
+                        let Some(description) = raw.fields.description.clone() else {
                             return Err(raw.at.error(format!(
                                 "[intents] {} needs a description, e.g. {} = {{ description = \"…\" }}",
                                 intent.name(),
@@ -287,7 +287,7 @@ impl Keymap {
                             aliases: Vec::new(),
                             palette: true,
                         };
-                        raw.apply_to(&mut new);
+                        raw.fields.apply_to(&mut new);
                         about.insert(intent, new);
                     }
                 }
@@ -465,14 +465,13 @@ struct RawAboutFields {
     palette: Option<bool>,
 }
 
+/// An `[intents]` entry with where it was written.
 struct RawAbout {
-    description: Option<String>,
-    aliases: Option<Vec<String>>,
-    palette: Option<bool>,
+    fields: RawAboutFields,
     at: Location,
 }
 
-impl RawAbout {
+impl RawAboutFields {
     fn apply_to(self, about: &mut About) {
         if let Some(d) = self.description {
             about.description = d;
@@ -565,16 +564,8 @@ impl Layer<'_> {
         for (name, fields) in raw.intents {
             let intent = self.intent_named(&name, INTENTS_TABLE)?;
             let at = self.at(fields.span());
-            let f = fields.into_inner();
-            about.push((
-                intent,
-                RawAbout {
-                    description: f.description,
-                    aliases: f.aliases,
-                    palette: f.palette,
-                    at,
-                },
-            ));
+            let fields = fields.into_inner();
+            about.push((intent, RawAbout { fields, at }));
         }
         let mut out = Vec::new();
         for (context_name, actions) in raw.contexts {
