@@ -6,7 +6,6 @@
 //! crossterm's, so code written against one reads the same against the other.
 
 use std::fmt;
-use std::ops::{BitOr, BitOrAssign};
 
 /// Which key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -33,69 +32,30 @@ pub enum KeyCode {
     Other,
 }
 
-/// The modifier keys held with a key: a small set of flags.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct KeyModifiers(u8);
+bitflags::bitflags! {
+    /// The modifier keys held with a key: a small set of flags.
+    #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+    pub struct KeyModifiers: u8 {
+        const SHIFT = 1;
+        const CONTROL = 1 << 1;
+        const ALT = 1 << 2;
+        const SUPER = 1 << 3;
+        const HYPER = 1 << 4;
+        const META = 1 << 5;
+    }
+}
 
 impl KeyModifiers {
-    pub const NONE: KeyModifiers = KeyModifiers(0);
-    pub const SHIFT: KeyModifiers = KeyModifiers(1);
-    pub const CONTROL: KeyModifiers = KeyModifiers(1 << 1);
-    pub const ALT: KeyModifiers = KeyModifiers(1 << 2);
-    pub const SUPER: KeyModifiers = KeyModifiers(1 << 3);
-    pub const HYPER: KeyModifiers = KeyModifiers(1 << 4);
-    pub const META: KeyModifiers = KeyModifiers(1 << 5);
-
-    const NAMES: [(KeyModifiers, &'static str); 6] = [
-        (KeyModifiers::SHIFT, "SHIFT"),
-        (KeyModifiers::CONTROL, "CONTROL"),
-        (KeyModifiers::ALT, "ALT"),
-        (KeyModifiers::SUPER, "SUPER"),
-        (KeyModifiers::HYPER, "HYPER"),
-        (KeyModifiers::META, "META"),
-    ];
-
-    /// Whether every modifier of `other` is held.
-    pub fn contains(self, other: KeyModifiers) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    pub fn insert(&mut self, other: KeyModifiers) {
-        self.0 |= other.0;
-    }
-
-    pub fn remove(&mut self, other: KeyModifiers) {
-        self.0 &= !other.0;
-    }
-
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
+    pub const NONE: KeyModifiers = KeyModifiers::empty();
 }
 
-impl BitOr for KeyModifiers {
-    type Output = KeyModifiers;
-    fn bitor(self, other: KeyModifiers) -> KeyModifiers {
-        KeyModifiers(self.0 | other.0)
-    }
-}
-
-impl BitOrAssign for KeyModifiers {
-    fn bitor_assign(&mut self, other: KeyModifiers) {
-        self.0 |= other.0;
-    }
-}
-
+/// `CONTROL | ALT`, or `NONE`.
 impl fmt::Debug for KeyModifiers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.is_empty() {
             return f.write_str("NONE");
         }
-        let held: Vec<&str> = KeyModifiers::NAMES
-            .iter()
-            .filter(|(m, _)| self.contains(*m))
-            .map(|(_, name)| *name)
-            .collect();
+        let held: Vec<&str> = self.iter_names().map(|(name, _)| name).collect();
         f.write_str(&held.join(" | "))
     }
 }
