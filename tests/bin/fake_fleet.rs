@@ -221,8 +221,9 @@ async fn main() {
         }
         servers.push(kube);
     }
-    // Round-robin over clusters: pod k of the churn order is in cluster k % clusters.
-    pods.sort_by_key(|(c, ns, name)| (pods_rank(name), *c, ns.clone()));
+    // The churn order: every cluster's pods interleaved (by a hash of the name), so a rate
+    // spreads over the fleet.
+    pods.sort_by_cached_key(|(c, ns, name)| (pods_rank(name), *c, ns.clone()));
     let servers = std::sync::Arc::new(servers);
     let churned = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut churn: Option<tokio::task::JoinHandle<()>> = None;
