@@ -529,7 +529,7 @@ fn a_nodegroup_is_scaled_from_the_capacity_screen() {
     let lines = opsdeck::app::capacity_lines(&clusters);
     s.ui.lists.capacity.selected = lines
         .iter()
-        .position(|(c, g)| g.is_some() && clusters[*c].production)
+        .position(|l| l.nodegroup.is_some() && l.cluster.production)
         .unwrap();
     let (target, before) = opsdeck::app::dialog::selected_nodegroup(&s).unwrap();
     press(&mut s, 'S');

@@ -5,7 +5,7 @@ use super::parts::{
     ListTable, draw_list, env_style, sources_gate, stage_short, stale_mark, stale_style, ui_title,
 };
 use super::text::{bar, clean, fit};
-use crate::app::screens::{Capacity, ListScreen, selected_row};
+use crate::app::screens::{Capacity, capacity_lines, selected_row};
 use crate::app::{SourceKind, State, cluster_stale_age, visible_capacity};
 use crate::domain::{ClusterCapacity, NodegroupCapacity, Usage};
 use crate::theme::Theme;
@@ -23,7 +23,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     let ui = &state.ui.lists.capacity;
     let clusters = visible_capacity(state);
-    let lines = Capacity::rows(state);
+    let lines = capacity_lines(&clusters);
     let hpas: Vec<(&ClusterCapacity, String)> = clusters
         .iter()
         .flat_map(|c| {

@@ -57,14 +57,7 @@ impl ListScreen for Capacity {
     /// The clusters after the filter, in the chosen order, each followed by its nodegroups (the
     /// filter and the sort apply to clusters).
     fn rows(state: &State) -> Vec<CapacityLine<'_>> {
-        let clusters = visible_capacity(state);
-        capacity_lines(&clusters)
-            .into_iter()
-            .map(|(c, g)| CapacityLine {
-                cluster: clusters[c],
-                nodegroup: g,
-            })
-            .collect()
+        capacity_lines(&visible_capacity(state))
     }
     fn key(line: &CapacityLine<'_>) -> CapacityKey {
         CapacityKey {
@@ -108,14 +101,16 @@ pub fn visible_capacity(state: &State) -> Vec<&ClusterCapacity> {
     rows
 }
 
-/// The capacity screen's lines: each cluster, then its nodegroups. `(cluster, nodegroup)`
-/// indices into `visible_capacity`; the selection moves over these.
-pub fn capacity_lines(clusters: &[&ClusterCapacity]) -> Vec<(usize, Option<usize>)> {
+/// The capacity screen's lines for `clusters` (`visible_capacity`): each cluster, then its
+/// nodegroups; the selection moves over these.
+pub fn capacity_lines<'s>(clusters: &[&'s ClusterCapacity]) -> Vec<CapacityLine<'s>> {
     clusters
         .iter()
-        .enumerate()
-        .flat_map(|(i, c)| {
-            std::iter::once((i, None)).chain((0..c.nodegroups.len()).map(move |g| (i, Some(g))))
+        .flat_map(|&cluster| {
+            let groups = (0..cluster.nodegroups.len()).map(Some);
+            std::iter::once(None)
+                .chain(groups)
+                .map(move |nodegroup| CapacityLine { cluster, nodegroup })
         })
         .collect()
 }
